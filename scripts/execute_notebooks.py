@@ -1,0 +1,67 @@
+"""Run notebooks top to bottom in a fresh kernel and store their outputs.
+
+    python3 course.py execute [notebooks/NN-name.ipynb ...]   (default: every notebook)
+
+This is how a maintainer refreshes the outputs that nbval compares. After running, it
+removes what only makes sense in a live session:
+
+* the widget-view part of a widget's output (its model id is random, and a reopened
+  notebook would show "model not found" instead of the text that stands in for it);
+* the saved widget state, timing metadata and anything else that changes run to run.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+TIMEOUT_SECONDS = 120
+
+
+def notebook_paths(args: list[str]) -> list[Path]:
+    """The notebooks named on the command line, or every course notebook."""
+    if args:
+        return [Path(a).resolve() for a in args]
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+
+
+def execute(notebook: nbformat.NotebookNode, workdir: Path) -> nbformat.NotebookNode:
+    """Run every cell in a fresh kernel of this environment, in `workdir`."""
+    client = NotebookClient(notebook, timeout=TIMEOUT_SECONDS, kernel_name="python3",
+                            resources={"metadata": {"path": str(workdir)}},
+                            record_timing=False, store_widget_state=False)
+    client.execute()
+    return notebook
+
+
+def normalize(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop live-session-only parts, so the file is the same on every run."""
+    notebook.metadata.pop("widgets", None)
+    notebook.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)",
+                                       "language": "python", "name": "python3"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
+    return notebook
+
+
+def main(args: list[str]) -> int:
+    for path in notebook_paths(args):
+        notebook = nbformat.read(path, as_version=4)
+        normalize(execute(notebook, path.parent))
+        nbformat.validate(notebook)
+        nbformat.write(notebook, path)
+        print(f"executed {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

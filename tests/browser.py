@@ -1,0 +1,120 @@
+"""Headless Chromium and a private JupyterLab for the browser tests.
+
+The browser is Debian's /usr/bin/chromium (or $COURSE_CHROMIUM), driven by Playwright;
+no browser is ever downloaded. Every request that leaves 127.0.0.1 is blocked and
+recorded, so a chart that needs a CDN fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "build" / "screenshots"
+CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def require_chromium() -> None:
+    """Skip (or, where COURSE_REQUIRE_BROWSER=1, fail) when Chromium is absent."""
+    if CHROMIUM.exists():
+        return
+    reason = (f"no Chromium at {CHROMIUM}: install Debian's 'chromium' package or set "
+              "COURSE_CHROMIUM to a Chromium binary to run the browser tests")
+    if os.environ.get("COURSE_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def jupyterlab(workdir: Path) -> Iterator[str]:
+    """A JupyterLab serving `workdir` on localhost; yields its base URL with the token."""
+    port, token = free_port(), "browser-test-token"
+    env = dict(os.environ)
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR",
+                 "JUPYTER_RUNTIME_DIR"):
+        env[name] = str(workdir / ".jupyter" / name.lower())
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={workdir}", "--LabApp.expose_app_in_browser=True",
+               "--LabApp.news_url=None", "--LabApp.check_for_updates_class="
+               "jupyterlab.NeverCheckForUpdate"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    log = (workdir / "jupyterlab.log").open("w")
+    server = subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("JupyterLab did not start: "
+                                       + (workdir / "jupyterlab.log").read_text()) from None
+                time.sleep(0.3)
+        yield f"{base}/lab/tree/{{path}}?token={token}&reset"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def copy_course(destination: Path) -> Path:
+    """A throwaway copy of the notebooks, so running them never touches the real files."""
+    shutil.copytree(ROOT / "notebooks", destination / "notebooks")
+    return destination / "notebooks"
+
+
+@contextmanager
+def offline_page(playwright: Any) -> Iterator[tuple[Any, list[str]]]:
+    """A Chromium page that may only talk to 127.0.0.1; yields it and the blocked URLs."""
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+    blocked: list[str] = []
+
+    def only_localhost(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 1600})
+        page.route("**/*", only_localhost)
+        yield page, blocked
+    finally:
+        browser.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

@@ -1,0 +1,93 @@
+"""JupyterLab in headless Chromium, offline: charts draw, widgets respond.
+
+For each notebook: open it as stored (charts must draw from the saved outputs, before
+anything runs), run every cell, check every cell ran and every chart has marks, then move
+each notebook's first slider and check that the outputs change. A screenshot of each
+notebook goes to build/screenshots/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser import copy_course, jupyterlab, offline_page, require_chromium, screenshot
+
+pytestmark = pytest.mark.browser
+
+#: For each notebook: the text an output shows by default, and after one step right of
+#: the first slider.
+SLIDER_CHECKS = {
+    "00-start-here.ipynb": ("NATO, end of 1999: 19 members", "NATO, end of 2000: 19 members"),
+}
+
+COUNT_MARKS = """() => {
+  const charts = [...document.querySelectorAll('.jp-Notebook .vega-embed')];
+  return charts.map(c => c.querySelectorAll('svg g.role-mark > *').length);
+}"""
+
+NOTEBOOK_STATE = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  const cells = [...panel.content.model.cells].filter(c => c.type === 'code');
+  return {kernel: kernel ? kernel.status : 'none',
+          unrun: cells.filter(c => c.executionCount === null).length,
+          cells: cells.length};
+}"""
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    require_chromium()
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    workdir = copy_course(tmp_path_factory.mktemp("lab"))
+    with jupyterlab(workdir) as url, playwright_api.sync_playwright() as playwright, \
+            offline_page(playwright) as (page, blocked):
+        yield page, url, blocked
+
+
+def open_notebook(page: Any, url: str, name: str) -> None:
+    page.goto(url.format(path=name))
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_function("() => { const p = window.jupyterapp.shell.currentWidget;"
+                           " return p && p.sessionContext && p.sessionContext.isReady; }",
+                           timeout=60_000)
+
+
+def chart_marks(page: Any) -> list[int]:
+    return page.evaluate(COUNT_MARKS)
+
+
+@pytest.mark.parametrize("name", sorted(SLIDER_CHECKS))
+def test_notebook_in_jupyterlab(lab: Any, name: str) -> None:
+    page, url, blocked = lab
+    before, after = SLIDER_CHECKS[name]
+    open_notebook(page, url, name)
+
+    # As stored, before running anything: the saved charts draw with Lab's own Vega.
+    page.wait_for_selector(".vega-embed svg", timeout=30_000)
+    stored = chart_marks(page)
+    assert stored and all(n > 0 for n in stored), f"blank stored chart(s): {stored}"
+
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(f"() => {{ const s = ({NOTEBOOK_STATE})();"
+                           " return s.unrun === 0 && s.kernel === 'idle'; }",
+                           timeout=120_000)
+    state = page.evaluate(NOTEBOOK_STATE)
+    assert state["unrun"] == 0, state
+    assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+                        ).count() == 0, "a cell wrote to stderr (a warning or an error)"
+    page.wait_for_selector(".widget-slider", timeout=30_000)
+    live = chart_marks(page)
+    assert live and all(n > 0 for n in live), f"blank chart(s) after running: {live}"
+    page.get_by_text(before).first.wait_for(timeout=30_000)
+
+    handle = page.locator(".widget-slider .noUi-handle").first
+    handle.focus()
+    handle.press("ArrowRight")
+    page.get_by_text(after).first.wait_for(timeout=30_000)
+    assert all(n > 0 for n in chart_marks(page)), "a chart went blank after the slider moved"
+    screenshot(page, Path(name).stem)
+    assert not blocked, f"the page tried to reach the network: {blocked[:5]}"

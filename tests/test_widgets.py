@@ -1,0 +1,81 @@
+"""The widget shell: default outputs, redraws on change, messages instead of tracebacks."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.display import Markdown
+from IPython.utils.capture import capture_output
+
+from utils import charts, widgets
+from utils.errors import CourseError
+
+
+def compute(year: int) -> tuple[alt.Chart, Markdown]:
+    if year < 1949:
+        raise CourseError("Choose a year from 1949.")
+    chart = alt.Chart(pd.DataFrame({"x": [year]})).mark_point().encode(x="x:Q").properties(
+        title=f"Year {year}")
+    return chart, Markdown(f"The year is {year}.")
+
+
+@pytest.fixture(scope="module")
+def shell() -> InteractiveShell:
+    return InteractiveShell.instance()
+
+
+def test_outputs_pass_results_through() -> None:
+    chart, text = widgets.outputs(compute, {"year": 1990}, live=False)
+    assert isinstance(chart, alt.Chart) and text.data == "The year is 1990."
+
+
+def test_outputs_live_send_charts_without_images() -> None:
+    chart, _ = widgets.outputs(compute, {"year": 1990}, live=True)
+    data, _ = chart._repr_mimebundle_()
+    assert set(data) == {charts.VEGALITE_MIMETYPE, "text/plain"}
+
+
+def test_a_course_error_becomes_a_message() -> None:
+    (message,) = widgets.outputs(compute, {"year": 1900}, live=True)
+    assert message.data == "**Cannot do that:** Choose a year from 1949."
+
+
+def test_controls_describe_themselves_as_text() -> None:
+    box = widgets.Controls([widgets.year_slider(1949, 2026, 1999)], "Move it.")
+    text = box._repr_mimebundle_()["text/plain"]
+    assert text == ("[Interactive controls: Year. Run this cell in JupyterLab to use them.] "
+                    "Move it.")
+
+
+def test_year_slider_is_labelled_and_bounded() -> None:
+    slider = widgets.year_slider(1949, 2026, 1999, "Year")
+    assert (slider.min, slider.max, slider.value, slider.description) == (1949, 2026, 1999,
+                                                                          "Year")
+
+
+def test_show_displays_defaults_then_redraws_in_place(shell: InteractiveShell) -> None:
+    slider = widgets.year_slider(1949, 2026, 1990)
+    with capture_output() as shown:
+        widgets.show(compute, {"year": slider}, "Move it.")
+    texts = [o.data.get("text/plain", "") for o in shown.outputs]
+    assert texts[0].startswith("[Interactive controls: Year.")
+    assert texts[1] == "Chart: Year 1990"
+    assert "image/svg+xml" in shown.outputs[1].data
+    with capture_output() as redrawn:
+        slider.value = 2000
+    assert [o.data["text/plain"] for o in redrawn.outputs] == [
+        "Chart: Year 2000", "<IPython.core.display.Markdown object>"]
+    assert redrawn.outputs[1].data["text/markdown"] == "The year is 2000."
+
+
+def test_show_replaces_outputs_by_a_message_on_bad_input(shell: InteractiveShell) -> None:
+    slider = widgets.year_slider(1900, 2026, 1990)
+    with capture_output():
+        widgets.show(compute, {"year": slider}, "Move it.")
+    with capture_output() as failed:
+        slider.value = 1920
+    assert failed.outputs[0].data["text/markdown"] == (
+        "**Cannot do that:** Choose a year from 1949.")
+    assert failed.outputs[1].data["text/markdown"] == ""

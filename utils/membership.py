@@ -1,0 +1,152 @@
+"""Who belonged to NATO and to the Collective Security Treaty in a given year.
+
+NATO's membership only ever grew: a country is a member from its accession date on.
+The Collective Security Treaty (the CSTO since 2002) is told as a history of events:
+countries signed or acceded, three left in 1999, Uzbekistan came back in 2006 and was
+suspended in 2012, Armenia froze its participation in 2024. :func:`csto_status` replays
+those events up to the end of a year.
+
+All functions are pure: a year in, a table or a chart out.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+from IPython.display import Markdown
+
+from utils import data
+from utils.charts import CSTO_COLOR, NATO_COLOR
+from utils.errors import CourseError
+
+FIRST_YEAR = 1949
+#: What each CSTO event makes of a country's status; events not listed change nothing.
+CSTO_TRANSITIONS = {
+    "signed": "member",
+    "acceded": "member",
+    "rejoined": "member",
+    "withdrew": "left",
+    "suspended": "suspended",
+    "froze_participation": "frozen",
+}
+#: Statuses that count as membership: a frozen member is still a party to the treaty.
+CSTO_MEMBER_STATUSES = ("member", "frozen")
+
+
+def last_year() -> int:
+    """The latest year the membership tables speak for (the year they were checked)."""
+    checked = pd.concat([data.load("nato_members")["as_of"], data.load("csto_members")["as_of"]])
+    return int(checked.max().year)
+
+
+def check_year(year: int) -> int:
+    """The year, if the course's data covers it; otherwise a CourseError saying which do."""
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise CourseError(f"The year must be a whole number such as 1999, not {year!r}.")
+    if not FIRST_YEAR <= year <= last_year():
+        raise CourseError(f"Choose a year from {FIRST_YEAR} to {last_year()}; {year} is "
+                          "outside the years the data covers.")
+    return year
+
+
+def nato_members(year: int) -> pd.DataFrame:
+    """NATO's members at the end of `year`, in order of accession."""
+    members = data.load("nato_members")
+    joined = members[members["accession_date"].dt.year <= check_year(year)]
+    return joined.sort_values(["accession_date", "name"]).reset_index(drop=True)
+
+
+def csto_status(year: int) -> pd.DataFrame:
+    """Each country that was ever party to the Collective Security Treaty, with its
+    status at the end of `year`: member, frozen, suspended or left (empty before 1992)."""
+    events = data.load("csto_members").sort_values("date", kind="stable")
+    events = events[events["date"].dt.year <= check_year(year)]
+    status: dict[str, str] = {}
+    names: dict[str, str] = {}
+    since: dict[str, pd.Timestamp] = {}
+    for event in events.itertuples():
+        if event.event in CSTO_TRANSITIONS:
+            new = CSTO_TRANSITIONS[event.event]
+            if status.get(event.iso3) != new:
+                since[event.iso3] = event.date
+            status[event.iso3] = new
+            names[event.iso3] = event.name
+    table = pd.DataFrame({"iso3": list(status), "name": [names[c] for c in status],
+                          "status": list(status.values()),
+                          "since": [since[c] for c in status]},
+                         columns=["iso3", "name", "status", "since"])
+    return table.sort_values("name").reset_index(drop=True)
+
+
+def csto_members(year: int) -> pd.DataFrame:
+    """The parties to the Collective Security Treaty at the end of `year`."""
+    status = csto_status(year)
+    return status[status["status"].isin(CSTO_MEMBER_STATUSES)].reset_index(drop=True)
+
+
+def counts(first: int = FIRST_YEAR, last: int | None = None) -> pd.DataFrame:
+    """Members of each alliance at the end of every year (long format, for charts)."""
+    last = last or last_year()
+    rows = []
+    for year in range(check_year(first), check_year(last) + 1):
+        rows.append({"year": year, "alliance": "NATO", "members": len(nato_members(year))})
+        if year >= 1992:
+            rows.append({"year": year, "alliance": "Collective Security Treaty (CSTO)",
+                         "members": len(csto_members(year))})
+    return pd.DataFrame(rows)
+
+
+def chart(year: int) -> alt.LayerChart:
+    """Members of NATO and of the CST/CSTO per year, with `year` marked."""
+    check_year(year)
+    table = counts()
+    colours = alt.Scale(domain=["NATO", "Collective Security Treaty (CSTO)"],
+                        range=[NATO_COLOR, CSTO_COLOR])
+    lines = alt.Chart(table).mark_line(interpolate="step-after", strokeWidth=2.5).encode(
+        x=alt.X("year:Q", title="Year", axis=alt.Axis(format="d"),
+                scale=alt.Scale(domain=[FIRST_YEAR, last_year()], nice=False)),
+        y=alt.Y("members:Q", title="Member states"),
+        color=alt.Color("alliance:N", title=None, scale=colours,
+                        legend=alt.Legend(orient="top-left")),
+    )
+    now = table[table["year"] == year]
+    marker = alt.Chart(pd.DataFrame({"year": [year]})).mark_rule(
+        strokeDash=[4, 3], color="#555555").encode(x="year:Q")
+    points = alt.Chart(now).mark_point(filled=True, size=80).encode(
+        x="year:Q", y="members:Q", color=alt.Color("alliance:N", scale=colours, legend=None))
+    nato_now = len(nato_members(year))
+    csto_now = len(csto_members(year))
+    return (lines + marker + points).properties(
+        title=alt.Title(f"Members of NATO and of the Collective Security Treaty, "
+                        f"{FIRST_YEAR}–{last_year()}",
+                        subtitle=f"End of {year}: NATO {nato_now}, CST/CSTO {csto_now}"),
+        description=(f"Step lines of member states per year. NATO grows from 12 in 1949 to "
+                     f"{len(nato_members(last_year()))} in {last_year()}; the Collective "
+                     f"Security Treaty starts in 1992. In {year}: NATO {nato_now} members, "
+                     f"CST/CSTO {csto_now}."),
+    )
+
+
+def member_list(year: int) -> Markdown:
+    """The members of both alliances at the end of `year`, as text."""
+    nato = nato_members(year)
+    lines = [f"**NATO, end of {year}: {len(nato)} members.** " + ", ".join(nato["name"]) + "."]
+    if year < 1992:
+        lines.append("**Collective Security Treaty:** not yet signed (Tashkent, 15 May 1992).")
+    else:
+        status = csto_status(year)
+        members = status[status["status"].isin(CSTO_MEMBER_STATUSES)]
+        names = [f"{r.name} (participation frozen)" if r.status == "frozen" else r.name
+                 for r in members.itertuples()]
+        lines.append(f"**Collective Security Treaty (CSTO from 2002), end of {year}: "
+                     f"{len(members)} members.** " + ", ".join(names) + ".")
+        gone = status[~status["status"].isin(CSTO_MEMBER_STATUSES)]
+        if len(gone):
+            lines.append("Former or suspended parties: " + ", ".join(
+                f"{r.name} ({r.status} {r.since.year})" for r in gone.itertuples()) + ".")
+    return Markdown("\n\n".join(lines))
+
+
+def explore(year: int) -> tuple[alt.LayerChart, Markdown]:
+    """The start notebook's interactive: the chart and the member lists for one year."""
+    return chart(year), member_list(year)
