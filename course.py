@@ -53,7 +53,7 @@ def run(*args: object) -> None:
 
 def setup() -> Path:
     """Create .venv and install the lock and the project, unless already done."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file must run on old Pythons too
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
     python = venv_python()
     if not python.exists():

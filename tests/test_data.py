@@ -61,7 +61,7 @@ def test_a_missing_source_is_rejected(tmp_path: Path) -> None:
 
 def test_a_bad_url_is_rejected(tmp_path: Path) -> None:
     path = broken_copy("nato_members", tmp_path, row=1, column="source_url", value="nato.int")
-    with pytest.raises(DataError, match="line 2, column source_url: 'nato.int' is not a web"):
+    with pytest.raises(DataError, match=r"line 2, column source_url: 'nato.int' is not a web"):
         data.validate("nato_members", data.read_rows("nato_members", path))
 
 
@@ -81,7 +81,7 @@ def test_a_row_with_too_few_values_is_rejected(tmp_path: Path) -> None:
 
 
 def test_unknown_table_lists_the_real_ones() -> None:
-    with pytest.raises(DataError, match="There is no table called 'members'.*nato_members"):
+    with pytest.raises(DataError, match=r"There is no table called 'members'.*nato_members"):
         data.load("members")
 
 
