@@ -21,6 +21,7 @@ pytestmark = pytest.mark.browser
 #: the first slider.
 SLIDER_CHECKS = {
     "00-start-here.ipynb": ("NATO, end of 1999: 19 members", "NATO, end of 2000: 19 members"),
+    "01-consensus-and-silence.ipynb": ("among 32 allies", "among 33 allies"),
 }
 
 COUNT_MARKS = """() => {

@@ -65,3 +65,9 @@ def test_explore_returns_chart_and_list() -> None:
     chart, text = membership.explore(1955)
     assert chart.to_dict()["title"]["subtitle"].startswith("End of 1955: NATO 15")
     assert "Germany" in text.data
+
+
+def test_chart_spec_is_valid_vega_lite() -> None:
+    import altair as alt
+
+    alt.LayerChart.from_dict(membership.chart(1992).to_dict(), validate=True)

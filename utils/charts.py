@@ -25,12 +25,14 @@ Importing ``utils`` calls :func:`enable`, so notebooks need no setup line.
 from __future__ import annotations
 
 import base64
+import copy
 import io
 import re
 from pathlib import Path
 from typing import Any
 
 import altair as alt
+import pandas as pd
 import vl_convert as vlc
 from PIL import Image
 
@@ -57,10 +59,8 @@ def theme() -> alt.theme.ThemeConfig:
             "axis": {"labelFontSize": 12, "titleFontSize": 13, "gridColor": "#e6e6e6"},
             "legend": {"labelFontSize": 12, "titleFontSize": 13, "labelLimit": 0},
             "range": {"category": PALETTE},
-            "view": {"stroke": None},
+            "view": {"stroke": None, "continuousWidth": 520, "continuousHeight": 260},
         },
-        "width": 520,
-        "height": 260,
     })
 
 
@@ -115,19 +115,41 @@ def bundle(spec: dict[str, Any], *, images: bool = True) -> tuple[dict[str, Any]
     return data, metadata
 
 
-def live(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """A displayable for a chart inside a widget update: the spec only, no images."""
-    return _Bundle(*bundle(chart.to_dict(), images=False))
+def live(chart: alt.TopLevelMixin | VegaLite) -> VegaLite:
+    """A chart for a widget redraw: shown by its spec alone, without images (faster)."""
+    spec = chart.spec if isinstance(chart, VegaLite) else chart.to_dict(validate=False)
+    return VegaLite(spec, images=False)
 
 
-class _Bundle:
-    """An object IPython displays as a ready-made MIME bundle."""
+class VegaLite:
+    """A finished Vega-Lite spec (a dict), displayed like every course chart."""
 
-    def __init__(self, data: dict[str, Any], metadata: dict[str, Any]) -> None:
-        self.data, self.metadata = data, metadata
+    def __init__(self, spec: dict[str, Any], *, images: bool = True) -> None:
+        self.spec, self.images = spec, images
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.spec
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        return self.data, self.metadata
+        return bundle(self.spec, images=self.images)
+
+
+def fill(template: dict[str, Any], datasets: dict[str, pd.DataFrame],
+         **properties: Any) -> VegaLite:
+    """A chart from a template spec with named data sources, and new data and properties.
+
+    Building an Altair chart costs tens of milliseconds, too slow for a widget that
+    redraws as a slider moves. So a widget's chart is built once with Altair, using
+    ``alt.NamedData`` sources, and turned into a template (``chart.to_dict()``); each
+    redraw only copies the template and fills in the data and, e.g., title and
+    description. Missing values become JSON nulls.
+    """
+    spec = copy.deepcopy(template)
+    spec["datasets"] = {
+        name: frame.astype(object).where(frame.notna(), None).to_dict("records")
+        for name, frame in datasets.items()}
+    spec.update(properties)
+    return VegaLite(spec)
 
 
 def _register_fonts() -> None:

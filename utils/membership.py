@@ -11,15 +11,18 @@ All functions are pure: a year in, a table or a chart out.
 
 from __future__ import annotations
 
+from functools import cache
+
 import altair as alt
 import pandas as pd
 from IPython.display import Markdown
 
-from utils import data
+from utils import charts, data
 from utils.charts import CSTO_COLOR, NATO_COLOR
 from utils.errors import CourseError
 
 FIRST_YEAR = 1949
+CSTO_LABEL = "Collective Security Treaty (CSTO)"
 #: What each CSTO event makes of a country's status; events not listed change nothing.
 CSTO_TRANSITIONS = {
     "signed": "member",
@@ -86,45 +89,53 @@ def csto_members(year: int) -> pd.DataFrame:
 
 def counts(first: int = FIRST_YEAR, last: int | None = None) -> pd.DataFrame:
     """Members of each alliance at the end of every year (long format, for charts)."""
-    last = last or last_year()
+    return _counts(check_year(first), check_year(last or last_year())).copy()
+
+
+@cache
+def _counts(first: int, last: int) -> pd.DataFrame:
     rows = []
-    for year in range(check_year(first), check_year(last) + 1):
+    for year in range(first, last + 1):
         rows.append({"year": year, "alliance": "NATO", "members": len(nato_members(year))})
         if year >= 1992:
-            rows.append({"year": year, "alliance": "Collective Security Treaty (CSTO)",
+            rows.append({"year": year, "alliance": CSTO_LABEL,
                          "members": len(csto_members(year))})
     return pd.DataFrame(rows)
 
 
-def chart(year: int) -> alt.LayerChart:
-    """Members of NATO and of the CST/CSTO per year, with `year` marked."""
-    check_year(year)
-    table = counts()
-    colours = alt.Scale(domain=["NATO", "Collective Security Treaty (CSTO)"],
-                        range=[NATO_COLOR, CSTO_COLOR])
-    lines = alt.Chart(table).mark_line(interpolate="step-after", strokeWidth=2.5).encode(
+@cache
+def _chart_template() -> dict:
+    colours = alt.Scale(domain=["NATO", CSTO_LABEL], range=[NATO_COLOR, CSTO_COLOR])
+    lines = alt.Chart(alt.NamedData(name="counts")).mark_line(
+        interpolate="step-after", strokeWidth=2.5).encode(
         x=alt.X("year:Q", title="Year", axis=alt.Axis(format="d"),
                 scale=alt.Scale(domain=[FIRST_YEAR, last_year()], nice=False)),
         y=alt.Y("members:Q", title="Member states"),
         color=alt.Color("alliance:N", title=None, scale=colours,
-                        legend=alt.Legend(orient="top-left")),
-    )
-    now = table[table["year"] == year]
-    marker = alt.Chart(pd.DataFrame({"year": [year]})).mark_rule(
+                        legend=alt.Legend(orient="top-left")))
+    marker = alt.Chart(alt.NamedData(name="year")).mark_rule(
         strokeDash=[4, 3], color="#555555").encode(x="year:Q")
-    points = alt.Chart(now).mark_point(filled=True, size=80).encode(
+    points = alt.Chart(alt.NamedData(name="now")).mark_point(filled=True, size=80).encode(
         x="year:Q", y="members:Q", color=alt.Color("alliance:N", scale=colours, legend=None))
-    nato_now = len(nato_members(year))
-    csto_now = len(csto_members(year))
-    return (lines + marker + points).properties(
-        title=alt.Title(f"Members of NATO and of the Collective Security Treaty, "
-                        f"{FIRST_YEAR}–{last_year()}",
-                        subtitle=f"End of {year}: NATO {nato_now}, CST/CSTO {csto_now}"),
+    return (lines + marker + points).to_dict()
+
+
+def chart(year: int) -> charts.VegaLite:
+    """Members of NATO and of the CST/CSTO per year, with `year` marked."""
+    check_year(year)
+    table = counts()
+    nato_now, csto_now = len(nato_members(year)), len(csto_members(year))
+    return charts.fill(
+        _chart_template(),
+        {"counts": table, "year": pd.DataFrame({"year": [year]}),
+         "now": table[table["year"] == year]},
+        title={"text": f"Members of NATO and of the Collective Security Treaty, "
+                       f"{FIRST_YEAR}–{last_year()}",
+               "subtitle": f"End of {year}: NATO {nato_now}, CST/CSTO {csto_now}"},
         description=(f"Step lines of member states per year. NATO grows from 12 in 1949 to "
                      f"{len(nato_members(last_year()))} in {last_year()}; the Collective "
                      f"Security Treaty starts in 1992. In {year}: NATO {nato_now} members, "
-                     f"CST/CSTO {csto_now}."),
-    )
+                     f"CST/CSTO {csto_now}."))
 
 
 def member_list(year: int) -> Markdown:
@@ -147,6 +158,6 @@ def member_list(year: int) -> Markdown:
     return Markdown("\n\n".join(lines))
 
 
-def explore(year: int) -> tuple[alt.LayerChart, Markdown]:
+def explore(year: int) -> tuple[charts.VegaLite, Markdown]:
     """The start notebook's interactive: the chart and the member lists for one year."""
     return chart(year), member_list(year)

@@ -54,11 +54,32 @@ class Controls(w.VBox):
         return data
 
 
+LAYOUT = {"width": "520px"}
+
+
 def year_slider(start: int, end: int, value: int, description: str = "Year") -> w.IntSlider:
     """A labelled slider over whole years."""
-    return w.IntSlider(value=value, min=start, max=end, step=1, description=description,
-                       continuous_update=False, style=LABEL_STYLE,
-                       layout=w.Layout(width="520px"))
+    return int_slider(description, start, end, value)
+
+
+def int_slider(description: str, low: int, high: int, value: int) -> w.IntSlider:
+    """A labelled slider over whole numbers from `low` to `high`."""
+    return w.IntSlider(value=value, min=low, max=high, step=1, description=description,
+                       continuous_update=False, style=LABEL_STYLE, layout=w.Layout(**LAYOUT))
+
+
+def float_slider(description: str, low: float, high: float, value: float,
+                 step: float) -> w.FloatSlider:
+    """A labelled slider over numbers from `low` to `high` in steps of `step`."""
+    return w.FloatSlider(value=value, min=low, max=high, step=step, description=description,
+                         continuous_update=False, style=LABEL_STYLE,
+                         layout=w.Layout(**LAYOUT))
+
+
+def choice(description: str, options: Mapping[str, str], value: str) -> w.Dropdown:
+    """A labelled drop-down; `options` maps each value to the words shown for it."""
+    return w.Dropdown(options=[(label, key) for key, label in options.items()], value=value,
+                      description=description, style=LABEL_STYLE)
 
 
 def outputs(compute: Callable[..., Sequence[Any]], values: Mapping[str, Any],
@@ -72,7 +93,8 @@ def outputs(compute: Callable[..., Sequence[Any]], values: Mapping[str, Any],
     except CourseError as error:
         return [Markdown(message_markdown(error))]
     if live:
-        results = [charts.live(r) if isinstance(r, alt.TopLevelMixin) else r for r in results]
+        results = [charts.live(r) if isinstance(r, alt.TopLevelMixin | charts.VegaLite) else r
+                   for r in results]
     return results
 
 

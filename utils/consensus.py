@@ -1,0 +1,420 @@
+"""A toy model of NATO's consensus rule and silence procedure.
+
+The policy scale runs from 0 (the status quo: the Alliance does nothing new) to 1 (the most
+ambitious text any ally could want). Each ally has
+
+* an **ideal point** ``x``: the text it would write itself;
+* a **tolerance** ``τ``: how far a text may sit from ``x`` before the ally minds;
+* a **cost of breaking silence** ``c``: the political price of being seen to block.
+
+An ally stays silent on a text ``t`` when ``|t - x| <= τ + c``. We call ``θ = τ + c`` its
+*threshold* and ``[x - θ, x + θ]`` the texts it accepts in silence.
+
+The Secretary General circulates a first draft under the silence procedure, written either
+at the **median** ally's ideal point or at the ideal point of the **most reluctant** ally
+(the one closest to the status quo). In each round, the allies whose loss ``|t - x|``
+exceeds their threshold break silence. The Secretary General rewords the draft toward them:
+to the nearest text the objectors accept, but by at most ``step`` per round (a rewording
+can only go so far at once). If objectors stand on both sides, he aims midway between what
+the two sides accept. The procedure ends
+
+* in **consensus** when the first draft passes in silence;
+* in a **watered-down** text when a reworded draft passes;
+* in **deadlock** when allies still object after the last round allowed.
+
+Consensus is possible at all only if every ally's accepted interval overlaps the others:
+``max(x - θ) <= min(x + θ)``. When it does, objectors only ever stand on one side, and
+the draft walks one ``step`` per round to the nearest text everyone accepts. So the Monte
+Carlo (:func:`sweep`) needs only each trial's first draft and the two ends of the overlap;
+a test checks, trial by trial, that it agrees exactly with the round-by-round
+:func:`negotiate`.
+
+A toy, not a description of NATO: real allies bargain over many dimensions, trade issues,
+and talk before anything is put under silence. It shows what the rule does with
+disagreement, not what any ally wants.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+import altair as alt
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown
+
+from utils import charts
+from utils.errors import CourseError
+
+STATUS_QUO = 0.0
+#: How far one round of rewording can move the draft along the policy scale.
+STEP = 0.05
+STRATEGIES = {"median": "the median ally", "most_reluctant": "the most reluctant ally"}
+OUTCOMES = {"consensus": "consensus on the first draft",
+            "watered_down": "consensus on a watered-down (reworded) draft",
+            "deadlock": "deadlock: allies still object after the last round"}
+#: The centre of the allies' ideal points, and the membership range of the Monte Carlo.
+CENTRE = 0.5
+SWEEP_SIZES = range(12, 33)
+
+
+@dataclass(frozen=True)
+class Allies:
+    """Ideal points, tolerances and costs of breaking silence, one entry per ally."""
+
+    ideal: np.ndarray
+    tolerance: np.ndarray
+    cost: np.ndarray
+
+    @property
+    def threshold(self) -> np.ndarray:
+        """How far a text may sit from each ally's ideal point before it breaks silence."""
+        return self.tolerance + self.cost
+
+    def __len__(self) -> int:
+        return len(self.ideal)
+
+
+@dataclass(frozen=True)
+class Round:
+    """One silence procedure: the draft circulated, and who broke silence on it."""
+
+    number: int
+    text: float
+    objectors: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Negotiation:
+    """What happened: the rounds, the outcome, and where the final text sits."""
+
+    allies: Allies
+    strategy: str
+    rounds: tuple[Round, ...]
+    outcome: str
+    final_text: float
+
+    @property
+    def first_text(self) -> float:
+        return self.rounds[0].text
+
+    @property
+    def rounds_used(self) -> int:
+        return len(self.rounds)
+
+    @property
+    def distance_from_median(self) -> float:
+        """How far the final text sits from the median ally's ideal point."""
+        return abs(self.final_text - float(np.median(self.allies.ideal)))
+
+    @property
+    def distance_from_status_quo(self) -> float:
+        """How far the final text moves the Alliance from doing nothing new."""
+        return abs(self.final_text - STATUS_QUO)
+
+    @property
+    def dilution(self) -> float:
+        """How far the text moved from the Secretary General's first draft."""
+        return abs(self.final_text - self.first_text)
+
+
+def check_number(name: str, value: object, low: float, high: float) -> float:
+    """A finite number within [low, high], or a CourseError saying what is allowed."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise CourseError(f"{name} must be a number, not {value!r}.")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise CourseError(f"{name} must be between {low:g} and {high:g}; {value!r} is not.")
+    return float(value)
+
+
+def check_whole(name: str, value: object, low: int, high: int) -> int:
+    """A whole number within [low, high], or a CourseError saying what is allowed."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise CourseError(f"{name} must be a whole number, not {value!r}.")
+    if not low <= value <= high:
+        raise CourseError(f"{name} must be from {low} to {high}; {value} is not.")
+    return int(value)
+
+
+def check_strategy(strategy: object) -> str:
+    if strategy not in STRATEGIES:
+        raise CourseError(f"The drafting strategy must be one of {', '.join(STRATEGIES)}; "
+                          f"{strategy!r} is not.")
+    return str(strategy)
+
+
+def make_allies(ideal: object, tolerance: object, cost: object) -> Allies:
+    """Allies from plain numbers or lists (a single tolerance or cost applies to all)."""
+    points = np.atleast_1d(np.asarray(ideal, dtype=float))
+    if points.ndim != 1 or len(points) < 1:
+        raise CourseError("Give at least one ally's ideal point.")
+
+    def per_ally(name: str, values: object) -> np.ndarray:
+        try:
+            array = np.broadcast_to(np.asarray(values, dtype=float), points.shape).copy()
+        except ValueError:
+            raise CourseError(f"Give one {name} for all allies, or one per ally.") from None
+        if not np.all(np.isfinite(array)) or np.any(array < 0):
+            raise CourseError(f"Every {name} must be a number of 0 or more.")
+        return array
+
+    if not np.all(np.isfinite(points)):
+        raise CourseError("Every ideal point must be a number (no NaN or infinity).")
+    return Allies(points, per_ally("tolerance", tolerance), per_ally("cost", cost))
+
+
+def draw_allies(n_allies: int, spread: float, tolerance: float, cost: float,
+                seed: int) -> Allies:
+    """`n_allies` allies whose ideal points scatter around the centre of the scale.
+
+    Ideal points are drawn from a normal distribution with standard deviation `spread`
+    around 0.5 and kept within [0, 1]; the same seed always gives the same allies.
+    """
+    n_allies = check_whole("The number of allies", n_allies, 2, 40)
+    spread = check_number("The spread of preferences", spread, 0, 1)
+    seed = check_whole("The random seed", seed, 0, 2**32 - 1)
+    ideal = np.clip(np.random.default_rng(seed).normal(CENTRE, spread, n_allies), 0, 1)
+    return make_allies(ideal, check_number("The tolerance", tolerance, 0, 1),
+                       check_number("The cost of breaking silence", cost, 0, 1))
+
+
+def first_draft(ideal: np.ndarray, strategy: str) -> np.ndarray:
+    """The Secretary General's first draft for each row of ideal points."""
+    if check_strategy(strategy) == "median":
+        return np.median(ideal, axis=-1)
+    return np.min(ideal, axis=-1)
+
+
+def reword(text: float, objectors_low: np.ndarray, objectors_high: np.ndarray,
+           step: float) -> float:
+    """The next draft: toward what the objectors accept, by at most `step`.
+
+    `objectors_low` holds the upper ends of the accepted intervals of allies who want a
+    *less* ambitious text; `objectors_high` the lower ends for allies who want *more*.
+    """
+    if objectors_low.size and not objectors_high.size:
+        target = objectors_low.min()
+    elif objectors_high.size and not objectors_low.size:
+        target = objectors_high.max()
+    else:
+        target = (objectors_low.min() + objectors_high.max()) / 2
+    return float(step_toward(np.float64(text), target, step))
+
+
+def step_toward(text: np.ndarray, target: np.ndarray, step: float) -> np.ndarray:
+    """Move each text to its target, or by `step` toward it if the target is farther.
+
+    "Within one step" allows a billionth of a step for rounding, so that a walk of five
+    steps of 0.05 from 0.25 lands on 0.5 instead of a hair short of it.
+    """
+    return np.where(np.abs(target - text) <= step * (1 + 1e-9), target,
+                    text + np.copysign(step, target - text))
+
+
+def negotiate(allies: Allies, strategy: str = "median", rounds: int = 5,
+              step: float = STEP) -> Negotiation:
+    """Run the silence procedure round by round (see the module docstring)."""
+    rounds = check_whole("The number of rounds allowed", rounds, 1, 100)
+    step = check_number("The step of rewording", step, 1e-6, 1)
+    low = allies.ideal - allies.threshold
+    high = allies.ideal + allies.threshold
+    text = float(first_draft(allies.ideal, strategy))
+    history = []
+    for number in range(1, rounds + 1):
+        wants_less, wants_more = text > high, text < low
+        objectors = np.flatnonzero(wants_less | wants_more)
+        history.append(Round(number, text, tuple(int(i) for i in objectors)))
+        if not objectors.size:
+            outcome = "consensus" if number == 1 else "watered_down"
+            return Negotiation(allies, strategy, tuple(history), outcome, text)
+        if number < rounds:
+            text = reword(text, high[wants_less], low[wants_more], step)
+    return Negotiation(allies, strategy, tuple(history), "deadlock", text)
+
+
+def agreements(first: np.ndarray, overlap_low: np.ndarray, overlap_high: np.ndarray,
+               rounds: int, step: float = STEP) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For many alliances at once: agreed?, rounds used, and the final text if agreed.
+
+    Each alliance is summed up by its first draft and the two ends of the overlap of what
+    its allies accept (``overlap_low > overlap_high`` when there is none). The arrays may
+    have any shape. This is the closed form explained in the module docstring: it gives
+    exactly what :func:`negotiate` gives, alliance by alliance.
+    """
+    possible = overlap_low <= overlap_high
+    text = np.asarray(first, dtype=float)
+    used = np.full(text.shape, rounds)
+    agreed = np.zeros(text.shape, dtype=bool)
+    for number in range(1, rounds + 1):
+        silent = possible & ~agreed & (text >= overlap_low) & (text <= overlap_high)
+        used[silent] = number
+        agreed |= silent
+        target = np.where(text > overlap_high, overlap_high, overlap_low)
+        text = np.where(possible & ~agreed, step_toward(text, target, step), text)
+    return agreed, used, np.where(agreed, text, np.nan)
+
+
+def summarize(ideal: np.ndarray, threshold: np.ndarray, strategy: str
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First draft and overlap ends for each row of allies (the input of agreements)."""
+    return (first_draft(ideal, strategy), np.max(ideal - threshold, axis=-1),
+            np.min(ideal + threshold, axis=-1))
+
+
+def sweep(spread: float, tolerance: float, cost: float, strategy: str = "median",
+          rounds: int = 5, seed: int = 0, trials: int = 10_000,
+          sizes: range = SWEEP_SIZES) -> pd.DataFrame:
+    """Monte Carlo: the chance of consensus, and the dilution, by number of allies.
+
+    Each trial draws one alliance of ``max(sizes)`` allies; the alliance of ``n`` allies
+    is its first ``n`` members, so every size is compared on the same draws. All sizes
+    are computed at once: the overlap ends are running maxima and minima along the allies.
+    """
+    spread = check_number("The spread of preferences", spread, 0, 1)
+    threshold = (check_number("The tolerance", tolerance, 0, 1)
+                 + check_number("The cost of breaking silence", cost, 0, 1))
+    strategy = check_strategy(strategy)
+    rounds = check_whole("The number of rounds allowed", rounds, 1, 100)
+    trials = check_whole("The number of trials", trials, 1, 1_000_000)
+    seed = check_whole("The random seed", seed, 0, 2**32 - 1)
+    sizes = list(sizes)
+    rng = np.random.default_rng(seed)
+    ideal = np.clip(rng.normal(CENTRE, spread, (trials, max(sizes))), 0, 1)
+    columns = np.array(sizes) - 1
+    low = np.maximum.accumulate(ideal - threshold, axis=1)[:, columns]
+    high = np.minimum.accumulate(ideal + threshold, axis=1)[:, columns]
+    if strategy == "median":
+        first = np.stack([np.median(ideal[:, :n], axis=1) for n in sizes], axis=1)
+    else:
+        first = np.minimum.accumulate(ideal, axis=1)[:, columns]
+    agreed, used, final = agreements(first, low, high, rounds)
+    count = agreed.sum(axis=0)
+    per_agreement = np.where(count > 0, 1 / np.maximum(count, 1), np.nan)
+    return pd.DataFrame({
+        "allies": sizes, "consensus": agreed.mean(axis=0),
+        "first_draft": (agreed & (used == 1)).mean(axis=0),
+        "dilution": np.where(agreed, np.abs(final - first), 0).sum(axis=0) * per_agreement,
+        "rounds": np.where(agreed, used, 0).sum(axis=0) * per_agreement})
+
+
+@cache
+def _negotiation_template() -> dict:
+    scale = alt.Scale(domain=[-0.25, 1.25], nice=False)
+    ticks = alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2~f")
+    colours = alt.Scale(domain=["broke silence", "stayed silent"], range=["#D55E00", "#0072B2"])
+    allies = alt.Chart(alt.NamedData(name="allies"))
+    y = alt.Y("ally:N", sort=alt.EncodingSortField("ideal"), title=None,
+              axis=alt.Axis(labelFontSize=9))
+    ranges = allies.mark_rule(strokeWidth=3, opacity=0.6).encode(
+        x=alt.X("low:Q", scale=scale, axis=ticks, title="Policy scale (0 = status quo)"),
+        x2="high:Q",
+        y=y, color=alt.Color("silence:N", scale=colours, title=None,
+                             legend=alt.Legend(orient="top")))
+    points = allies.mark_point(filled=True, size=40, color="black").encode(
+        x="ideal:Q", y=y, tooltip=["ally:N", "ideal:Q", "low:Q", "high:Q", "silence:N"])
+    final = alt.Chart(alt.NamedData(name="final")).mark_rule(
+        strokeDash=[5, 3], color="black").encode(x="text:Q")
+    drafts = alt.Chart(alt.NamedData(name="drafts")).encode(
+        x=alt.X("text:Q", scale=scale, axis=ticks, title="Draft on the policy scale"),
+        y=alt.Y("round:O", title="Round"))
+    path = drafts.mark_line(point=True, color="black") + drafts.mark_text(
+        align="left", dx=8).encode(text="label:N")
+    return alt.vconcat(
+        (ranges + points + final).properties(
+            title=alt.Title("Each ally: ideal point (dot) and the texts it accepts in silence",
+                            subtitle="Dashed line: the final text")),
+        path.properties(title="The draft, round by round"),
+    ).to_dict()
+
+
+def negotiation_chart(result: Negotiation) -> charts.VegaLite:
+    """The allies and what each accepts, above the draft round by round."""
+    allies = result.allies
+    broke = {i for r in result.rounds for i in r.objectors}
+    table = pd.DataFrame({
+        "ally": [f"Ally {i + 1}" for i in range(len(allies))],
+        "ideal": allies.ideal, "low": allies.ideal - allies.threshold,
+        "high": allies.ideal + allies.threshold,
+        "silence": ["broke silence" if i in broke else "stayed silent"
+                    for i in range(len(allies))]})
+    drafts = pd.DataFrame({"round": [r.number for r in result.rounds],
+                           "text": [r.text for r in result.rounds],
+                           "label": ["silence holds" if not r.objectors
+                                     else f"{len(r.objectors)} broke silence"
+                                     for r in result.rounds]})
+    spec = charts.fill(
+        _negotiation_template(),
+        {"allies": table, "drafts": drafts,
+         "final": pd.DataFrame({"text": [result.final_text]})},
+        title={"text": f"{len(allies)} allies, first draft at {STRATEGIES[result.strategy]}",
+               "subtitle": OUTCOMES[result.outcome]},
+        description=(f"{len(allies)} allies on a policy scale from 0 to 1. First draft "
+                     f"{result.first_text:.2f}, final text {result.final_text:.2f} after "
+                     f"{result.rounds_used} round(s); {len(broke)} allies broke silence at "
+                     f"least once. Outcome: {OUTCOMES[result.outcome]}."))
+    spec.spec["vconcat"][0]["height"] = 12 * len(allies)
+    spec.spec["vconcat"][1]["height"] = 22 * len(drafts) + 10
+    return spec
+
+
+@cache
+def _sweep_template() -> dict:
+    x = alt.X("allies:Q", title="Number of allies", scale=alt.Scale(domain=[12, 32]),
+              axis=alt.Axis(values=list(range(12, 33, 4))))
+    data = alt.Chart(alt.NamedData(name="sweep"))
+    rule = alt.Chart(alt.NamedData(name="highlight")).mark_rule(
+        strokeDash=[4, 3], color="#555555").encode(x="allies:Q")
+    chance = data.mark_line(point={"color": "#0072B2"}, color="#0072B2").encode(
+        x=x, y=alt.Y("consensus:Q", title="Chance of consensus",
+                     scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        tooltip=["allies:Q", alt.Tooltip("consensus:Q", format=".1%")])
+    dilution = data.mark_line(point={"color": "#E69F00"}, color="#E69F00").encode(
+        x=x, y=alt.Y("dilution:Q", title="Mean move from the first draft"),
+        tooltip=["allies:Q", alt.Tooltip("dilution:Q", format=".3f")])
+    return alt.hconcat(
+        (chance + rule).properties(width=250, height=200, title="Chance of consensus"),
+        (dilution + rule).properties(width=250, height=200, title="Dilution of agreed texts"),
+    ).to_dict()
+
+
+def sweep_chart(table: pd.DataFrame, trials: int, highlight: int | None = None
+                ) -> charts.VegaLite:
+    """The chance of consensus and the dilution as membership grows."""
+    marked = [highlight] if highlight is not None and 12 <= highlight <= 32 else []
+    first, last = table.iloc[0], table.iloc[-1]
+    return charts.fill(
+        _sweep_template(),
+        {"sweep": table[["allies", "consensus", "dilution"]],
+         "highlight": pd.DataFrame({"allies": marked}, dtype=float)},
+        title={"text": f"As the Alliance grows from {int(first['allies'])} to "
+                       f"{int(last['allies'])} "
+                       "allies", "subtitle": f"Monte Carlo: {trials:,} random alliances per size"},
+        description=(f"Chance of consensus: {first['consensus']:.0%} with "
+                     f"{int(first['allies'])} allies, {last['consensus']:.0%} with "
+                     f"{int(last['allies'])}. The right panel shows how far agreed texts moved "
+                     "from the first draft."))
+
+
+def summary(result: Negotiation) -> Markdown:
+    """The negotiation in words: outcome, rounds, who broke silence, where the text sits."""
+    lines = [f"**Outcome: {OUTCOMES[result.outcome]}** after {result.rounds_used} "
+             f"round(s) of silence procedure among {len(result.allies)} allies."]
+    for r in result.rounds:
+        who = ", ".join(f"Ally {i + 1}" for i in r.objectors) or "nobody (silence holds)"
+        lines.append(f"- Round {r.number}: draft at {r.text:.3f}; broke silence: {who}.")
+    lines.append(f"\nFirst draft {result.first_text:.3f}; final text {result.final_text:.3f}. "
+                 f"Distance from the median ally: {result.distance_from_median:.3f}; from "
+                 f"the status quo: {result.distance_from_status_quo:.3f}.")
+    return Markdown("\n".join(lines))
+
+
+def explore(n_allies: int, spread: float, tolerance: float, cost: float, strategy: str,
+            rounds: int, seed: int, trials: int = 2_000
+            ) -> tuple[charts.VegaLite, Markdown, charts.VegaLite]:
+    """The notebook's interactive: one negotiation, in a chart and in words, and the
+    Monte Carlo curve for the same assumptions."""
+    result = negotiate(draw_allies(n_allies, spread, tolerance, cost, seed), strategy, rounds)
+    table = sweep(spread, tolerance, cost, strategy, rounds, seed, trials)
+    return negotiation_chart(result), summary(result), sweep_chart(table, trials, n_allies)

@@ -1,0 +1,54 @@
+"""Documented episodes in which NATO's consensus was blocked or delayed (data/consensus_episodes).
+
+Each episode is tagged with the parameter of the silence-procedure model
+(:mod:`utils.consensus`) that it illustrates best. The tags are the course's reading of
+the episodes, not the sources' words: students are asked to argue with them.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from utils import data, timelines
+
+PARAMETERS = {
+    "cost_of_breaking_silence": "cost of breaking silence",
+    "tolerance": "tolerance",
+    "preference_spread": "spread of preferences",
+    "drafting_strategy": "the Secretary General's drafting",
+    "rounds_deadline": "rounds and deadlines",
+    "number_of_allies": "number of allies",
+}
+RESOLUTIONS = {
+    "resolved_by_compromise": "resolved by a compromise on the text",
+    "resolved_by_side_deal": "resolved by a deal on another issue",
+    "resolved_after_external_event": "resolved after events outside NATO changed",
+    "decision_taken_outside_nac": "decided in another forum or format",
+    "still_blocked": "still blocked",
+    "blocker_gave_way": "the blocking ally gave way",
+}
+
+
+def table() -> pd.DataFrame:
+    """The episodes, oldest first, with the model parameter and resolution in words."""
+    episodes = data.load("consensus_episodes").sort_values("start_date", kind="stable")
+    episodes["parameter"] = episodes["model_parameter"].map(PARAMETERS)
+    episodes["resolved"] = episodes["resolution"].map(RESOLUTIONS)
+    return episodes.reset_index(drop=True)
+
+
+def chart() -> alt.LayerChart:
+    """The episodes on a timeline, coloured by the model parameter each illustrates."""
+    episodes = table()
+    checked = episodes["as_of"].max()
+    return timelines.spells(
+        episodes, start="start_date", end="end_date", label="title",
+        colour="model_parameter", colour_names=PARAMETERS, until=checked,
+        title="When consensus stalled: documented episodes, 2003 to today",
+        subtitle=f"Bars run from the first objection to the resolution (open bars: "
+                 f"unresolved as of {checked:%d %B %Y})",
+        description=(f"{len(episodes)} episodes from {episodes['start_date'].min():%Y} to "
+                     f"{episodes['start_date'].max():%Y}, each a bar from start to "
+                     "resolution, coloured by the model parameter it illustrates."),
+        tooltip=["allies", "resolved"])

@@ -1,0 +1,44 @@
+"""Timelines: spells (from a start to an end) and events on one date axis.
+
+Used for the consensus episodes (notebook 01), NATO's operations (03) and the NATO–CSTO
+and NATO–Russia records (04, 05). A spell with no end date is still running: it is drawn
+up to the date the data was checked, and its label says "ongoing".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from utils.charts import PALETTE
+
+
+def spells(table: pd.DataFrame, *, start: str, end: str, label: str, colour: str,
+           colour_names: dict[str, str], until: pd.Timestamp, title: str, subtitle: str,
+           description: str, tooltip: Sequence[str] = ()) -> alt.LayerChart:
+    """One bar per row from `start` to `end` (or to `until` when open), coloured by a code
+    column whose codes `colour_names` turns into words for the legend."""
+    frame = table.copy()
+    frame["ongoing"] = frame[end].isna()
+    frame["drawn_end"] = frame[end].fillna(until)
+    frame["colour_name"] = frame[colour].map(colour_names)
+    frame["period"] = [f"{s:%b %Y} – " + ("ongoing" if o else f"{e:%b %Y}")
+                       for s, e, o in zip(frame[start], frame[end], frame["ongoing"],
+                                          strict=True)]
+    order = list(frame.sort_values(start)[label])
+    scale = alt.Scale(domain=list(colour_names.values()),
+                      range=PALETTE[: len(colour_names)])
+    base = alt.Chart(frame).encode(
+        y=alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+        color=alt.Color("colour_name:N", scale=scale, title=None,
+                        legend=alt.Legend(orient="bottom", columns=2)),
+        tooltip=[label, "period", "colour_name", *tooltip])
+    bars = base.mark_bar(height=9, cornerRadius=2).encode(
+        x=alt.X(f"{start}:T", title=None, axis=alt.Axis(format="%Y")),
+        x2="drawn_end:T")
+    starts = base.mark_point(filled=True, size=45).encode(x=f"{start}:T")
+    return (bars + starts).properties(
+        height=22 * len(frame), title=alt.Title(title, subtitle=subtitle),
+        description=description)
