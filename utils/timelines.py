@@ -42,3 +42,22 @@ def spells(table: pd.DataFrame, *, start: str, end: str, label: str, colour: str
     return (bars + starts).properties(
         height=22 * len(frame), title=alt.Title(title, subtitle=subtitle),
         description=description)
+
+
+def events(table: pd.DataFrame, *, date: str, label: str, lane: str,
+           lane_names: dict[str, str], title: str, subtitle: str, description: str,
+           tooltip: Sequence[str] = ()) -> alt.LayerChart:
+    """One dot per dated event, in lanes (e.g. who acted), labelled by a short text."""
+    frame = table.copy()
+    frame["lane_name"] = frame[lane].map(lane_names)
+    lanes = [name for name in lane_names.values() if name in set(frame["lane_name"])]
+    dark = [c for c in PALETTE if c != "#F0E442"]  # yellow dots vanish on white
+    scale = alt.Scale(domain=list(lane_names.values()), range=dark[: len(lane_names)])
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{date}:T", title=None, axis=alt.Axis(format="%Y")),
+        y=alt.Y("lane_name:N", sort=lanes, title=None, axis=alt.Axis(labelLimit=320)),
+        color=alt.Color("lane_name:N", scale=scale, legend=None),
+        tooltip=[f"{date}:T", label, *tooltip])
+    dots = base.mark_point(filled=True, size=90, opacity=0.85)
+    return dots.properties(height=46 * len(lanes), title=alt.Title(title, subtitle=subtitle),
+                           description=description)

@@ -1,0 +1,275 @@
+"""The CSTO question as a model: consensus multiplies reluctance, bilateral ties need one ally.
+
+The 2011 commentary's third reason: because NATO decides by consensus, formal NATO–CSTO
+ties need every ally, the United States included, to accept them; cooperation between one
+ally and the CSTO or its members needs only that ally. The model makes this arithmetic.
+
+Allies fall into groups (the United States, Poland and the Baltic states, Türkiye,
+Western Europe, and the others). Every ally in a group is *willing* with the same
+probability ``w``: it would accept formal ties, and it would cooperate bilaterally. Allies
+decide independently. Then, for ``n_g`` allies in group ``g``,
+
+* the chance that NATO agrees by consensus is ``Π_g w_g ** n_g`` (nobody objects);
+* the chance that at least one ally cooperates bilaterally is ``1 - Π_g (1 - w_g) ** n_g``.
+
+Adding an ally can only lower the first and raise the second. The grouping is the
+course's own simplification for teaching, not a claim about any government's policy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import cache
+
+import altair as alt
+import pandas as pd
+from IPython.display import Markdown
+
+from utils import charts, data, membership, timelines
+from utils.errors import CourseError
+
+GROUPS: dict[str, tuple[str, ...]] = {
+    "United States": ("USA",),
+    "Poland and the Baltic states": ("POL", "EST", "LVA", "LTU"),
+    "Türkiye": ("TUR",),
+    "Western Europe": ("BEL", "DEU", "ESP", "FRA", "GBR", "ITA", "LUX", "NLD", "PRT"),
+}
+OTHERS = "Other allies"
+GROUP_NAMES = (*GROUPS, OTHERS)
+#: Illustrative defaults for classroom discussion, not estimates.
+DEFAULT_WILLINGNESS = {"United States": 0.5, "Poland and the Baltic states": 0.3,
+                       "Türkiye": 0.9, "Western Europe": 0.95, OTHERS: 0.95}
+FIRST_YEAR = 2011  # the commentary's year: 28 allies
+
+
+def check_willingness(willingness: Mapping[str, object]) -> dict[str, float]:
+    """Each group's willingness as a probability, or a CourseError saying what is wrong."""
+    unknown = set(willingness) - set(GROUP_NAMES)
+    if unknown:
+        raise CourseError(f"Unknown group(s): {', '.join(sorted(unknown))}. The groups are: "
+                          + ", ".join(GROUP_NAMES) + ".")
+    checked = {}
+    for group in GROUP_NAMES:
+        value = willingness.get(group, DEFAULT_WILLINGNESS[group])
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or not 0 <= value <= 1:
+            raise CourseError(f"The willingness of {group} must be a probability from 0 to 1; "
+                              f"{value!r} is not.")
+        checked[group] = float(value)
+    return checked
+
+
+def group_sizes(year: int) -> dict[str, int]:
+    """How many allies each group had at the end of `year`."""
+    return dict(_group_sizes(membership.check_year(year)))
+
+
+@cache
+def _group_sizes(year: int) -> tuple[tuple[str, int], ...]:
+    members = set(membership.nato_members(year)["iso3"])
+    sizes = {group: len(members & set(codes)) for group, codes in GROUPS.items()}
+    sizes[OTHERS] = len(members) - sum(sizes.values())
+    return tuple(sizes.items())
+
+
+def check_sizes(sizes: Mapping[str, int]) -> dict[str, int]:
+    checked = {}
+    for group, count in sizes.items():
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise CourseError(f"The number of allies in {group} must be a whole number of 0 "
+                              f"or more; {count!r} is not.")
+        checked[group] = count
+    return checked
+
+
+def consensus_probability(sizes: Mapping[str, int], willingness: Mapping[str, float]) -> float:
+    """The chance that no ally objects: every group's willingness, once per ally, multiplied."""
+    sizes, willingness = check_sizes(sizes), check_willingness(willingness)
+    return math.prod(willingness[g] ** n for g, n in sizes.items())
+
+
+def bilateral_probability(sizes: Mapping[str, int], willingness: Mapping[str, float]) -> float:
+    """The chance that at least one ally is willing to cooperate bilaterally."""
+    sizes, willingness = check_sizes(sizes), check_willingness(willingness)
+    return 1 - math.prod((1 - willingness[g]) ** n for g, n in sizes.items())
+
+
+def by_year(willingness: Mapping[str, float], first: int = FIRST_YEAR,
+            last: int | None = None) -> pd.DataFrame:
+    """Both chances for each year's membership, from 2011 (28 allies) to today."""
+    willingness = check_willingness(willingness)
+    rows = []
+    for year in range(first, (last or membership.last_year()) + 1):
+        sizes = group_sizes(year)
+        rows.append({"year": year, "allies": sum(sizes.values()),
+                     "consensus": consensus_probability(sizes, willingness),
+                     "bilateral": bilateral_probability(sizes, willingness)})
+    return pd.DataFrame(rows)
+
+
+def one_in(probability: float) -> str:
+    """A probability in words a class can picture: '1 in 2,300' or '37%'."""
+    if probability <= 0:
+        return "0 (impossible)"
+    if probability >= 0.01:
+        return f"{probability:.0%}" if probability < 0.995 else f"{probability:.1%}"
+    return f"1 in {round(1 / probability):,}"
+
+
+@cache
+def _template() -> dict:
+    routes = alt.Scale(domain=["formal ties by consensus", "at least one ally, bilaterally"],
+                       range=[charts.NATO_COLOR, charts.CSTO_COLOR])
+    lines = alt.Chart(alt.NamedData(name="years")).mark_line(point=True).encode(
+        x=alt.X("year:O", title="Year (NATO's membership that year)"),
+        y=alt.Y("chance:Q", title="Chance (log scale)",
+                scale=alt.Scale(type="log", domain=[1e-6, 1], clamp=True),
+                axis=alt.Axis(values=[1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1], format="~%")),
+        color=alt.Color("route:N", scale=routes, title=None, legend=alt.Legend(orient="top")),
+        tooltip=["year:O", "allies:Q", "route:N", alt.Tooltip("chance:Q", format=".2%")])
+    groups = alt.Chart(alt.NamedData(name="groups")).mark_bar().encode(
+        x=alt.X("no_objection:Q", title="Chance the group raises no objection",
+                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        y=alt.Y("group:N", title=None, sort=list(GROUP_NAMES)),
+        color=alt.value(charts.NATO_COLOR),
+        tooltip=["group:N", "allies:Q", alt.Tooltip("willingness:Q", format=".0%"),
+                 alt.Tooltip("no_objection:Q", format=".2%")])
+    labels = groups.mark_text(align="left", dx=4).encode(text="label:N", color=alt.value("black"))
+    return alt.vconcat(
+        lines.properties(width=520, height=220,
+                         title="Formal ties need everyone; bilateral ties need one ally"),
+        (groups + labels).properties(width=420, height=150,
+                                     title="Where the reluctance comes from, in the chosen year"),
+    ).to_dict()
+
+
+def chart(willingness: Mapping[str, float], year: int) -> charts.VegaLite:
+    """Both chances by year, and each group's share of the reluctance in `year`."""
+    willingness = check_willingness(willingness)
+    years = by_year(willingness)
+    long = years.melt(id_vars=["year", "allies"], value_vars=["consensus", "bilateral"],
+                      var_name="route", value_name="chance")
+    long["route"] = long["route"].map({"consensus": "formal ties by consensus",
+                                       "bilateral": "at least one ally, bilaterally"})
+    sizes = group_sizes(membership.check_year(year))
+    groups = pd.DataFrame({"group": list(GROUP_NAMES),
+                           "allies": [sizes[g] for g in GROUP_NAMES],
+                           "willingness": [willingness[g] for g in GROUP_NAMES]})
+    groups["no_objection"] = groups["willingness"] ** groups["allies"]
+    groups["label"] = [f"{n} all{'y' if n == 1 else 'ies'} × {w:.0%} → {one_in(p)}"
+                       for n, w, p in zip(groups["allies"], groups["willingness"],
+                                          groups["no_objection"], strict=True)]
+    consensus_now = consensus_probability(sizes, willingness)
+    return charts.fill(
+        _template(), {"years": long, "groups": groups},
+        title={"text": "The CSTO question: consensus against bilateral cooperation",
+               "subtitle": f"{year}: {sum(sizes.values())} allies; formal ties "
+                           f"{one_in(consensus_now)}, bilateral "
+                           f"{one_in(bilateral_probability(sizes, willingness))}"},
+        description=(f"Lines: the chance of formal NATO–CSTO ties by consensus falls from "
+                     f"{one_in(years['consensus'].iloc[0])} with {years['allies'].iloc[0]} "
+                     f"allies in {FIRST_YEAR} to {one_in(years['consensus'].iloc[-1])} with "
+                     f"{years['allies'].iloc[-1]}; the chance that at least one ally "
+                     f"cooperates bilaterally stays at {one_in(years['bilateral'].iloc[-1])}. "
+                     f"Bars: each group's chance of raising no objection in {year}."))
+
+
+def summary(willingness: Mapping[str, float], year: int) -> Markdown:
+    """Both chances for one year, in words."""
+    willingness = check_willingness(willingness)
+    sizes = group_sizes(membership.check_year(year))
+    consensus = consensus_probability(sizes, willingness)
+    bilateral = bilateral_probability(sizes, willingness)
+    blocker = min(GROUP_NAMES, key=lambda g: willingness[g] ** sizes[g])
+    return Markdown(
+        f"**{year}, {sum(sizes.values())} allies.** Chance that NATO agrees to formal ties "
+        f"with the CSTO by consensus: **{one_in(consensus)}**. Chance that at least one ally "
+        f"cooperates with the CSTO or its members bilaterally: **{one_in(bilateral)}**. "
+        f"The group most likely to object: {blocker} "
+        f"({sizes[blocker]} all{'y' if sizes[blocker] == 1 else 'ies'}, each willing "
+        f"{willingness[blocker]:.0%}).")
+
+
+def explore(us: float, poland_baltics: float, turkey: float, western_europe: float,
+            others: float, year: int) -> tuple[charts.VegaLite, Markdown]:
+    """The notebook's interactive: each group's willingness and a year in; chart and words out."""
+    willingness = {"United States": us, "Poland and the Baltic states": poland_baltics,
+                   "Türkiye": turkey, "Western Europe": western_europe, OTHERS: others}
+    return chart(willingness, year), summary(willingness, year)
+
+
+# The record: what the data says about the commentary's reasons and forecast.
+
+REASONS = {
+    "organizations": "1. NATO deals with countries, not organizations",
+    "purpose": "2. NATO is absorbed by its own purpose",
+    "us_veto": "3. The US can block through consensus",
+    "forecast": "Forecast: formal ties very unlikely",
+    "sea_breeze": "Aside: who calls an exercise a NATO exercise",
+}
+DIRECTIONS = {"supports": "supports", "qualifies": "qualifies", "challenges": "challenges"}
+TIMELINE_LANES = {"founding": "CSTO founded", "membership": "membership",
+                  "proposal": "offers of NATO–CSTO cooperation",
+                  "response": "NATO's (non-)responses", "deployment": "CSTO deployment",
+                  "nato_russia": "NATO–Russia", "other": "other"}
+
+
+def evidence(reason: str | None = None) -> pd.DataFrame:
+    """The evidence table (data/csto_evidence), optionally for one of REASONS."""
+    table = data.load("csto_evidence")
+    if reason is not None:
+        if reason not in REASONS:
+            raise CourseError(f"The reasons are: {', '.join(REASONS)}; not {reason!r}.")
+        table = table[table["reason"] == reason]
+    return table.reset_index(drop=True)
+
+
+def evidence_chart() -> alt.Chart:
+    """How much of the evidence supports, qualifies or challenges each claim."""
+    table = evidence()
+    table["claim"] = table["reason"].map(REASONS)
+    colours = alt.Scale(domain=list(DIRECTIONS), range=["#009E73", "#E69F00", "#D55E00"])
+    return alt.Chart(table).mark_bar().encode(
+        y=alt.Y("claim:N", sort=list(REASONS.values()), title=None,
+                axis=alt.Axis(labelLimit=320)),
+        x=alt.X("count():Q", title="Pieces of evidence in data/csto_evidence.csv"),
+        color=alt.Color("direction:N", scale=colours, title=None,
+                        legend=alt.Legend(orient="bottom")),
+        order=alt.Order("direction:N"),
+        tooltip=["claim:N", "direction:N", "count():Q"],
+    ).properties(
+        width=360, height=170,
+        title=alt.Title("The commentary's argument, tested",
+                        subtitle="Each bar counts sourced pieces of evidence by direction"),
+        description=(f"{len(table)} pieces of evidence on the commentary's three reasons, its "
+                     "forecast and the Sea Breeze example, split into those that support, "
+                     "qualify or challenge each claim."))
+
+
+def timeline_chart() -> alt.LayerChart:
+    """Offers, answers and events between NATO and the CST/CSTO since 1992."""
+    table = data.load("nato_csto_timeline")
+    return timelines.events(
+        table, date="date", label="event", lane="category", lane_names=TIMELINE_LANES,
+        title="NATO and the CSTO, 1992 to today",
+        subtitle="Hover over a dot for the event; data/nato_csto_timeline.csv has sources",
+        description=(f"{len(table)} dated events from {table['date'].min():%Y} to "
+                     f"{table['date'].max():%Y}: CSTO and Russian offers of cooperation, "
+                     "NATO's answers or silence, and the events that framed them."),
+        tooltip=["actor", "description"])
+
+
+def csto_partners() -> pd.DataFrame:
+    """Each state that was ever a CSTO party, with its NATO partnership frameworks."""
+    parties = data.load("csto_members")[["iso3", "name"]].drop_duplicates("iso3")
+    partnerships = data.load("partnerships")
+    joined = parties.merge(partnerships[["iso3", "framework", "joined", "left", "change"]],
+                           on="iso3", how="left")
+    return joined.sort_values(["name", "joined"]).reset_index(drop=True)
+
+
+def formal_relation() -> pd.Series:
+    """The row of data/nato_org_relations for the CSTO: NATO's relation to it, if any."""
+    relations = data.load("nato_org_relations").set_index("organization")
+    return relations.loc["CSTO"]
