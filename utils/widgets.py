@@ -76,6 +76,13 @@ def float_slider(description: str, low: float, high: float, value: float,
                          layout=w.Layout(**LAYOUT))
 
 
+def text_area(description: str, value: str, rows: int = 8) -> w.Textarea:
+    """A labelled box for pasting text (e.g. a class's CSV); what is typed stays in it."""
+    return w.Textarea(value=value, description=description, rows=rows,
+                      continuous_update=False, style=LABEL_STYLE,
+                      layout=w.Layout(width="680px"))
+
+
 def choice(description: str, options: Mapping[str, str], value: str) -> w.Dropdown:
     """A labelled drop-down; `options` maps each value to the words shown for it."""
     return w.Dropdown(options=[(label, key) for key, label in options.items()], value=value,

@@ -1,0 +1,260 @@
+"""Scoring probability forecasts of questions whose answers are now known.
+
+A forecast is a probability ``p`` that an event happens; the outcome ``o`` is 1 if it did
+and 0 if it did not. Two *proper* scores (an honest forecaster does best, on average, by
+reporting what she really believes):
+
+* the **Brier score** ``(p - o)²``: 0 is perfect, 1 is certainly wrong, 0.25 is what
+  "always 50%" earns;
+* the **log score** ``-ln(p)`` if the event happened, ``-ln(1 - p)`` if not: 0 is perfect,
+  ``ln 2 ≈ 0.693`` is what "always 50%" earns, and a forecast of 0% for something that
+  happened scores infinitely badly.
+
+Lower is better for both. A forecaster is compared with two baselines: **always 50%**
+and **nothing changes** (10% on every question, since each question asks whether
+something new happens).
+
+Probabilities are entered in percent (0–100), as a class would write them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping, Sequence
+from functools import cache
+
+import altair as alt
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown
+
+from utils import charts, data, widgets
+from utils.errors import CourseError
+
+BASELINES = {"Always 50%": 50.0, "Nothing changes (10%)": 10.0}
+MAX_CLASS_ROWS = 500
+
+
+def questions() -> pd.DataFrame:
+    """The questions (data/forecast_questions), with their outcomes and sources."""
+    return data.load("forecast_questions")
+
+
+def check_percent(value: object, where: str) -> float:
+    """A probability in percent from 0 to 100, or a CourseError that says where."""
+    problem = CourseError(f"{where}: {value!r} is not a number from 0 to 100.")
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().rstrip("%").strip())
+        except ValueError:
+            raise problem from None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value) or not 0 <= value <= 100:
+        raise problem
+    return float(value)
+
+
+def brier(probability: float, outcome: bool) -> float:
+    """The Brier score of one forecast: (p - o)², p as a fraction."""
+    return (probability - float(outcome)) ** 2
+
+
+def log_score(probability: float, outcome: bool) -> float:
+    """The log score of one forecast: -ln of the probability given to what happened."""
+    given = probability if outcome else 1 - probability
+    return math.inf if given == 0 else -math.log(given)
+
+
+def score(forecasts: Mapping[str, float], outcomes: Mapping[str, bool]) -> dict[str, float]:
+    """Mean Brier and log scores of forecasts in percent, by question id."""
+    missing = set(outcomes) - set(forecasts)
+    if missing:
+        raise CourseError("No forecast for: " + ", ".join(sorted(missing)) + ".")
+    fractions = {q: check_percent(forecasts[q], f"question {q}") / 100 for q in outcomes}
+    return {"brier": float(np.mean([brier(fractions[q], o) for q, o in outcomes.items()])),
+            "log": float(np.mean([log_score(fractions[q], o) for q, o in outcomes.items()])),
+            "questions": len(outcomes)}
+
+
+def outcomes() -> dict[str, bool]:
+    """Each question's known outcome, by question id."""
+    table = questions()
+    return dict(zip(table["id"], table["outcome"].astype(bool), strict=True))
+
+
+def score_table(forecasters: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
+    """Scores of every forecaster and of the baselines, best Brier score first."""
+    known = outcomes()
+    everyone = dict(forecasters) | {name: dict.fromkeys(known, p)
+                                    for name, p in BASELINES.items()}
+    rows = [{"forecaster": name, **score(f, known)} for name, f in everyone.items()]
+    table = pd.DataFrame(rows).sort_values(["brier", "forecaster"], kind="stable")
+    return table.reset_index(drop=True)
+
+
+def calibration(forecasts: Sequence[float], happened: Sequence[bool],
+                bins: int = 5) -> pd.DataFrame:
+    """For each band of forecasts (0–20%, 20–40%, …): mean forecast, share that happened."""
+    if len(forecasts) != len(happened):
+        raise CourseError("Give one outcome per forecast.")
+    values = np.array([check_percent(p, "forecast") for p in forecasts])
+    edges = np.linspace(0, 100, bins + 1)
+    band = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, bins - 1)
+    rows = []
+    for b in range(bins):
+        inside = band == b
+        if inside.any():
+            rows.append({"band": f"{edges[b]:.0f}–{edges[b + 1]:.0f}%",
+                         "forecast": values[inside].mean() / 100,
+                         "happened": np.asarray(happened, dtype=float)[inside].mean(),
+                         "count": int(inside.sum())})
+    return pd.DataFrame(rows, columns=["band", "forecast", "happened", "count"])
+
+
+def parse_class_csv(text: str) -> pd.DataFrame:
+    """A class's forecasts from CSV text: a header `name,<question id>,…`, one row each.
+
+    Returns one row per student and question (name, question, probability in percent).
+    Any problem raises a CourseError naming the line, so the student can fix just that;
+    the text itself is never changed.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise CourseError("Paste the class's forecasts: a header line such as "
+                          "'name," + ",".join(questions()["id"][:2]) + ",…' and one line "
+                          "per student.")
+    rows = list(csv.reader(io.StringIO(text.strip())))
+    header = [cell.strip() for cell in rows[0]]
+    known = list(questions()["id"])
+    if not header or header[0].lower() != "name":
+        raise CourseError("Line 1 must be the header and start with 'name'.")
+    unknown = [q for q in header[1:] if q not in known]
+    if unknown:
+        raise CourseError(f"Line 1: unknown question id(s) {', '.join(unknown)}. The ids are: "
+                          + ", ".join(known) + ".")
+    if len(rows) - 1 > MAX_CLASS_ROWS:
+        raise CourseError(f"At most {MAX_CLASS_ROWS} students, please; there are "
+                          f"{len(rows) - 1} lines.")
+    records, names = [], set()
+    for line, cells in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            raise CourseError(f"Line {line}: {len(cells)} values, but the header has "
+                              f"{len(header)} columns.")
+        name = cells[0].strip()
+        if not name or name in names:
+            raise CourseError(f"Line {line}: each student needs a name of their own "
+                              f"({name!r} is {'empty' if not name else 'used twice'}).")
+        names.add(name)
+        for question, cell in zip(header[1:], cells[1:], strict=True):
+            records.append({"name": name, "question": question, "probability":
+                            check_percent(cell, f"Line {line} ({name}), question {question}")})
+    if not records:
+        raise CourseError("There are no students' lines under the header.")
+    return pd.DataFrame(records)
+
+
+def class_scores(text: str) -> pd.DataFrame:
+    """Each student's scores on the questions the class answered, with the baselines."""
+    forecasts = parse_class_csv(text)
+    asked = list(dict.fromkeys(forecasts["question"]))
+    known = {q: o for q, o in outcomes().items() if q in asked}
+    rows = []
+    for name, group in forecasts.groupby("name", sort=False):
+        rows.append({"forecaster": name,
+                     **score(dict(zip(group["question"], group["probability"], strict=True)),
+                             known)})
+    rows += [{"forecaster": b, **score(dict.fromkeys(known, p), known)}
+             for b, p in BASELINES.items()]
+    average = forecasts.groupby("question")["probability"].mean().to_dict()
+    rows.append({"forecaster": "Class average", **score(average, known)})
+    table = pd.DataFrame(rows).sort_values(["brier", "forecaster"], kind="stable")
+    return table.reset_index(drop=True)
+
+
+@cache
+def _template() -> dict:
+    bars = alt.Chart(alt.NamedData(name="scores")).mark_bar().encode(
+        x=alt.X("brier:Q", title="Mean Brier score (lower is better)",
+                scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("forecaster:N", sort=None, title=None, axis=alt.Axis(labelLimit=220)),
+        color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=["forecaster", "baseline"],
+                                        range=[charts.NATO_COLOR, "#999999"])),
+        tooltip=["forecaster:N", alt.Tooltip("brier:Q", format=".3f"),
+                 alt.Tooltip("log:Q", format=".3f")])
+    labels = bars.mark_text(align="left", dx=4).encode(text=alt.Text("brier:Q", format=".3f"),
+                                                       color=alt.value("black"))
+    diagonal = alt.Chart(alt.NamedData(name="diagonal")).mark_line(
+        strokeDash=[4, 3], color="#999999").encode(x="x:Q", y="y:Q")
+    points = alt.Chart(alt.NamedData(name="calibration")).mark_circle(
+        color=charts.NATO_COLOR, opacity=0.8).encode(
+        x=alt.X("forecast:Q", title="Mean forecast in the band",
+                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        y=alt.Y("happened:Q", title="Share that happened", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%")),
+        size=alt.Size("count:Q", title="Forecasts", scale=alt.Scale(range=[80, 600])),
+        tooltip=["band:N", "count:Q", alt.Tooltip("forecast:Q", format=".0%"),
+                 alt.Tooltip("happened:Q", format=".0%")])
+    return alt.hconcat(
+        (bars + labels).properties(width=260, height=140, title="Scores"),
+        (diagonal + points).properties(width=220, height=220,
+                                       title="Calibration (on the dashed line = calibrated)"),
+    ).to_dict()
+
+
+def chart(scores: pd.DataFrame, forecasts: Sequence[float], happened: Sequence[bool],
+          title: str) -> charts.VegaLite:
+    """Scores against the baselines, beside a calibration plot of the forecasts."""
+    table = scores.copy()
+    table["kind"] = np.where(table["forecaster"].isin(BASELINES), "baseline", "forecaster")
+    table["log"] = table["log"].replace(math.inf, np.nan)
+    cal = calibration(forecasts, happened)
+    best = table.iloc[0]
+    return charts.fill(
+        _template(),
+        {"scores": table[["forecaster", "brier", "log", "kind"]], "calibration": cal,
+         "diagonal": pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]})},
+        title={"text": title, "subtitle": f"Best Brier score: {best['forecaster']} "
+                                          f"({best['brier']:.3f})"},
+        description=(f"Bars: mean Brier score of {len(table)} forecasters including the "
+                     f"baselines; best {best['forecaster']} with {best['brier']:.3f}. Dots: "
+                     f"{len(forecasts)} forecasts grouped in bands, share that happened "
+                     "against the mean forecast."))
+
+
+def explore(**forecasts: float) -> tuple[charts.VegaLite, Markdown]:
+    """The notebook's interactive: your forecasts (in percent, by question id) scored.
+
+    It shows your scores beside the baselines and your calibration, but not the answers
+    question by question: the notebook reveals those after you have committed.
+    """
+    known = outcomes()
+    table = score_table({"You": forecasts})
+    you = table.set_index("forecaster").loc["You"]
+    rank = list(table["forecaster"]).index("You") + 1
+    words = Markdown(f"**Your mean Brier score: {you['brier']:.3f}** (log score "
+                     f"{you['log']:.3f}): place {rank} of {len(table)}, against "
+                     + " and ".join(f"{b} ({table.set_index('forecaster').loc[b, 'brier']:.3f})"
+                                    for b in BASELINES) + ".")
+    return (chart(table, [forecasts[q] for q in known], list(known.values()),
+                  "Your forecasts, scored"), words)
+
+
+def sliders() -> dict[str, widgets.w.IntSlider]:
+    """One labelled 0–100% slider per question, all starting at 50%."""
+    table = questions()
+    return {q: widgets.int_slider(label, 0, 100, 50)
+            for q, label in zip(table["id"], table["label"], strict=True)}
+
+
+def explore_class(text: str) -> tuple[charts.VegaLite, pd.DataFrame]:
+    """The class interactive: pasted CSV in; everyone's scores and the class calibration."""
+    forecasts = parse_class_csv(text)
+    known = outcomes()
+    table = class_scores(text)
+    return (chart(table, list(forecasts["probability"]),
+                  [known[q] for q in forecasts["question"]], "The class's forecasts, scored"),
+            table.round(3))
