@@ -22,6 +22,8 @@ pytestmark = pytest.mark.browser
 SLIDER_CHECKS = {
     "00-start-here.ipynb": ("NATO, end of 1999: 19 members", "NATO, end of 2000: 19 members"),
     "01-consensus-and-silence.ipynb": ("among 32 allies", "among 33 allies"),
+    "03-out-of-area.ipynb": ("8 NATO operations active in 2011",
+                             "6 NATO operations active in 2012"),
     "04-csto-question.ipynb": ("1 in 1,041", "1 in 946"),
     "05-scenarios-and-forecasts.ipynb": ("Your mean Brier score: 0.250",
                                          "Your mean Brier score: 0.251"),

@@ -66,3 +66,9 @@ def test_vega_lite_version_is_read_from_the_schema() -> None:
     assert charts._vl_version({"$schema": "https://vega.github.io/schema/vega-lite/v5.20.1.json"}
                               ) == "5.20"
     assert charts._vl_version({}) == "6.4"
+
+
+def test_a_large_svg_is_left_out_and_the_png_kept(monkeypatch) -> None:
+    monkeypatch.setattr(charts, "SVG_MAX_CHARS", 100)
+    data, _ = small_chart()._repr_mimebundle_()
+    assert "image/svg+xml" not in data and "image/png" in data

@@ -12,7 +12,7 @@ So every chart is shown as one MIME bundle with four parts:
 * ``application/vnd.vegalite.v5+json``: the chart's spec, drawn live and offline by the
   Vega-Lite that JupyterLab itself ships (also in untrusted notebooks);
 * ``image/svg+xml`` and ``image/png``: the same chart drawn offline by vl-convert, for
-  the static HTML export, GitHub and other plain viewers;
+  the static HTML export, GitHub and other plain viewers (the SVG only when it is small);
 * ``text/plain``: the chart's title and description, for screen readers and for text.
 
 Everything in the bundle is a pure function of the chart, so it is byte-identical from
@@ -40,6 +40,9 @@ VEGALITE_MIMETYPE = "application/vnd.vegalite.v5+json"
 FONT_DIR = Path(__file__).parent / "fonts"
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 
+#: Charts whose SVG is larger than this (a detailed world map) keep only their PNG image,
+#: so that a notebook stays well under its 1.5 MB budget.
+SVG_MAX_CHARS = 120_000
 #: Okabe & Ito's palette, distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
            "#F0E442", "#000000"]
@@ -110,7 +113,9 @@ def bundle(spec: dict[str, Any], *, images: bool = True) -> tuple[dict[str, Any]
     """
     data: dict[str, Any] = {VEGALITE_MIMETYPE: spec, "text/plain": chart_text(spec)}
     if images:
-        data["image/svg+xml"], data["image/png"] = static_images(spec)
+        svg, data["image/png"] = static_images(spec)
+        if len(svg) <= SVG_MAX_CHARS:
+            data["image/svg+xml"] = svg
     metadata = {VEGALITE_MIMETYPE: {"embed_options": {"renderer": "svg", "actions": False}}}
     return data, metadata
 
@@ -134,7 +139,7 @@ class VegaLite:
         return bundle(self.spec, images=self.images)
 
 
-def fill(template: dict[str, Any], datasets: dict[str, pd.DataFrame],
+def fill(template: dict[str, Any], datasets: dict[str, pd.DataFrame | dict[str, Any]],
          **properties: Any) -> VegaLite:
     """A chart from a template spec with named data sources, and new data and properties.
 
@@ -142,11 +147,13 @@ def fill(template: dict[str, Any], datasets: dict[str, pd.DataFrame],
     redraws as a slider moves. So a widget's chart is built once with Altair, using
     ``alt.NamedData`` sources, and turned into a template (``chart.to_dict()``); each
     redraw only copies the template and fills in the data and, e.g., title and
-    description. Missing values become JSON nulls.
+    description. Missing values become JSON nulls. A dataset that is not a DataFrame (a
+    TopoJSON map, say) is passed on as it is, without copying.
     """
     spec = copy.deepcopy(template)
     spec["datasets"] = {
         name: frame.astype(object).where(frame.notna(), None).to_dict("records")
+        if isinstance(frame, pd.DataFrame) else frame
         for name, frame in datasets.items()}
     spec.update(properties)
     return VegaLite(spec)

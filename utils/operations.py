@@ -1,0 +1,258 @@
+"""NATO's operations and missions since 1990: when, where, and how far out of area.
+
+``data/nato_operations`` codes every operation *in area* when it took place on the
+territory, in the airspace or in the waters of NATO members as they were when it began,
+and *out of area* otherwise (international waters count as out of area). Three views:
+
+* :func:`gantt`: every operation as a bar, in area and out of area, coloured by type, with
+  the strategic concepts and the one invocation of Article 5 marked;
+* :func:`out_of_area_share`: the "how far out of area" measure: of all operation-years in a
+  year, the share spent outside members' territory;
+* :func:`world_map`: for a chosen year, members, partners by framework, and the countries
+  where NATO operations were active.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+from IPython.display import Markdown
+
+from utils import charts, data, membership
+from utils.charts import PALETTE
+
+MAP_FILE = Path(__file__).resolve().parent.parent / "data" / "maps" / "countries-110m.json"
+TYPES = {"combat": "combat", "peace_support": "peace support", "maritime": "maritime",
+         "air_policing": "air policing and air defence", "surveillance": "surveillance",
+         "training": "training", "disaster_relief": "disaster relief"}
+AREAS = {"in_area": "In area (members' territory)", "out_of_area": "Out of area"}
+FRAMEWORKS = {"pfp": "Partnership for Peace", "mediterranean_dialogue": "Mediterranean Dialogue",
+              "istanbul_cooperation_initiative": "Istanbul Cooperation Initiative",
+              "partners_across_the_globe": "Partners across the globe"}
+STATUSES = {"member": "NATO member", **{k: f"Partner: {v}" for k, v in FRAMEWORKS.items()},
+            "none": "Neither"}
+STATUS_COLOURS = ["#0072B2", "#56B4E9", "#E69F00", "#CC79A7", "#009E73", "#eeeeee"]
+OPERATION_STROKE = "#D55E00"
+
+
+def operations() -> pd.DataFrame:
+    """The operations, with each one's last active year (its start year if the end is
+    unknown, the data's year if it is ongoing)."""
+    table = data.load("nato_operations")
+    checked = table["as_of"].max().year
+    ongoing = table["status"] == "ongoing"
+    table["last_year"] = table["end_date"].dt.year.where(table["end_date"].notna(),
+                                                         table["start_date"].dt.year)
+    table.loc[ongoing, "last_year"] = checked
+    table["last_year"] = table["last_year"].astype(int)
+    table["first_year"] = table["start_date"].dt.year.astype(int)
+    table["type_name"] = table["type"].map(TYPES)
+    table["area_name"] = table["area"].map(AREAS)
+    return table
+
+
+def active(year: int) -> pd.DataFrame:
+    """The operations active at some time during `year`."""
+    table = operations()
+    year = membership.check_year(year)
+    return table[(table["first_year"] <= year) & (table["last_year"] >= year)]
+
+
+def out_of_area_share() -> pd.DataFrame:
+    """Per year since 1990: operations active in area and out of area, and the share out."""
+    table = operations()
+    rows = []
+    for year in range(int(table["first_year"].min()), int(table["last_year"].max()) + 1):
+        now = table[(table["first_year"] <= year) & (table["last_year"] >= year)]
+        outside = int((now["area"] == "out_of_area").sum())
+        rows.append({"year": year, "in_area": len(now) - outside, "out_of_area": outside,
+                     "share_out": outside / len(now) if len(now) else 0.0})
+    return pd.DataFrame(rows)
+
+
+def gantt() -> alt.VConcatChart:
+    """Every operation as a bar from start to end, split in area / out of area."""
+    table = operations()
+    checked = table["as_of"].max()
+    table["drawn_end"] = table["end_date"]
+    table.loc[table["status"] == "ongoing", "drawn_end"] = checked
+    table["drawn_end"] = table["drawn_end"].fillna(table["start_date"])
+    table["period"] = [f"{s:%b %Y} – " + ("ongoing" if st == "ongoing" else
+                                           f"{e:%b %Y}" if pd.notna(e) else "end not found")
+                       for s, e, st in zip(table["start_date"], table["end_date"],
+                                           table["status"], strict=True)]
+    marks = markers()
+    dark = [c for c in PALETTE if c != "#F0E442"]  # yellow bars vanish on white
+    types = alt.Scale(domain=list(TYPES.values()), range=dark[: len(TYPES)])
+    x = alt.X("start_date:T", title=None, axis=alt.Axis(format="%Y"),
+              scale=alt.Scale(domain=[pd.Timestamp("1990-01-01"), checked]))
+
+    def panel(area: str) -> alt.LayerChart:
+        rows = table[table["area"] == area].sort_values("start_date")
+        base = alt.Chart(rows).encode(
+            y=alt.Y("name:N", sort=list(rows["name"]), title=None,
+                    axis=alt.Axis(labelLimit=260, labelFontSize=10)),
+            color=alt.Color("type_name:N", scale=types, title="Type",
+                            legend=alt.Legend(orient="bottom", columns=4)),
+            tooltip=["name", "period", "type_name", "legal_basis", "countries"])
+        bars = base.mark_bar(height=7).encode(x=x, x2="drawn_end:T")
+        dots = base.mark_point(filled=True, size=30).encode(x=x)
+        rules = alt.Chart(marks).mark_rule(strokeDash=[3, 3], color="#555555").encode(
+            x="date:T", tooltip=["label:N", "date:T"])
+        return alt.layer(rules, bars, dots).properties(
+            width=520, height=13 * len(rows), title=AREAS[area])
+
+    labels = alt.Chart(marks).mark_text(angle=270, align="left", dx=2, fontSize=10,
+                                        color="#555555").encode(
+        x=alt.X("date:T", scale=alt.Scale(domain=[pd.Timestamp("1990-01-01"), checked]),
+                axis=None), text="label:N")
+    return alt.vconcat(
+        labels.properties(width=520, height=80), panel("in_area"), panel("out_of_area"),
+        spacing=6,
+    ).properties(
+        title=alt.Title(f"NATO's operations and missions, 1990 to {checked:%Y}",
+                        subtitle="Dashed lines: strategic concepts and the invocation of "
+                                 "Article 5"),
+        description=(f"{len(table)} operations: {int((table['area'] == 'in_area').sum())} in "
+                     f"area and {int((table['area'] == 'out_of_area').sum())} out of area, "
+                     "each a bar from start to end, coloured by type; dashed lines mark the "
+                     "1991, 1999, 2010 and 2022 strategic concepts and 12 September 2001."))
+
+
+def markers() -> pd.DataFrame:
+    """Dates to mark on timelines: the public strategic concepts and Article 5."""
+    concepts = data.load("strategic_concepts")
+    public = concepts[concepts["era"] == "post_cold_war_public"]
+    rows = [{"date": d, "label": f"Strategic Concept {d:%Y}"} for d in public["adopted"]]
+    rows += [{"date": r.date, "label": r.event} for r in data.load("milestones").itertuples()]
+    return pd.DataFrame(rows).sort_values("date").reset_index(drop=True)
+
+
+def share_chart() -> alt.LayerChart:
+    """Operations active each year, in area and out of area, with the share out of area."""
+    table = out_of_area_share()
+    long = table.melt(id_vars="year", value_vars=["in_area", "out_of_area"],
+                      var_name="area", value_name="operations")
+    long["area"] = long["area"].map(AREAS)
+    bars = alt.Chart(long).mark_bar().encode(
+        x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=-90, values=list(
+            range(1990, int(table["year"].max()) + 1, 5)))),
+        y=alt.Y("operations:Q", title="Operations active in the year"),
+        color=alt.Color("area:N", title=None, legend=alt.Legend(orient="top"),
+                        scale=alt.Scale(domain=list(AREAS.values()),
+                                        range=[charts.NATO_COLOR, "#E69F00"])),
+        tooltip=["year:O", "area:N", "operations:Q"])
+    peak = table.loc[table["share_out"].idxmax()]
+    last = table.iloc[-1]
+    return bars.properties(
+        width=520, height=220,
+        title=alt.Title("How far out of area? Operations active each year",
+                        subtitle=f"Share out of area: highest {peak['share_out']:.0%} "
+                                 f"({int(peak['year'])}); {last['share_out']:.0%} in "
+                                 f"{int(last['year'])}"),
+        description=(f"Stacked bars of operations active each year from "
+                     f"{int(table['year'].min())} to {int(last['year'])}, in area and out of "
+                     f"area. The share out of area peaks at {peak['share_out']:.0%} in "
+                     f"{int(peak['year'])} and is {last['share_out']:.0%} in "
+                     f"{int(last['year'])}."))
+
+
+@cache
+def topology() -> dict:
+    """The world map (TopoJSON, Natural Earth 1:110m via world-atlas), read once."""
+    return json.loads(MAP_FILE.read_text(encoding="utf-8"))
+
+
+def statuses(year: int) -> pd.DataFrame:
+    """Each country's relation to NATO at the end of `year`, and whether a NATO operation
+    was active on its territory or in its waters during that year."""
+    year = membership.check_year(year)
+    countries = data.load("countries")
+    members = set(membership.nato_members(year)["iso3"])
+    partners = data.load("partnerships")
+    partners = partners[partners["framework"].isin(FRAMEWORKS)
+                        & (partners["joined"].dt.year <= year)
+                        & (partners["left"].isna() | (partners["left"].dt.year > year))]
+    first_framework = partners.sort_values("joined").drop_duplicates("iso3")
+    framework = dict(zip(first_framework["iso3"], first_framework["framework"], strict=True))
+    hosting = {code for codes in active(year)["countries"] for code in codes.split(";")}
+    table = countries[["iso3", "iso_numeric", "name"]].copy()
+    table["status"] = [STATUSES["member"] if c in members
+                       else STATUSES.get(framework.get(c, "none"), STATUSES["none"])
+                       for c in table["iso3"]]
+    table["operation"] = table["iso3"].isin(hosting)
+    table["map_id"] = table["iso_numeric"].where(table["iso3"] != "XKX", "Kosovo")
+    return table
+
+
+@cache
+def _map_template() -> dict:
+    world = alt.NamedData(name="world", format=alt.DataFormat(type="topojson",
+                                                              feature="countries"))
+    lookup = alt.LookupData(alt.NamedData(name="status"), key="map_id",
+                            fields=["name", "status", "operation"])
+    colours = alt.Scale(domain=list(STATUSES.values()), range=STATUS_COLOURS)
+    fill = alt.Chart(world).mark_geoshape(stroke="white", strokeWidth=0.3).transform_calculate(
+        map_id="datum.id ? datum.id : datum.properties.name").transform_lookup(
+        lookup="map_id", from_=lookup).encode(
+        color=alt.Color("status:N", scale=colours, title=None,
+                        legend=alt.Legend(orient="bottom", columns=3)),
+        tooltip=[alt.Tooltip("name:N", title="Country"), "status:N",
+                 alt.Tooltip("operation:N", title="NATO operation")])
+    operations_layer = alt.Chart(world).mark_geoshape(
+        fill=None, stroke=OPERATION_STROKE, strokeWidth=1.6).transform_calculate(
+        map_id="datum.id ? datum.id : datum.properties.name").transform_lookup(
+        lookup="map_id", from_=lookup).transform_filter("datum.operation == true")
+    return (fill + operations_layer).project("equalEarth").properties(
+        width=620, height=330).to_dict()
+
+
+def world_map(year: int) -> charts.VegaLite:
+    """Members, partners by framework and active operations (outlined) in `year`."""
+    table = statuses(year)
+    counts = table["status"].value_counts()
+    hosts = table[table["operation"]].sort_values("name")
+    running = active(year)
+    return charts.fill(
+        _map_template(),
+        {"world": topology(), "status": table[["map_id", "name", "status", "operation"]]},
+        title={"text": f"NATO, its partners and its operations in {year}",
+               "subtitle": f"{counts.get(STATUSES['member'], 0)} members; "
+                           f"{len(running)} operations active, in the countries outlined in "
+                           "red (Bahrain and Malta are too small for this map)"},
+        description=(f"World map for {year}: {counts.get(STATUSES['member'], 0)} NATO members, "
+                     f"{int(table['status'].str.startswith('Partner').sum())} partners; NATO "
+                     f"operations active in or off: {', '.join(hosts['name']) or 'none'}."))
+
+
+def explore(year: int) -> tuple[charts.VegaLite, Markdown, pd.DataFrame]:
+    """The map for one year, and the operations active that year, in words and as a table."""
+    running = active(year)
+    outside = int((running["area"] == "out_of_area").sum())
+    words = Markdown(f"**{len(running)} NATO operations active in {year}**, {outside} of them "
+                     "out of area.")
+    table = running[["name", "type_name", "area_name", "countries"]].rename(
+        columns={"type_name": "type", "area_name": "area"}).reset_index(drop=True)
+    return world_map(year), words, table
+
+
+def check_consistency() -> list[str]:
+    """Problems in the operations table: unknown countries, dates out of order, ongoing
+    operations with an end date (an empty list when all is well)."""
+    table = operations()
+    known = set(data.load("countries")["iso3"])
+    problems = []
+    for row in table.itertuples():
+        unknown = [c for c in row.countries.split(";") if c not in known]
+        if unknown:
+            problems.append(f"{row.id}: unknown country code(s) {', '.join(unknown)}")
+        if pd.notna(row.end_date) and row.end_date < row.start_date:
+            problems.append(f"{row.id}: ends before it starts")
+        if row.status == "ongoing" and pd.notna(row.end_date):
+            problems.append(f"{row.id}: ongoing but has an end date")
+    return problems
+
