@@ -115,8 +115,9 @@ def cell_problem(field: dict[str, Any], text: str) -> str | None:
         return f"{text!r} is not a web address (http:// or https://)."
     if kind == "number" and not math.isfinite(value):
         return f"{text!r} is not a finite number."
-    if "enum" in constraints and text not in constraints["enum"]:
-        return f"{text!r} is not one of {', '.join(constraints['enum'])}."
+    allowed = constraints.get("enum")
+    if allowed is not None and value not in [parse(kind, str(a)) for a in allowed]:
+        return f"{text!r} is not one of {', '.join(str(a) for a in allowed)}."
     if "pattern" in constraints and not re.fullmatch(constraints["pattern"], text):
         return f"{text!r} does not match the pattern {constraints['pattern']}."
     if "minimum" in constraints and value < parse(kind, str(constraints["minimum"])):
