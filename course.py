@@ -4,6 +4,9 @@
     python3 course.py lab      set up, then open the course in JupyterLab
     python3 course.py test     set up, then run every test (extra arguments go to pytest)
     python3 course.py bench    set up, then print the speed and size benchmarks
+    python3 course.py student  write the student edition (no solutions) to build/student
+    python3 course.py site     build the static HTML site of the course in build/site
+    python3 course.py slides   build reveal.js slide decks in build/slides
     python3 course.py execute  (maintainers) rerun notebooks and store their outputs
     python3 course.py lock     (maintainers) recompile requirements.lock and environment.yml
 
@@ -19,6 +22,7 @@ import os
 import subprocess
 import sys
 import venv
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -97,6 +101,14 @@ def execute(extra: list[str]) -> int:
     return subprocess.call([str(python), "scripts/execute_notebooks.py", *extra], cwd=ROOT)
 
 
+def publish(kind: str) -> Callable[[list[str]], int]:
+    """A task that builds one of the course's editions (see scripts/publish.py)."""
+    def task(extra: list[str]) -> int:
+        python = setup()
+        return subprocess.call([str(python), "scripts/publish.py", kind, *extra], cwd=ROOT)
+    return task
+
+
 def lock(extra: list[str]) -> int:
     """Recompile requirements.lock (needs uv) and regenerate environment.yml from it."""
     run("uv", "pip", "compile", "--quiet", "--universal", "--python-version", "3.11",
@@ -130,7 +142,8 @@ def environment_yml(lock_text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-TASKS = {"lab": lab, "test": test, "bench": bench, "execute": execute, "lock": lock}
+TASKS = {"lab": lab, "test": test, "bench": bench, "execute": execute, "lock": lock,
+         "student": publish("student"), "site": publish("site"), "slides": publish("slides")}
 
 
 def main(argv: list[str]) -> int:

@@ -8,6 +8,9 @@ removes what only makes sense in a live session:
 * the widget-view part of a widget's output (its model id is random, and a reopened
   notebook would show "model not found" instead of the text that stands in for it);
 * the saved widget state, timing metadata and anything else that changes run to run.
+
+It also gives every cell its slide type (see :func:`slide_type`), so the slides follow the
+notebook's sections.
 """
 
 from __future__ import annotations
@@ -40,14 +43,26 @@ def execute(notebook: nbformat.NotebookNode, workdir: Path) -> nbformat.Notebook
     return notebook
 
 
+def slide_type(index: int, cell: nbformat.NotebookNode) -> str:
+    """How a cell shows in the slides (RISE and reveal.js): the title and every ``##``
+    section open a slide, each other text cell a sub-slide below it, code stays with the
+    text before it, and solutions are skipped."""
+    if "solution" in cell.metadata.get("tags", []):
+        return "skip"
+    if index == 0 or (cell.cell_type == "markdown" and cell.source.startswith("## ")):
+        return "slide"
+    return "subslide" if cell.cell_type == "markdown" else "-"
+
+
 def normalize(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop live-session-only parts, so the file is the same on every run."""
     notebook.metadata.pop("widgets", None)
     notebook.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)",
                                        "language": "python", "name": "python3"}
     notebook.metadata["language_info"] = {"name": "python"}
-    for cell in notebook.cells:
+    for index, cell in enumerate(notebook.cells):
         cell.metadata.pop("execution", None)
+        cell.metadata["slideshow"] = {"slide_type": slide_type(index, cell)}
         for output in cell.get("outputs", []):
             output.get("data", {}).pop(WIDGET_VIEW, None)
     return notebook

@@ -93,13 +93,14 @@ def copy_course(destination: Path) -> Path:
 
 @contextmanager
 def offline_page(playwright: Any) -> Iterator[tuple[Any, list[str]]]:
-    """A Chromium page that may only talk to 127.0.0.1; yields it and the blocked URLs."""
+    """A Chromium page that may only load local files and talk to 127.0.0.1; yields it and
+    the URLs it tried to reach elsewhere (all blocked)."""
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
     blocked: list[str] = []
 
     def only_localhost(route: Any) -> None:
         url = route.request.url
-        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "file://")):
             route.continue_()
         else:
             blocked.append(url)

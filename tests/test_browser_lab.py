@@ -77,6 +77,8 @@ def test_notebook_in_jupyterlab(lab: Any, name: str) -> None:
     stored = chart_marks(page)
     assert stored and all(n > 0 for n in stored), f"blank stored chart(s): {stored}"
 
+    assert page.evaluate("() => window.jupyterapp.commands.hasCommand('RISE:slideshow')"), (
+        "RISE (jupyterlab-rise) is not installed in JupyterLab")
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function(f"() => {{ const s = ({NOTEBOOK_STATE})();"
                            " return s.unrun === 0 && s.kernel === 'idle'; }",
