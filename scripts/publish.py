@@ -126,10 +126,10 @@ def build_site(out: Path) -> list[Path]:
     notebooks = [(p, nbformat.read(p, as_version=4)) for p in course_notebooks()]
     pages = [(f"{p.stem}.html", info(nb)["title"]) for p, nb in notebooks]
     written = []
-    for index, (path, notebook) in enumerate(notebooks):
-        page = export_html(notebook)
-        page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + nav(pages, index) + LIVE_NOTE,
-                      page, count=1)
+    for index, (_, notebook) in enumerate(notebooks):
+        header = nav(pages, index) + LIVE_NOTE
+        page = re.sub(r"(<body[^>]*>)", lambda m, header=header: m.group(1) + header,
+                      export_html(notebook), count=1)
         target = out / pages[index][0]
         target.write_text(page, encoding="utf-8")
         written.append(target)
