@@ -8,6 +8,7 @@
     python3 course.py site     build the static HTML site of the course in build/site
     python3 course.py slides   build reveal.js slide decks in build/slides
     python3 course.py execute  (maintainers) rerun notebooks and store their outputs
+    python3 course.py guide    (maintainers) regenerate docs/instructor-guide.md
     python3 course.py lock     (maintainers) recompile requirements.lock and environment.yml
 
 Setup creates a project-local virtual environment in .venv, installs the exact versions
@@ -146,7 +147,8 @@ def environment_yml(lock_text: str) -> str:
 
 
 TASKS = {"lab": lab, "test": test, "bench": bench, "execute": execute, "lock": lock,
-         "student": publish("student"), "site": publish("site"), "slides": publish("slides")}
+         "student": publish("student"), "site": publish("site"), "slides": publish("slides"),
+         "guide": publish("guide")}
 
 
 def main(argv: list[str]) -> int:

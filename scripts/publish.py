@@ -3,6 +3,7 @@
     python3 course.py student   the student edition:  build/student/notebooks/*.ipynb
     python3 course.py site      the static HTML site: build/site/index.html
     python3 course.py slides    reveal.js slide decks: build/slides/*.slides.html
+    python3 course.py guide     the instructor guide:  docs/instructor-guide.md
 
 * **Student edition**: every cell tagged ``solution`` becomes an empty "Your answer here"
   cell, and the outputs of code cells in the Exercises section are cleared; everything
@@ -95,10 +96,11 @@ def offline(page: str) -> str:
 
 
 def export_html(notebook: nbformat.NotebookNode) -> str:
-    """One notebook as a standalone HTML page, JupyterLab's look, no network."""
+    """One notebook as a standalone HTML page, JupyterLab's look, no network; links to
+    other notebooks point to their pages."""
     exporter = HTMLExporter(template_name="lab")
     body, _ = exporter.from_notebook_node(notebook)
-    return offline(body)
+    return re.sub(r'href="(\d\d-[\w-]+)\.ipynb"', r'href="\1.html"', offline(body))
 
 
 def nav(pages: list[tuple[str, str]], index: int) -> str:
@@ -214,8 +216,80 @@ def build_slides(out: Path) -> list[Path]:
     return written
 
 
+GUIDE_INTRO = """# Instructor guide
+
+*Generated from the notebooks by `python3 course.py guide`: do not edit by hand; edit the
+notebooks, then regenerate.*
+
+Each notebook is one 60–90 minute session. A session that works well on a projector:
+
+1. **Before class**: run `python3 course.py lab`, open the notebook, and choose
+   *Kernel → Restart Kernel and Run All Cells*, so every widget is live. Students can follow
+   on their own machines, on the static site (`python3 course.py site`, no Python needed), or
+   in the student edition (`python3 course.py student`).
+2. **In class**: walk through the sections in order. Every computation is preceded by a
+   question ("Before you run this…"): ask it, take guesses, then run the cell. Present with
+   RISE (Alt+R in JupyterLab) or the offline deck from `python3 course.py slides`.
+3. **The interactive section**: set the controls as the written questions beside the widget
+   ask, one question at a time, and let students predict before you move a slider.
+4. **Exercises** can be done in class in pairs or set as homework from the student edition.
+   Solutions are in the instructor notebooks (`notebooks/`), in cells tagged `solution` whose
+   code is collapsed: click the "⋯" to expand. The student edition replaces them with empty
+   "Your answer here" cells.
+5. **Discussion** questions close the session; each notebook's are listed below.
+
+Every fact a notebook states comes from a table in `data/` (each row with its source and the
+date it was checked) or is framed as the seed texts' argument (`seeds/README.md`).
+"""
+
+
+def section(text: str, heading: str) -> str:
+    """The body of a notebook's `## heading` cell, without the heading line."""
+    return text.split(heading, 1)[1].strip() if heading in text else ""
+
+
+def instructor_guide() -> str:
+    """The instructor guide, from the notebooks: objectives, time, reading, live sections,
+    exercises with solutions, and discussion questions."""
+    parts = [GUIDE_INTRO]
+    for path in course_notebooks():
+        notebook = nbformat.read(path, as_version=4)
+        about = info(notebook)
+        first = notebook.cells[0].source
+        objectives = first.split("**By the end you can**", 1)[1].split("**Time:**")[0].strip()
+        reading = re.search(r"\*\*Read first:\*\*(.+)$", first, re.S)
+        live = [c.source for c in notebook.cells if c.cell_type == "code"
+                and "widgets.show(" in c.source]
+        markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+        exercises = re.findall(r"\*\*(Exercise \d+ \([^)]*\))", markdown)
+        solutions = sum(is_solution(c) for c in notebook.cells)
+        discussion = next((section(c.source, "## Discussion") for c in notebook.cells
+                           if c.cell_type == "markdown" and c.source.startswith("## Discussion")),
+                          "")
+        parts += [f"## {about['title']}", "",
+                  f"`notebooks/{path.name}` · **Time:** {about['time']}", "",
+                  f"**Question:** {about['question']}", "", "**Objectives**", "", objectives,
+                  ""]
+        if reading:
+            parts += ["**Reading:** " + " ".join(reading.group(1).split()), ""]
+        parts += [f"**Live in class:** {len(live)} interactive section(s); run all cells "
+                  "first so the controls respond.", "",
+                  f"**Exercises** ({solutions} solution cells, tagged `solution`):", ""]
+        parts += [f"- {exercise}" for exercise in exercises]
+        parts += ["", "**Discussion**", "", discussion, ""]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def build_guide(out: Path) -> list[Path]:
+    """docs/instructor-guide.md, regenerated from the notebooks."""
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "instructor-guide.md"
+    target.write_text(instructor_guide(), encoding="utf-8")
+    return [target]
+
+
 BUILDERS = {"student": (build_student, BUILD / "student"), "site": (build_site, BUILD / "site"),
-            "slides": (build_slides, BUILD / "slides")}
+            "slides": (build_slides, BUILD / "slides"), "guide": (build_guide, ROOT / "docs")}
 
 
 def main(args: list[str]) -> int:

@@ -157,3 +157,18 @@ def test_every_deck_opens_offline_as_slides(slides: Path, browser: Any, path: Pa
     assert page.evaluate("() => Reveal.getIndices().h") == 1
     screenshot(page, f"slides-{path.stem}")
     assert not blocked, blocked[:3]
+
+
+def test_every_link_between_site_pages_resolves(site: Path) -> None:
+    import re
+
+    for page in site.glob("*.html"):
+        for target in re.findall(r'href="([\w-]+\.html)"', page.read_text(encoding="utf-8")):
+            assert (site / target).exists(), f"{page.name} links to missing {target}"
+
+
+def test_the_instructor_guide_is_generated_from_the_notebooks() -> None:
+    guide = (publish.ROOT / "docs" / "instructor-guide.md").read_text(encoding="utf-8")
+    assert guide == publish.instructor_guide(), "run `python3 course.py guide`"
+    for path in NOTEBOOKS:
+        assert f"`notebooks/{path.name}`" in guide

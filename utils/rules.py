@@ -1,0 +1,200 @@
+"""Decision rules side by side, and "what if NATO voted?" (notebook 02).
+
+Real rules (the UN Security Council, the 1958 EEC Council, today's EU Council and NATO's
+consensus) and hypothetical rules for NATO's allies in any year: a simple or qualified
+majority of allies, votes weighted by population, GDP or defence spending, or a double
+majority of allies and population. All power figures come from :mod:`utils.voting`.
+
+The weights are 2023 figures (``data/nato_weights``: World Bank population and GDP, SIPRI
+military expenditure) for every year: "what if the members of that year had voted with
+today's weights", a simplification the notebook states. GDP and spending, given in US$
+million to one decimal, are counted in tenths so that the weights are whole numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import altair as alt
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown
+
+from utils import charts, data, membership, voting
+from utils.errors import CourseError
+
+KINDS = {
+    "consensus": "Consensus (NATO's rule)",
+    "majority": "Majority of allies",
+    "population": "Weighted by population",
+    "gdp": "Weighted by GDP",
+    "defence": "Weighted by defence spending",
+    "double": "Double majority: allies and population",
+}
+MEASURES = {"population": "population", "gdp": "gdp", "defence": "defence_expenditure"}
+
+
+@cache
+def _weights(measure: str) -> dict[str, int]:
+    table = data.load("nato_weights")
+    rows = table[table["measure"] == measure]
+    scale = 1 if measure == "population" else 10
+    return {code: round(value * scale) for code, value in zip(rows["iso3"], rows["value"],
+                                                               strict=True)}
+
+
+def weights(kind: str, allies: list[str]) -> list[int]:
+    """Each ally's whole-number weight for a weighted rule (0 where no figure exists)."""
+    table = _weights(MEASURES[kind])
+    return [table.get(code, 0) for code in allies]
+
+
+def check_share(quota: object) -> float:
+    """A quota as a share of the total, from just over 0 to 1, or a CourseError."""
+    if isinstance(quota, bool) or not isinstance(quota, (int, float, np.floating)) \
+            or not math.isfinite(quota) or not 0 < quota <= 1:
+        raise CourseError(f"The quota must be a share above 0 and at most 1 (e.g. 0.5 for "
+                          f"half, 2/3 for two thirds); {quota!r} is not.")
+    return float(quota)
+
+
+def nato_rule(kind: str, allies: list[str], quota: float) -> voting.Rule:
+    """A decision rule for these allies: `kind` from KINDS, `quota` the share needed.
+
+    For the double majority, `quota` applies to both the number of allies and population.
+    Consensus ignores the quota: every ally must agree.
+    """
+    if kind not in KINDS:
+        raise CourseError(f"The rule must be one of {', '.join(KINDS)}; not {kind!r}.")
+    quota = check_share(quota)
+    n = len(allies)
+    if kind == "consensus":
+        return voting.consensus(n)
+    heads = voting.Weighted([1] * n, math.ceil(quota * n - 1e-9))
+    if kind == "majority":
+        return heads
+    people = weights("population", allies)
+    if kind == "double":
+        return heads & voting.Weighted(people, quota * sum(people))
+    chosen = weights(kind, allies)
+    return voting.Weighted(chosen, quota * sum(chosen))
+
+
+def power(kind: str, year: int, quota: float) -> tuple[pd.DataFrame, float]:
+    """Each ally's power under a rule in `year`, and the rule's passage probability."""
+    allies = membership.nato_members(year)
+    rule = nato_rule(kind, list(allies["iso3"]), quota)
+    table = voting.power_table(rule, list(allies["name"]))
+    return table, voting.passage_probability(rule)
+
+
+@cache
+def _power_template() -> dict:
+    bars = alt.Chart(alt.NamedData(name="power")).mark_bar(color=charts.NATO_COLOR).encode(
+        x=alt.X("shapley_shubik:Q", title="Shapley–Shubik index (share of power)",
+                axis=alt.Axis(format="%")),
+        y=alt.Y("player:N", sort="-x", title=None, axis=alt.Axis(labelFontSize=10)),
+        tooltip=["player:N", alt.Tooltip("shapley_shubik:Q", format=".2%"),
+                 alt.Tooltip("banzhaf_normalized:Q", format=".2%"),
+                 alt.Tooltip("banzhaf_raw:Q", format=".4f"), "veto:N"])
+    equal = alt.Chart(alt.NamedData(name="equal")).mark_rule(
+        strokeDash=[4, 3], color="#555555").encode(x="share:Q")
+    return (bars + equal).properties(width=460).to_dict()
+
+
+def power_chart(kind: str, year: int, quota: float) -> tuple[charts.VegaLite, Markdown]:
+    """Each ally's Shapley–Shubik power under a rule, with the equal share marked."""
+    table, passage = power(kind, year, quota)
+    n = len(table)
+    top = table.sort_values("shapley_shubik", ascending=False).iloc[0]
+    vetoes = list(table.loc[table["veto"], "player"])
+    dummies = list(table.loc[table["dummy"], "player"])
+    equal = table["shapley_shubik"].max() - table["shapley_shubik"].min() < 1e-12
+    largest = (f"every ally has the same share, 1/{n}" if equal else
+               f"{top['player']} ({top['shapley_shubik']:.1%})")
+    spec = charts.fill(
+        _power_template(),
+        {"power": table, "equal": pd.DataFrame({"share": [1 / n]})},
+        title={"text": f"{KINDS[kind]}, {n} allies ({year})",
+               "subtitle": (f"Quota {quota:.0%}; " if kind != "consensus" else "")
+               + f"chance a random proposal passes: {passage:.3g}; dashed line: equal "
+                 f"share 1/{n}"},
+        description=(f"Shapley–Shubik power of each of {n} allies under the rule "
+                     f"'{KINDS[kind]}'; largest share: {largest}. Passage probability "
+                     f"{passage:.3g}."))
+    spec.spec["height"] = 12 * n
+    words = [f"**{KINDS[kind]}, {n} allies in {year}.** Chance that a random proposal "
+             f"passes (Coleman's power to act): **{passage:.3g}**. Largest share of power: "
+             f"{largest}."]
+    if vetoes:
+        words.append(f"Veto players: {len(vetoes)} of {n}"
+                     + (" (every ally)." if len(vetoes) == n else f": {', '.join(vetoes)}."))
+    if dummies:
+        words.append(f"Allies with no power at all: {', '.join(dummies)}.")
+    return spec, Markdown(" ".join(words))
+
+
+def explore(kind: str, quota: float, year: int) -> tuple[charts.VegaLite, Markdown]:
+    """The notebook's interactive: a rule, a quota and a year in; power chart and words out."""
+    return power_chart(kind, membership.check_year(year), quota)
+
+
+ENLARGEMENT_YEARS = (1949, 1952, 1955, 1982, 1999, 2004, 2009, 2017, 2020, 2023, 2024)
+
+
+def passage_by_year(quota: float = 2 / 3) -> pd.DataFrame:
+    """The passage probability of each rule after each enlargement (long format)."""
+    rows = []
+    for year in ENLARGEMENT_YEARS:
+        allies = list(membership.nato_members(year)["iso3"])
+        for kind in KINDS:
+            rule = nato_rule(kind, allies, 0.5 if kind == "majority" else quota)
+            rows.append({"year": year, "allies": len(allies), "rule": KINDS[kind],
+                         "passage": voting.passage_probability(rule)})
+    return pd.DataFrame(rows)
+
+
+def passage_chart(quota: float = 2 / 3) -> alt.Chart:
+    """How likely a random proposal is to pass, under each rule, as NATO grew."""
+    table = passage_by_year(quota)
+    consensus = table[table["rule"] == KINDS["consensus"]]
+    return alt.Chart(table).mark_line(point=True).encode(
+        x=alt.X("allies:Q", title="Number of allies (after each enlargement)",
+                scale=alt.Scale(domain=[12, 32])),
+        y=alt.Y("passage:Q", title="Chance a random proposal passes (log scale)",
+                scale=alt.Scale(type="log")),
+        color=alt.Color("rule:N", title=None, sort=list(KINDS.values()),
+                        legend=alt.Legend(orient="right")),
+        tooltip=["year:O", "allies:Q", "rule:N", alt.Tooltip("passage:Q", format=".3g")],
+    ).properties(
+        width=420, height=260,
+        title=alt.Title("The power to act: how enlargement changed it, rule by rule",
+                        subtitle=f"Majority: half of the allies; weighted and double-majority "
+                                 f"rules: quota {quota:.0%}"),
+        description=(f"Passage probability after each enlargement. Under consensus it falls "
+                     f"as 2^-n, from {consensus['passage'].iloc[0]:.2e} with 12 allies to "
+                     f"{consensus['passage'].iloc[-1]:.2e} with 32; majority rules stay near "
+                     "one half, weighted rules with a two-thirds quota lower."))
+
+
+def bodies() -> pd.DataFrame:
+    """Four real rules side by side: members, passage probability, vetoes, power range."""
+    eu = data.load("eu_council_population")
+    rules = {
+        "UN Security Council": voting.un_security_council(),
+        "EEC Council, 1958": voting.eec_council_1958(),
+        "EU Council since 2014": voting.eu_council([int(p) for p in eu["population"]]),
+        "NATO (consensus)": voting.consensus(len(membership.nato_members(
+            membership.last_year()))),
+    }
+    rows = []
+    for name, rule in rules.items():
+        shapley = voting.shapley_shubik(rule)
+        rows.append({"body": name, "members": len(shapley),
+                     "passage_probability": voting.passage_probability(rule),
+                     "veto_players": len(voting.veto_players(rule)),
+                     "dummies": len(voting.dummy_players(rule)),
+                     "largest_power": float(shapley.max()),
+                     "smallest_power": float(shapley.min())})
+    return pd.DataFrame(rows)
