@@ -5,7 +5,8 @@ Each figure is printed beside its target, so the output reads as a checklist:
   targets from the issues: 50 ms for the consensus widget with 32 allies, 100 ms for the
   voting-rule, CSTO and forecasting widgets, 200 ms for the map and membership sliders;
 - the consensus Monte Carlo: 10,000 trials for every size from 12 to 32, target < 1 s;
-- each notebook file's size, target < 1.5 MB.
+- each notebook: file size (< 1.5 MB), time to run in a fresh kernel (< 30 s) and the
+  kernel's peak memory (< 400 MB).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from execute_notebooks import measured_run  # a sibling script: scripts/ is on sys.path
 
 import utils  # noqa: F401  (sets up the course's chart rendering)
 from utils import charts, consensus, csto, forecasting, membership, operations, rules, widgets
@@ -75,6 +78,9 @@ def main() -> int:
     ]
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")):
         results.append(report(f"size of {path.name}", path.stat().st_size / 1000, "kB", 1500))
+        _, seconds, peak_mb = measured_run(path)
+        results.append(report(f"run of {path.name}, fresh kernel", seconds, "s", 30))
+        results.append(report(f"kernel peak memory, {path.name}", peak_mb, "MB", 400))
     return 0 if all(results) else 1
 
 

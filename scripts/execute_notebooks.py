@@ -16,6 +16,7 @@ notebook's sections.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -66,6 +67,22 @@ def normalize(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
         for output in cell.get("outputs", []):
             output.get("data", {}).pop(WIDGET_VIEW, None)
     return notebook
+
+
+PEAK_MEMORY = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+
+
+def measured_run(path: Path) -> tuple[nbformat.NotebookNode, float, float]:
+    """Run a notebook in a fresh kernel, normalised: the notebook, the seconds it took and
+    its kernel's peak memory in MB (read by one extra cell, removed again)."""
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(PEAK_MEMORY))
+    start = time.perf_counter()
+    execute(notebook, path.parent)
+    seconds = time.perf_counter() - start
+    probe = notebook.cells.pop()
+    peak_mb = int(probe.outputs[0]["text"].strip()) / 1024
+    return normalize(notebook), seconds, peak_mb
 
 
 def main(args: list[str]) -> int:

@@ -135,5 +135,5 @@ def test_scenario_claims_and_chart() -> None:
     assert counts.loc["the 2010 scenario", "did_not_happen"] == 2
     spec = scenario.chart().to_dict()
     assert spec["title"]["text"].startswith("The scenario against the record")
-    with pytest.raises(CourseError, match="The seeds are"):
+    with pytest.raises(CourseError, match="The seed text must be one of commentary_2011"):
         scenario.claims("novel")

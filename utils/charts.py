@@ -46,6 +46,8 @@ SVG_MAX_CHARS = 120_000
 #: Okabe & Ito's palette, distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
            "#F0E442", "#000000"]
+#: Every colour a course chart may use: the palette, and greys for rules, grids and "none".
+ACCESSIBLE_COLOURS = {*PALETTE, "#555555", "#999999", "#e6e6e6", "#eeeeee", "black", "white"}
 #: The two alliances keep their colours in every chart of the course.
 NATO_COLOR = "#0072B2"
 CSTO_COLOR = "#D55E00"

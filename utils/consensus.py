@@ -36,7 +36,6 @@ disagreement, not what any ally wants.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cache
 
@@ -45,7 +44,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from utils import charts
+from utils import charts, checks
 from utils.errors import CourseError
 
 STATUS_QUO = 0.0
@@ -120,41 +119,20 @@ class Negotiation:
         return abs(self.final_text - self.first_text)
 
 
-def check_number(name: str, value: object, low: float, high: float) -> float:
-    """A finite number within [low, high], or a CourseError saying what is allowed."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise CourseError(f"{name} must be a number, not {value!r}.")
-    if not math.isfinite(value) or not low <= value <= high:
-        raise CourseError(f"{name} must be between {low:g} and {high:g}; {value!r} is not.")
-    return float(value)
-
-
-def check_whole(name: str, value: object, low: int, high: int) -> int:
-    """A whole number within [low, high], or a CourseError saying what is allowed."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise CourseError(f"{name} must be a whole number, not {value!r}.")
-    if not low <= value <= high:
-        raise CourseError(f"{name} must be from {low} to {high}; {value} is not.")
-    return int(value)
-
-
-def check_strategy(strategy: object) -> str:
-    if strategy not in STRATEGIES:
-        raise CourseError(f"The drafting strategy must be one of {', '.join(STRATEGIES)}; "
-                          f"{strategy!r} is not.")
-    return str(strategy)
-
-
 def make_allies(ideal: object, tolerance: object, cost: object) -> Allies:
     """Allies from plain numbers or lists (a single tolerance or cost applies to all)."""
-    points = np.atleast_1d(np.asarray(ideal, dtype=float))
+    try:
+        points = np.atleast_1d(np.asarray(ideal, dtype=float))
+    except (TypeError, ValueError):
+        raise CourseError("The ideal points must be numbers, e.g. [0.25, 0.75]; not "
+                          f"{ideal!r}.") from None
     if points.ndim != 1 or len(points) < 1:
-        raise CourseError("Give at least one ally's ideal point.")
+        raise CourseError("Give at least one ally's ideal point, e.g. [0.25, 0.75].")
 
     def per_ally(name: str, values: object) -> np.ndarray:
         try:
             array = np.broadcast_to(np.asarray(values, dtype=float), points.shape).copy()
-        except ValueError:
+        except (TypeError, ValueError):
             raise CourseError(f"Give one {name} for all allies, or one per ally.") from None
         if not np.all(np.isfinite(array)) or np.any(array < 0):
             raise CourseError(f"Every {name} must be a number of 0 or more.")
@@ -172,17 +150,17 @@ def draw_allies(n_allies: int, spread: float, tolerance: float, cost: float,
     Ideal points are drawn from a normal distribution with standard deviation `spread`
     around 0.5 and kept within [0, 1]; the same seed always gives the same allies.
     """
-    n_allies = check_whole("The number of allies", n_allies, 2, 40)
-    spread = check_number("The spread of preferences", spread, 0, 1)
-    seed = check_whole("The random seed", seed, 0, 2**32 - 1)
+    n_allies = checks.whole("The number of allies", n_allies, 2, 40)
+    spread = checks.number("The spread of preferences", spread, 0, 1)
+    seed = checks.whole("The random seed", seed, 0, 2**32 - 1)
     ideal = np.clip(np.random.default_rng(seed).normal(CENTRE, spread, n_allies), 0, 1)
-    return make_allies(ideal, check_number("The tolerance", tolerance, 0, 1),
-                       check_number("The cost of breaking silence", cost, 0, 1))
+    return make_allies(ideal, checks.number("The tolerance", tolerance, 0, 1),
+                       checks.number("The cost of breaking silence", cost, 0, 1))
 
 
 def first_draft(ideal: np.ndarray, strategy: str) -> np.ndarray:
     """The Secretary General's first draft for each row of ideal points."""
-    if check_strategy(strategy) == "median":
+    if checks.one_of("The drafting strategy", strategy, STRATEGIES) == "median":
         return np.median(ideal, axis=-1)
     return np.min(ideal, axis=-1)
 
@@ -216,8 +194,10 @@ def step_toward(text: np.ndarray, target: np.ndarray, step: float) -> np.ndarray
 def negotiate(allies: Allies, strategy: str = "median", rounds: int = 5,
               step: float = STEP) -> Negotiation:
     """Run the silence procedure round by round (see the module docstring)."""
-    rounds = check_whole("The number of rounds allowed", rounds, 1, 100)
-    step = check_number("The step of rewording", step, 1e-6, 1)
+    checks.instance("The allies", allies, Allies, "consensus.make_allies or draw_allies")
+    strategy = checks.one_of("The drafting strategy", strategy, STRATEGIES)
+    rounds = checks.whole("The number of rounds allowed", rounds, 1, 100)
+    step = checks.number("The step of rewording", step, 1e-6, 1)
     low = allies.ideal - allies.threshold
     high = allies.ideal + allies.threshold
     text = float(first_draft(allies.ideal, strategy))
@@ -272,13 +252,13 @@ def sweep(spread: float, tolerance: float, cost: float, strategy: str = "median"
     is its first ``n`` members, so every size is compared on the same draws. All sizes
     are computed at once: the overlap ends are running maxima and minima along the allies.
     """
-    spread = check_number("The spread of preferences", spread, 0, 1)
-    threshold = (check_number("The tolerance", tolerance, 0, 1)
-                 + check_number("The cost of breaking silence", cost, 0, 1))
-    strategy = check_strategy(strategy)
-    rounds = check_whole("The number of rounds allowed", rounds, 1, 100)
-    trials = check_whole("The number of trials", trials, 1, 1_000_000)
-    seed = check_whole("The random seed", seed, 0, 2**32 - 1)
+    spread = checks.number("The spread of preferences", spread, 0, 1)
+    threshold = (checks.number("The tolerance", tolerance, 0, 1)
+                 + checks.number("The cost of breaking silence", cost, 0, 1))
+    strategy = checks.one_of("The drafting strategy", strategy, STRATEGIES)
+    rounds = checks.whole("The number of rounds allowed", rounds, 1, 100)
+    trials = checks.whole("The number of trials", trials, 1, 1_000_000)
+    seed = checks.whole("The random seed", seed, 0, 2**32 - 1)
     sizes = list(sizes)
     rng = np.random.default_rng(seed)
     ideal = np.clip(rng.normal(CENTRE, spread, (trials, max(sizes))), 0, 1)
@@ -399,6 +379,7 @@ def sweep_chart(table: pd.DataFrame, trials: int, highlight: int | None = None
 
 def summary(result: Negotiation) -> Markdown:
     """The negotiation in words: outcome, rounds, who broke silence, where the text sits."""
+    checks.instance("The result", result, Negotiation, "consensus.negotiate")
     lines = [f"**Outcome: {OUTCOMES[result.outcome]}** after {result.rounds_used} "
              f"round(s) of silence procedure among {len(result.allies)} allies."]
     for r in result.rounds:

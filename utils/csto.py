@@ -26,7 +26,7 @@ import altair as alt
 import pandas as pd
 from IPython.display import Markdown
 
-from utils import charts, data, membership, timelines
+from utils import charts, checks, data, membership, timelines
 from utils.errors import CourseError
 
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -45,7 +45,8 @@ FIRST_YEAR = 2011  # the commentary's year: 28 allies
 
 def check_willingness(willingness: Mapping[str, object]) -> dict[str, float]:
     """Each group's willingness as a probability, or a CourseError saying what is wrong."""
-    unknown = set(willingness) - set(GROUP_NAMES)
+    willingness = checks.mapping("The willingness", willingness)
+    unknown = set(map(str, willingness)) - set(GROUP_NAMES)
     if unknown:
         raise CourseError(f"Unknown group(s): {', '.join(sorted(unknown))}. The groups are: "
                           + ", ".join(GROUP_NAMES) + ".")
@@ -75,7 +76,7 @@ def _group_sizes(year: int) -> tuple[tuple[str, int], ...]:
 
 def check_sizes(sizes: Mapping[str, int]) -> dict[str, int]:
     checked = {}
-    for group, count in sizes.items():
+    for group, count in checks.mapping("The group sizes", sizes).items():
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise CourseError(f"The number of allies in {group} must be a whole number of 0 "
                               f"or more; {count!r} is not.")
@@ -110,6 +111,7 @@ def by_year(willingness: Mapping[str, float], first: int = FIRST_YEAR,
 
 def one_in(probability: float) -> str:
     """A probability in words a class can picture: '1 in 2,300' or '37%'."""
+    probability = checks.probability("The probability", probability)
     if probability <= 0:
         return "0 (impossible)"
     if probability >= 0.01:
@@ -219,8 +221,7 @@ def evidence(reason: str | None = None) -> pd.DataFrame:
     """The evidence table (data/csto_evidence), optionally for one of REASONS."""
     table = data.load("csto_evidence")
     if reason is not None:
-        if reason not in REASONS:
-            raise CourseError(f"The reasons are: {', '.join(REASONS)}; not {reason!r}.")
+        checks.one_of("The reason", reason, REASONS)
         table = table[table["reason"] == reason]
     return table.reset_index(drop=True)
 

@@ -48,6 +48,8 @@ def names() -> list[str]:
 
 def resource(name: str) -> dict[str, Any]:
     """The descriptor of one table: title, description, path and schema."""
+    if not isinstance(name, str):
+        raise DataError(f"A table's name is text, such as 'nato_members'; not {name!r}.")
     for candidate in package()["resources"]:
         if candidate["name"] == name:
             return candidate
@@ -171,4 +173,4 @@ def _load(name: str) -> pd.DataFrame:
 
 def load(name: str) -> pd.DataFrame:
     """A table from data/ by name, validated and typed (a fresh copy each call)."""
-    return _load(name).copy()
+    return _load(resource(name)["name"]).copy()

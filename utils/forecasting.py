@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from utils import charts, data, widgets
+from utils import charts, checks, data, widgets
 from utils.errors import CourseError
 
 BASELINES = {"Always 50%": 50.0, "Nothing changes (10%)": 10.0}
@@ -58,12 +58,15 @@ def check_percent(value: object, where: str) -> float:
 
 def brier(probability: float, outcome: bool) -> float:
     """The Brier score of one forecast: (p - o)², p as a fraction."""
-    return (probability - float(outcome)) ** 2
+    probability = checks.probability("The probability", probability)
+    return (probability - float(checks.yes_no("Whether it happened", outcome))) ** 2
 
 
 def log_score(probability: float, outcome: bool) -> float:
     """The log score of one forecast: -ln of the probability given to what happened."""
-    given = probability if outcome else 1 - probability
+    probability = checks.probability("The probability", probability)
+    happened = checks.yes_no("Whether it happened", outcome)
+    given = probability if happened else 1 - probability
     return math.inf if given == 0 else -math.log(given)
 
 

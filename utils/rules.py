@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from utils import charts, data, membership, voting
+from utils import charts, checks, data, membership, voting
 from utils.errors import CourseError
 
 KINDS = {
@@ -65,8 +65,7 @@ def nato_rule(kind: str, allies: list[str], quota: float) -> voting.Rule:
     For the double majority, `quota` applies to both the number of allies and population.
     Consensus ignores the quota: every ally must agree.
     """
-    if kind not in KINDS:
-        raise CourseError(f"The rule must be one of {', '.join(KINDS)}; not {kind!r}.")
+    checks.one_of("The rule", kind, KINDS)
     quota = check_share(quota)
     n = len(allies)
     if kind == "consensus":

@@ -11,8 +11,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from utils import data
-from utils.errors import CourseError
+from utils import checks, data
 
 WRITTEN = pd.Timestamp("2010-09-27")
 #: The first event of the record that the scenario's path could not survive.
@@ -33,8 +32,7 @@ def claims(seed: str | None = None) -> pd.DataFrame:
     """The checkable claims of the seed texts, with verdicts and sources."""
     table = data.load("seed_claims")
     if seed is not None:
-        if seed not in SEEDS:
-            raise CourseError(f"The seeds are {', '.join(SEEDS)}; not {seed!r}.")
+        checks.one_of("The seed text", seed, SEEDS)
         table = table[table["seed"] == seed]
     return table.reset_index(drop=True)
 

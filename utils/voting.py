@@ -800,9 +800,12 @@ def power_table(rule: Rule, names: Sequence[str] | None = None) -> pd.DataFrame:
     n = _rule(rule).n
     if names is None:
         names = [f"Player {i}" for i in range(n)]
-    elif isinstance(names, str) or len(names) != n:
+    elif (isinstance(names, str) or not isinstance(names, Sequence)
+          or not all(isinstance(name, str) for name in names)):
+        raise CourseError(f"Give the players' names as a list of texts, not {names!r}.")
+    elif len(names) != n:
         raise CourseError(f"Give one name per player: the rule has {n} players but "
-                          f"{1 if isinstance(names, str) else len(names)} names were given.")
+                          f"{len(names)} names were given.")
     vetoes, dummies = set(veto_players(rule).tolist()), set(dummy_players(rule).tolist())
     table = pd.DataFrame({
         "player": list(names),

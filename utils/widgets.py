@@ -27,7 +27,7 @@ import altair as alt
 import ipywidgets as w
 from IPython.display import DisplayHandle, Markdown, display
 
-from utils import charts
+from utils import charts, checks
 from utils.errors import CourseError, message_markdown
 
 LABEL_STYLE = {"description_width": "initial"}
@@ -64,6 +64,10 @@ def year_slider(start: int, end: int, value: int, description: str = "Year") -> 
 
 def int_slider(description: str, low: int, high: int, value: int) -> w.IntSlider:
     """A labelled slider over whole numbers from `low` to `high`."""
+    description = checks.text("A slider's label", description)
+    low = checks.whole("The slider's lowest value", low, -10**9, 10**9)
+    high = checks.whole("The slider's highest value", high, low, 10**9)
+    value = checks.whole("The slider's starting value", value, low, high)
     return w.IntSlider(value=value, min=low, max=high, step=1, description=description,
                        continuous_update=False, style=LABEL_STYLE, layout=w.Layout(**LAYOUT))
 
@@ -71,6 +75,11 @@ def int_slider(description: str, low: int, high: int, value: int) -> w.IntSlider
 def float_slider(description: str, low: float, high: float, value: float,
                  step: float) -> w.FloatSlider:
     """A labelled slider over numbers from `low` to `high` in steps of `step`."""
+    description = checks.text("A slider's label", description)
+    low = checks.number("The slider's lowest value", low, -1e9, 1e9)
+    high = checks.number("The slider's highest value", high, low, 1e9)
+    value = checks.number("The slider's starting value", value, low, high)
+    step = checks.number("The slider's step", step, 1e-9, max(high - low, 1e-9))
     return w.FloatSlider(value=value, min=low, max=high, step=step, description=description,
                          continuous_update=False, style=LABEL_STYLE,
                          layout=w.Layout(**LAYOUT))
@@ -78,6 +87,9 @@ def float_slider(description: str, low: float, high: float, value: float,
 
 def text_area(description: str, value: str, rows: int = 8) -> w.Textarea:
     """A labelled box for pasting text (e.g. a class's CSV); what is typed stays in it."""
+    description = checks.text("The box's label", description)
+    value = checks.text("The box's text", value)
+    rows = checks.whole("The box's number of rows", rows, 1, 200)
     return w.Textarea(value=value, description=description, rows=rows,
                       continuous_update=False, style=LABEL_STYLE,
                       layout=w.Layout(width="680px"))
@@ -85,6 +97,9 @@ def text_area(description: str, value: str, rows: int = 8) -> w.Textarea:
 
 def choice(description: str, options: Mapping[str, str], value: str) -> w.Dropdown:
     """A labelled drop-down; `options` maps each value to the words shown for it."""
+    description = checks.text("The drop-down's label", description)
+    options = checks.mapping("The drop-down's options", options)
+    checks.one_of("The drop-down's starting value", value, options)
     return w.Dropdown(options=[(label, key) for key, label in options.items()], value=value,
                       description=description, style=LABEL_STYLE)
 

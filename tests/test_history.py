@@ -1,0 +1,69 @@
+"""Episodes of blocked consensus, timelines, the CSTO record and the error handler."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+
+from utils import csto, episodes, errors, timelines
+from utils.errors import CourseError
+
+
+def test_episodes_are_ordered_and_translated() -> None:
+    table = episodes.table()
+    assert table["start_date"].is_monotonic_increasing
+    assert table["parameter"].notna().all() and table["resolved"].notna().all()
+    row = table.set_index("id").loc["iraq_turkey_defence_2003"]
+    assert row["allies"] == "BEL;DEU;FRA"
+    assert row["resolved"] == "decided in another forum or format"
+
+
+def test_episode_chart_draws_open_episodes_to_the_checked_date() -> None:
+    spec = episodes.chart().to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    cyprus = next(r for r in rows if r["id"] == "nato_eu_cyprus_blockage")
+    assert cyprus["ongoing"] and cyprus["period"].endswith("ongoing")
+    assert cyprus["drawn_end"].startswith("2026-11-24")
+    assert spec["description"].startswith("12 episodes from 2003 to 2024")
+
+
+def test_spells_and_events_charts() -> None:
+    table = pd.DataFrame({"name": ["a", "b"], "start": pd.to_datetime(["2000-01-01",
+                                                                      "2001-06-01"]),
+                          "end": pd.to_datetime(["2002-01-01", None]), "kind": ["x", "y"]})
+    spec = timelines.spells(table, start="start", end="end", label="name", colour="kind",
+                            colour_names={"x": "X", "y": "Y"}, until=pd.Timestamp("2005-01-01"),
+                            title="T", subtitle="S", description="D").to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["period"] for r in rows] == ["Jan 2000 – Jan 2002", "Jun 2001 – ongoing"]
+    events = timelines.events(table, date="start", label="name", lane="kind",
+                              lane_names={"x": "X", "y": "Y"}, title="T", subtitle="S",
+                              description="D").to_dict()
+    assert events["description"] == "D" and events["height"] == 92
+
+
+def test_csto_evidence_and_record() -> None:
+    assert set(csto.evidence()["reason"]) == set(csto.REASONS)
+    assert (csto.evidence("us_veto")["direction"] == "supports").all()
+    with pytest.raises(CourseError, match="The reason must be one of organizations"):
+        csto.evidence("weather")
+    assert csto.formal_relation()["relation"] == "no_formal_relation"
+    partners = csto.csto_partners()
+    pfp = partners[partners["framework"] == "pfp"].set_index("name")
+    assert str(pfp.loc["Tajikistan", "joined"].date()) == "2002-02-20"
+    assert len(set(partners["name"])) == 9
+    assert csto.timeline_chart().to_dict()["title"]["text"] == "NATO and the CSTO, 1992 to today"
+    assert "19 pieces of evidence" in csto.evidence_chart().to_dict()["description"]
+
+
+def test_course_errors_show_as_a_message_in_ipython() -> None:
+    shell = InteractiveShell.instance()
+    assert errors.install_ipython_handler()
+    with capture_output() as shown:
+        shell.run_cell("from utils.errors import CourseError\n"
+                       "raise CourseError('Choose a year from 1949.')")
+    assert shown.outputs[0].data["text/markdown"] == (
+        "**Cannot do that:** Choose a year from 1949.")
+    assert "Traceback" not in shown.stdout + shown.stderr

@@ -1,0 +1,188 @@
+"""Hostile input for every function a notebook calls and every widget's compute function.
+
+For each function, one valid call is written out below. Hypothesis then replaces one
+argument at a time with something hostile (empty, NaN, infinities, negative or huge
+numbers, wrong types, unicode strings, containers) and checks that the function either
+returns or raises the course's own CourseError: never another exception, never a hang
+(each call has a deadline), and never a change to the course's data in memory or on disk.
+`test_every_notebook_call_is_covered` keeps the list complete: a function a notebook
+starts to call must be added here. The number of cases run is printed at the end of the
+test session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from utils import (
+    consensus,
+    csto,
+    data,
+    forecasting,
+    membership,
+    operations,
+    rules,
+    scenario,
+    voting,
+    widgets,
+)
+from utils.errors import CourseError
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = {"count": 0}
+
+HOSTILE = st.one_of(
+    st.none(), st.just(""), st.just(math.nan), st.just(math.inf), st.just(-math.inf),
+    st.integers(-10**30, 10**30), st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(), st.text(max_size=20), st.just("💥 ünïcödé ∞"), st.just([]), st.just({}),
+    st.lists(st.integers(-5, 5), max_size=4), st.just(object()), st.just(b"bytes"),
+    st.just(-1), st.just(0), st.just(10**9),
+)
+
+ALLIES = consensus.make_allies([0.25, 0.75], 0.125, 0.125)
+FORECASTS = dict.fromkeys(forecasting.outcomes(), 50)
+
+#: One valid call per function: (function, keyword arguments).
+CALLS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
+    "membership.nato_members": (membership.nato_members, {"year": 1999}),
+    "membership.csto_members": (membership.csto_members, {"year": 1999}),
+    "membership.explore": (membership.explore, {"year": 1999}),
+    "data.load": (data.load, {"name": "nato_members"}),
+    "consensus.make_allies": (consensus.make_allies,
+                              {"ideal": [0.2, 0.8], "tolerance": 0.1, "cost": 0.1}),
+    "consensus.negotiate": (consensus.negotiate, {"allies": ALLIES, "strategy": "median",
+                                                  "rounds": 5, "step": 0.05}),
+    "consensus.summary": (consensus.summary, {"result": consensus.negotiate(ALLIES)}),
+    "consensus.sweep": (consensus.sweep, {"spread": 0.08, "tolerance": 0.05, "cost": 0.1,
+                                          "strategy": "median", "rounds": 5, "seed": 0,
+                                          "trials": 50}),
+    "consensus.explore": (consensus.explore, {"n_allies": 12, "spread": 0.08,
+                                              "tolerance": 0.05, "cost": 0.1,
+                                              "strategy": "median", "rounds": 5, "seed": 3,
+                                              "trials": 50}),
+    "csto.consensus_probability": (csto.consensus_probability,
+                                   {"sizes": {csto.OTHERS: 3},
+                                    "willingness": {csto.OTHERS: 0.9}}),
+    "csto.bilateral_probability": (csto.bilateral_probability,
+                                   {"sizes": {csto.OTHERS: 3},
+                                    "willingness": {csto.OTHERS: 0.1}}),
+    "csto.group_sizes": (csto.group_sizes, {"year": 2024}),
+    "csto.evidence": (csto.evidence, {"reason": "organizations"}),
+    "csto.one_in": (csto.one_in, {"probability": 0.001}),
+    "csto.explore": (csto.explore, {"us": 0.5, "poland_baltics": 0.3, "turkey": 0.9,
+                                    "western_europe": 0.95, "others": 0.95, "year": 2024}),
+    "forecasting.brier": (forecasting.brier, {"probability": 0.8, "outcome": True}),
+    "forecasting.log_score": (forecasting.log_score, {"probability": 0.8, "outcome": True}),
+    "forecasting.explore": (forecasting.explore, FORECASTS),
+    "forecasting.explore_class": (forecasting.explore_class,
+                                  {"text": "name,new_member_2025\nAna,50"}),
+    "operations.active": (operations.active, {"year": 2011}),
+    "operations.explore": (operations.explore, {"year": 2011}),
+    "rules.power": (rules.power, {"kind": "population", "year": 1999, "quota": 0.5}),
+    "rules.explore": (rules.explore, {"kind": "population", "quota": 0.5, "year": 1999}),
+    "scenario.claims": (scenario.claims, {"seed": "scenario_2010"}),
+    "scenario.quiz": (scenario.quiz, {"seed": "scenario_2010"}),
+    "voting.Weighted": (voting.Weighted, {"weights": [4, 4, 4, 2, 2, 1], "quota": 12}),
+    "voting.power_table": (voting.power_table, {"rule": voting.eec_council_1958(),
+                                                "names": list(voting.EEC_1958_MEMBERS)}),
+    "voting.shapley_shubik": (voting.shapley_shubik, {"rule": voting.Weighted([3, 3, 1], 6)}),
+    "voting.dummy_players": (voting.dummy_players, {"rule": voting.Weighted([3, 3, 1], 6)}),
+    "widgets.year_slider": (widgets.year_slider, {"start": 1949, "end": 2026, "value": 1999,
+                                                  "description": "Year"}),
+    "widgets.int_slider": (widgets.int_slider, {"description": "Allies", "low": 2,
+                                                "high": 40, "value": 32}),
+    "widgets.float_slider": (widgets.float_slider, {"description": "Spread", "low": 0,
+                                                    "high": 0.3, "value": 0.08, "step": 0.01}),
+    "widgets.choice": (widgets.choice, {"description": "Rule", "options": rules.KINDS,
+                                        "value": "consensus"}),
+    "widgets.text_area": (widgets.text_area, {"description": "CSV", "value": "name"}),
+}
+#: Called by notebooks without arguments (nothing to make hostile), or only ever with the
+#: fixed values a notebook's own code gives them.
+NO_ARGUMENTS = {"membership.last_year", "episodes.chart", "episodes.table", "csto.evidence_chart",
+                "csto.timeline_chart", "csto.formal_relation", "csto.csto_partners",
+                "forecasting.questions", "forecasting.sliders", "operations.gantt",
+                "operations.operations", "operations.out_of_area_share",
+                "operations.share_chart", "rules.bodies", "rules.passage_chart",
+                "scenario.chart", "scenario.verdict_counts", "voting.eec_council_1958",
+                "voting.un_security_council", "widgets.show"}
+
+
+def notebook_calls() -> set[str]:
+    """Every `module.function(` a notebook's code calls, and every widget's compute."""
+    found = set()
+    pattern = re.compile(r"\b(membership|data|consensus|episodes|rules|voting|operations|"
+                         r"scenario|csto|forecasting|widgets)\.(\w+)\(")
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "code":
+                found |= {f"{m}.{f}" for m, f in pattern.findall(source)}
+                found |= {f"{m}.{f}" for m, f in re.findall(r"widgets\.show\(\s*(\w+)\.(\w+)",
+                                                              source)}
+    return found
+
+
+def test_every_notebook_call_is_covered() -> None:
+    missing = notebook_calls() - set(CALLS) - NO_ARGUMENTS
+    assert not missing, f"add hostile-input cases for {sorted(missing)}"
+
+
+def data_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "data").rglob("*")):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def untouched() -> Any:
+    before_disk = data_fingerprint()
+    before_memory = {name: data.load(name) for name in data.names()}
+    yield
+    assert data_fingerprint() == before_disk, "a function changed a file in data/"
+    for name, table in before_memory.items():
+        assert data.load(name).equals(table), f"a function changed the loaded table {name}"
+
+
+def outcome(function: Callable[..., Any], arguments: dict[str, Any]) -> None:
+    """Call the function; a CourseError is a fine answer, any other exception is not."""
+    CASES["count"] += 1
+    try:
+        result = function(**arguments)
+        if isinstance(result, tuple):
+            for item in result:
+                if hasattr(item, "_repr_mimebundle_") and hasattr(item, "spec"):
+                    json.dumps(item.spec)  # a chart must be valid JSON (no NaN leaks)
+    except CourseError as error:
+        assert str(error) and len(str(error)) < 600 and "Traceback" not in str(error)
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_the_valid_call_works(name: str) -> None:
+    function, arguments = CALLS[name]
+    function(**arguments)
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+@settings(max_examples=100, deadline=timedelta(seconds=5),
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data_draw=st.data())
+def test_hostile_arguments_get_a_result_or_a_course_error(name: str, data_draw: st.DataObject,
+                                                          untouched: Any) -> None:
+    function, arguments = CALLS[name]
+    parameter = data_draw.draw(st.sampled_from(sorted(arguments)), label="parameter")
+    value = data_draw.draw(HOSTILE, label="value")
+    outcome(function, arguments | {parameter: value})
