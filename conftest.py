@@ -1,4 +1,5 @@
-"""Test-wide set-up: no network for the test process and every process it starts."""
+"""Test-wide set-up (at the root, so it applies to notebooks/ too): no network for the
+test process and every process it starts."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-GUARD = Path(__file__).resolve().parent / "offline" / "sitecustomize.py"
+GUARD = Path(__file__).resolve().parent / "tests" / "offline" / "sitecustomize.py"
 
 
 def pytest_configure() -> None:
