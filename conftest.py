@@ -1,5 +1,6 @@
 """Test-wide set-up (at the root, so it applies to notebooks/ too): no network for the
-test process and every process it starts."""
+test process and every process it starts, and Hypothesis with a fixed seed, so that the test
+command gives the same answer on every run (new cases come from raising max_examples)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ import os
 import sys
 from pathlib import Path
 
+from hypothesis import settings
+
 GUARD = Path(__file__).resolve().parent / "tests" / "offline" / "sitecustomize.py"
+
+
+settings.register_profile("course", derandomize=True, database=None, print_blob=True)
+settings.load_profile("course")
 
 
 def pytest_configure() -> None:

@@ -77,6 +77,11 @@ def test_calibration_bands() -> None:
     assert f.calibration([100], [True])["band"].tolist() == ["80–100%"]
 
 
+def test_windows_and_old_mac_line_ends_are_read() -> None:
+    text = "name,new_member_2025\r\nAna,50\rBo,60"
+    assert f.parse_class_csv(text)["name"].tolist() == ["Ana", "Bo"]
+
+
 def test_class_csv_is_read_and_scored() -> None:
     text = "name,nato_csto_ties_2020,new_member_2025\nAna,5,80\nBo, 50% ,60\n\n"
     forecasts = f.parse_class_csv(text)
@@ -97,6 +102,7 @@ def test_class_csv_is_read_and_scored() -> None:
     ("name,new_member_2025\nAna,nan", "'nan' is not a number from 0 to 100"),
     ("name,new_member_2025\nAna,50\nAna,60", "Line 3: each student needs a name of their own"),
     ("name,new_member_2025\n", "no students' lines"),
+    ('name,new_member_2025\nAna,"50', "not readable as CSV"),
 ])
 def test_malformed_class_csv_names_the_bad_line(text: str, message: str) -> None:
     with pytest.raises(CourseError, match=message):

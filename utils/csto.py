@@ -116,6 +116,8 @@ def one_in(probability: float) -> str:
         return "0 (impossible)"
     if probability >= 0.01:
         return f"{probability:.0%}" if probability < 0.995 else f"{probability:.1%}"
+    if probability < 1e-12:
+        return "less than 1 in a trillion"
     return f"1 in {round(1 / probability):,}"
 
 

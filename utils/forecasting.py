@@ -127,7 +127,11 @@ def parse_class_csv(text: str) -> pd.DataFrame:
         raise CourseError("Paste the class's forecasts: a header line such as "
                           "'name," + ",".join(questions()["id"][:2]) + ",…' and one line "
                           "per student.")
-    rows = list(csv.reader(io.StringIO(text.strip())))
+    lines = text.strip().replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        rows = list(csv.reader(io.StringIO(lines), strict=True))
+    except csv.Error as error:
+        raise CourseError(f"The text is not readable as CSV ({error}).") from None
     header = [cell.strip() for cell in rows[0]]
     known = list(questions()["id"])
     if not header or header[0].lower() != "name":
