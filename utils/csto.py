@@ -221,11 +221,7 @@ TIMELINE_LANES = {"founding": "CSTO founded", "membership": "membership",
 
 def evidence(reason: str | None = None) -> pd.DataFrame:
     """The evidence table (data/csto_evidence), optionally for one of REASONS."""
-    table = data.load("csto_evidence")
-    if reason is not None:
-        checks.one_of("The reason", reason, REASONS)
-        table = table[table["reason"] == reason]
-    return table.reset_index(drop=True)
+    return data.load_where("csto_evidence", "reason", reason, REASONS, "The reason")
 
 
 def evidence_chart() -> alt.Chart:

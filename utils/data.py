@@ -16,6 +16,7 @@ import csv
 import json
 import math
 import re
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from utils import checks
 from utils.errors import CourseError
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -174,3 +176,13 @@ def _load(name: str) -> pd.DataFrame:
 def load(name: str) -> pd.DataFrame:
     """A table from data/ by name, validated and typed (a fresh copy each call)."""
     return _load(resource(name)["name"]).copy()
+
+
+def load_where(name: str, column: str, value: str | None, allowed: Iterable[str],
+               label: str) -> pd.DataFrame:
+    """A table's rows whose `column` equals `value` (all rows when `value` is None);
+    `value` must be one of `allowed`, which a message calls `label`."""
+    table = load(name)
+    if value is not None:
+        table = table[table[column] == checks.one_of(label, value, allowed)]
+    return table.reset_index(drop=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from utils import checks, data
+from utils import data
 
 WRITTEN = pd.Timestamp("2010-09-27")
 #: The first event of the record that the scenario's path could not survive.
@@ -30,11 +30,7 @@ SEEDS = {"commentary_2011": "the 2011 commentary", "scenario_2010": "the 2010 sc
 
 def claims(seed: str | None = None) -> pd.DataFrame:
     """The checkable claims of the seed texts, with verdicts and sources."""
-    table = data.load("seed_claims")
-    if seed is not None:
-        checks.one_of("The seed text", seed, SEEDS)
-        table = table[table["seed"] == seed]
-    return table.reset_index(drop=True)
+    return data.load_where("seed_claims", "seed", seed, SEEDS, "The seed text")
 
 
 def quiz(seed: str) -> pd.DataFrame:
