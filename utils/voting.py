@@ -178,18 +178,17 @@ class Rule:
         raise NotImplementedError
 
     def __and__(self, other: Rule) -> All:
-        if not isinstance(other, Rule):
-            return NotImplemented
-        parts = [r for rule in (self, other)
-                 for r in (rule.rules if isinstance(rule, All) else (rule,))]
-        return All(*parts)
+        return self._combine(All, other)
 
     def __or__(self, other: Rule) -> Any:
+        return self._combine(Any, other)
+
+    def _combine(self, kind: type, other: object) -> Any:
+        """`kind` (All or Any) of both rules, flattening any that already is one."""
         if not isinstance(other, Rule):
             return NotImplemented
-        parts = [r for rule in (self, other)
-                 for r in (rule.rules if isinstance(rule, Any) else (rule,))]
-        return Any(*parts)
+        return kind(*[r for rule in (self, other)
+                      for r in (rule.rules if isinstance(rule, kind) else (rule,))])
 
 
 @dataclass(frozen=True)
