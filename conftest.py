@@ -1,15 +1,25 @@
 """Test-wide set-up (at the root, so it applies to notebooks/ too): no network for the
-test process and every process it starts, and Hypothesis with a fixed seed, so that the test
-command gives the same answer on every run (new cases come from raising max_examples)."""
+test process and every process it starts, Hypothesis with a fixed seed, so that the test
+command gives the same answer on every run (new cases come from raising max_examples), and
+the grouping that lets pytest-xdist share the work between the CPU's cores: each notebook's
+nbval cells run in order in one worker (they share one kernel), and a test file whose tests
+share one expensive fixture (a JupyterLab, a built site) runs in one worker, while the
+notebooks' runs on other machines and everything else spread out."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
+
+# As in utils/__init__.py: jsonschema (imported here by nbformat) would build ~35 parsers at
+# import time for IRI formats nothing here checks; 2.8 s in every test worker.
+sys.modules.setdefault("rfc3987_syntax", None)
 
 GUARD = Path(__file__).resolve().parent / "tests" / "offline" / "sitecustomize.py"
 
@@ -30,3 +40,34 @@ def pytest_terminal_summary(terminalreporter: object) -> None:
     hostile = sys.modules.get("tests.test_hostile_input")
     if hostile is not None and hostile.CASES["count"]:
         terminalreporter.write_line(f"hostile-input cases run: {hostile.CASES['count']}")
+
+
+#: Test files whose tests share one module-scoped fixture that is costly to build.
+GROUPED_FILES = {"test_browser_lab.py", "test_editions.py"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep what must stay together on one xdist worker (see the module docstring)."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.stem}"))
+        elif item.path.name in GROUPED_FILES:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+
+#: Where `python3 course.py bench` asks for each test's duration (see scripts/benchmarks.py).
+DURATIONS = os.environ.get("COURSE_TEST_DURATIONS")
+_durations: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Add up the seconds each test file took (set-up, call and tear-down), when asked."""
+    if DURATIONS:
+        part = report.nodeid.split("::")[0]
+        _durations[part] = _durations.get(part, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if DURATIONS and not hasattr(session.config, "workerinput"):  # the xdist controller
+        Path(DURATIONS).write_text(json.dumps(_durations, indent=1, sort_keys=True))

@@ -3,7 +3,8 @@
 
     python3 course.py lab      set up, then open the course in JupyterLab
     python3 course.py test     set up, then run every test (extra arguments go to pytest)
-    python3 course.py bench    set up, then print the speed and size benchmarks
+    python3 course.py bench    set up, then print the speed and size benchmarks, the test
+                               command's time by part among them (--no-suite: without it)
     python3 course.py student  write the student edition (no solutions) to build/student
     python3 course.py site     build the static HTML site of the course in build/site
     python3 course.py slides   build reveal.js slide decks in build/slides
@@ -12,26 +13,47 @@
     python3 course.py lock     (maintainers) recompile requirements.lock and environment.yml
 
 Setup creates a project-local virtual environment in .venv, installs the exact versions
-in requirements.lock, then installs this project (the `utils` package) in editable mode.
-It remembers what it installed, so running a command again installs nothing new.
+of a lock, then installs this project (the `utils` package) in editable mode. Students get
+requirements.lock (what the course needs to run); `test` and `bench` add the test tools of
+requirements-test.lock (the same pins, and more). Setup remembers what it installed, so
+running a command again installs nothing new; it holds a lock so that two setups never
+build at once, and if an earlier setup was interrupted it starts that step again by itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import time
 import venv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
+#: What the course needs to run (JupyterLab, the notebooks, the editions): for students.
 LOCK = ROOT / "requirements.lock"
+#: The same pins and the test and benchmark tools: for `test` and `bench`.
+TEST_LOCK = ROOT / "requirements-test.lock"
 ENV_YML = ROOT / "environment.yml"
-STAMP = VENV / "alliance-decisions-installed.txt"
+#: Held while setup runs, so that a second setup waits instead of building the same .venv.
+SETUP_LOCK = ROOT / ".venv.lock"
+#: Written once .venv has a working pip; a .venv without it is an interrupted creation.
+CREATED = "alliance-decisions-created.txt"
 START = "notebooks/00-start-here.ipynb"
+
+
+class SetupError(Exception):
+    """Setup cannot go on; the message says why."""
+
+
+def locks() -> dict[str, Path]:
+    """The lock of each set of packages."""
+    return {"runtime": LOCK, "test": TEST_LOCK}
 
 
 def venv_python() -> Path:
@@ -41,38 +63,112 @@ def venv_python() -> Path:
     return VENV / "bin" / "python"
 
 
-def install_fingerprint() -> str:
-    """A digest of everything that decides what setup installs."""
-    digest = hashlib.sha256()
-    for path in (LOCK, ROOT / "pyproject.toml"):
-        digest.update(path.read_bytes())
+def stamp(kind: str) -> Path:
+    """The file that records what setup installed of one set ("runtime" or "test")."""
+    return VENV / f"alliance-decisions-{kind}.txt"
+
+
+def install_fingerprint(kind: str = "runtime") -> str:
+    """A digest of everything that decides what setup installs for one set: its lock, the
+    project's own metadata in pyproject.toml (not the tools' settings there) and Python."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    digest = hashlib.sha256(locks()[kind].read_bytes())
+    digest.update(repr(sorted((k, repr(v)) for k, v in project.items() if k != "tool"))
+                  .encode())
     digest.update(sys.version.encode())
     return digest.hexdigest()
 
 
+def installed(kind: str) -> bool:
+    """Whether .venv holds the current version of a set (the test set holds the runtime
+    set too: its lock has the same pins, and more)."""
+    kinds = ("runtime", "test") if kind == "runtime" else ("test",)
+    return venv_python().exists() and any(
+        stamp(k).exists() and stamp(k).read_text().strip() == install_fingerprint(k)
+        for k in kinds)
+
+
 def run(*args: object) -> None:
-    """Run a command, stopping the whole task if it fails."""
+    """Run a command; SetupError if it cannot start or fails."""
     print("+", " ".join(str(a) for a in args), flush=True)
-    subprocess.run([str(a) for a in args], cwd=ROOT, check=True)
+    try:
+        subprocess.run([str(a) for a in args], cwd=ROOT, check=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise SetupError(f"{Path(str(args[0])).name} failed ({error})") from None
 
 
-def setup() -> Path:
-    """Create .venv and install the lock and the project, unless already done."""
-    if sys.version_info < (3, 11):  # noqa: UP036 - this file must run on old Pythons too
-        sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
-    python = venv_python()
-    if not python.exists():
+@contextmanager
+def setup_lock() -> Iterator[None]:
+    """Hold SETUP_LOCK, an operating-system file lock: a second setup waits for the first,
+    and the lock is released even when its holder is killed."""
+    with SETUP_LOCK.open("a+b") as handle:
+        if os.name == "nt":
+            import msvcrt
+            for attempt in range(3600):
+                try:
+                    msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+                    break
+                except OSError:
+                    if attempt == 0:
+                        print("Another setup of the course is running; waiting for it ...",
+                              flush=True)
+                    time.sleep(1)
+            else:
+                raise SetupError("another setup held the lock for an hour")
+        else:
+            import fcntl
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                print("Another setup of the course is running; waiting for it ...",
+                      flush=True)
+                fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def create_venv() -> None:
+    """Create .venv with pip, starting again if an earlier creation was interrupted."""
+    if VENV.exists() and not (VENV / CREATED).exists():
+        print("An earlier setup was interrupted; creating the environment again ...",
+              flush=True)
+        shutil.rmtree(VENV)
+    if not VENV.exists():
         print("Creating the course environment in .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    fingerprint = install_fingerprint()
-    if STAMP.exists() and STAMP.read_text().strip() == fingerprint:
-        return python
+        (VENV / CREATED).write_text("created, with pip\n")
+
+
+def install(kind: str) -> None:
+    """Install one set's lock, then the project, into .venv (created first if needed)."""
+    create_venv()
+    python = venv_python()
     run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "-r", LOCK)
+        "-r", locks()[kind])
     run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
         "--no-deps", "--editable", ".")
-    STAMP.write_text(fingerprint + "\n")
-    return python
+    stamp(kind).write_text(install_fingerprint(kind) + "\n")
+
+
+def setup(kind: str = "runtime") -> Path:
+    """Make .venv hold one set of packages ("runtime" or "test") and the project; does
+    nothing when it already does. Exits with a one-line message when it cannot."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file must run on old Pythons too
+        sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    if installed(kind):
+        return venv_python()
+    try:
+        with setup_lock():
+            if not installed(kind):  # another setup may have done it while we waited
+                install(kind)
+    except SetupError as error:
+        sys.exit(f"Setup stopped: {error}. Check the network connection and run the same "
+                 "command again: it goes on from where it stopped.")
+    except OSError as error:
+        sys.exit(f"Setup stopped: {error}. Run the same command again; if it stops here "
+                 "again, delete the .venv folder and retry.")
+    return venv_python()
 
 
 def lab(extra: list[str]) -> int:
@@ -86,16 +182,16 @@ def lab(extra: list[str]) -> int:
 
 def test(extra: list[str]) -> int:
     """Run every test: unit, data, notebooks (nbval), hygiene and the browser test."""
-    python = setup()
+    python = setup("test")
     return subprocess.call([str(python), "-m", "pytest", *extra], cwd=ROOT)
 
 
 def bench(extra: list[str]) -> int:
     """Print the course's speed and size figures, then the voting-power library's against
     its fastest peer."""
-    python = setup()
-    codes = [subprocess.call([str(python), f"scripts/{script}", *extra], cwd=ROOT)
-             for script in ("benchmarks.py", "bench_voting.py")]
+    python = setup("test")
+    codes = [subprocess.call([str(python), "scripts/benchmarks.py", *extra], cwd=ROOT),
+             subprocess.call([str(python), "scripts/bench_voting.py"], cwd=ROOT)]
     return max(codes)
 
 
@@ -114,11 +210,20 @@ def publish(kind: str) -> Callable[[list[str]], int]:
 
 
 def lock(extra: list[str]) -> int:
-    """Recompile requirements.lock (needs uv) and regenerate environment.yml from it."""
-    run("uv", "pip", "compile", "--quiet", "--universal", "--python-version", "3.11",
-        "--all-extras", "--no-header", "--output-file", LOCK, "pyproject.toml", *extra)
+    """Recompile both locks (needs uv) and regenerate environment.yml from the runtime one.
+
+    The test lock is compiled first, with every extra; the runtime lock is then compiled
+    with the test lock as constraints, so the packages the two share have the same pins."""
+    compile_ = ("uv", "pip", "compile", "--quiet", "--universal", "--python-version", "3.11",
+                "--no-header")
+    try:
+        run(*compile_, "--all-extras", "--output-file", TEST_LOCK, "pyproject.toml", *extra)
+        run(*compile_, "--constraint", TEST_LOCK, "--output-file", LOCK, "pyproject.toml",
+            *extra)
+    except SetupError as error:
+        sys.exit(f"lock: {error}")
     ENV_YML.write_text(environment_yml(LOCK.read_text()))
-    print(f"wrote {LOCK.name} and {ENV_YML.name}")
+    print(f"wrote {LOCK.name}, {TEST_LOCK.name} and {ENV_YML.name}")
     return 0
 
 

@@ -15,8 +15,11 @@ notebook's sections.
 
 from __future__ import annotations
 
+import copy
+import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -35,12 +38,14 @@ def notebook_paths(args: list[str]) -> list[Path]:
     return sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
 
 
-def execute(notebook: nbformat.NotebookNode, workdir: Path) -> nbformat.NotebookNode:
-    """Run every cell in a fresh kernel of this environment, in `workdir`."""
+def execute(notebook: nbformat.NotebookNode, workdir: Path,
+            env: dict[str, str] | None = None) -> nbformat.NotebookNode:
+    """Run every cell in a fresh kernel of this environment, in `workdir`; `env` updates the
+    kernel's environment variables (to run it as on another machine)."""
     client = NotebookClient(notebook, timeout=TIMEOUT_SECONDS, kernel_name="python3",
                             resources={"metadata": {"path": str(workdir)}},
                             record_timing=False, store_widget_state=False)
-    client.execute()
+    client.execute(env={**os.environ, **(env or {})})
     return notebook
 
 
@@ -69,20 +74,44 @@ def normalize(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return notebook
 
 
-PEAK_MEMORY = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+#: Run as one extra cell, then removed: the kernel's CPU seconds (all its threads) and peak
+#: memory in MB, on Linux, macOS (whose ru_maxrss is in bytes) and Windows (no `resource`).
+PROBE = """\
+import sys as _sys, time as _time
+try:
+    import resource as _resource
+    _peak = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
+    _peak_mb = _peak / 2**20 if _sys.platform == "darwin" else _peak / 2**10
+except ImportError:
+    import psutil as _psutil
+    _peak_mb = _psutil.Process().memory_info().peak_wset / 2**20
+print(f"{_time.process_time():.3f} {_peak_mb:.1f}")
+"""
 
 
-def measured_run(path: Path) -> tuple[nbformat.NotebookNode, float, float]:
-    """Run a notebook in a fresh kernel, normalised: the notebook, the seconds it took and
-    its kernel's peak memory in MB (read by one extra cell, removed again)."""
-    notebook = nbformat.read(path, as_version=4)
-    notebook.cells.append(nbformat.v4.new_code_cell(PEAK_MEMORY))
+@dataclass
+class Run:
+    """One execution of a notebook: the notebook with its outputs (normalised), the wall
+    and kernel CPU seconds it took, and its kernel's peak memory in MB."""
+
+    notebook: nbformat.NotebookNode
+    seconds: float
+    cpu_seconds: float
+    peak_mb: float
+
+
+def measured_run(notebook: nbformat.NotebookNode, workdir: Path,
+                 env: dict[str, str] | None = None) -> Run:
+    """Run a notebook (a copy) in a fresh kernel whose environment is ours updated by `env`,
+    normalised as `python3 course.py execute` stores it, and measured."""
+    notebook = copy.deepcopy(notebook)
+    notebook.cells.append(nbformat.v4.new_code_cell(PROBE))
     start = time.perf_counter()
-    execute(notebook, path.parent)
+    execute(notebook, workdir, env)
     seconds = time.perf_counter() - start
     probe = notebook.cells.pop()
-    peak_mb = int(probe.outputs[0]["text"].strip()) / 1024
-    return normalize(notebook), seconds, peak_mb
+    cpu, peak_mb = (float(x) for x in probe.outputs[-1]["text"].split())
+    return Run(normalize(notebook), seconds, cpu, peak_mb)
 
 
 def main(args: list[str]) -> int:

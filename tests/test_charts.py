@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
+import os
+import subprocess
+import sys
 
 import altair as alt
+import numpy as np
 import pandas as pd
 from PIL import Image
 
@@ -72,3 +77,81 @@ def test_a_large_svg_is_left_out_and_the_png_kept(monkeypatch) -> None:
     monkeypatch.setattr(charts, "SVG_MAX_CHARS", 100)
     data, _ = small_chart()._repr_mimebundle_()
     assert "image/svg+xml" not in data and "image/png" in data
+
+
+def test_floats_are_written_with_twelve_significant_digits() -> None:
+    # The value an AVX-512 CPU computes for 0.3 ** 4 with numpy, and the one others do:
+    # one stored output for both.
+    assert charts.portable(0.008099999999999998) == charts.portable(0.0081) == 0.0081
+    assert charts.portable({"a": [0.1 + 0.2, 1 / 3]}) == {"a": [0.3, 0.333333333333]}
+    assert charts.portable(float("nan")) is None and charts.portable(float("inf")) is None
+
+
+def test_numpy_and_date_values_become_plain_json() -> None:
+    converted = charts.portable({"n": np.int64(5), "x": np.float32(0.5), "b": np.bool_(True),
+                                 "t": pd.Timestamp("2001-09-12"), "d": dt.date(2001, 9, 12),
+                                 "missing": pd.NaT})
+    assert converted == {"n": 5, "x": 0.5, "b": True, "t": "2001-09-12T00:00:00",
+                         "d": "2001-09-12T00:00:00", "missing": None}
+    assert [type(v) for v in converted.values()][:3] == [int, float, bool]
+
+
+def test_chart_data_noise_in_the_last_bit_does_not_reach_the_output() -> None:
+    def bundle_of(value: float) -> dict:
+        frame = pd.DataFrame({"x": [1, 2], "y": [value, 0.5]})
+        data, _ = alt.Chart(frame).mark_point().encode(x="x:Q", y="y:Q")._repr_mimebundle_()
+        return data
+    assert bundle_of(0.008099999999999998) == bundle_of(0.0081)
+
+
+def test_characters_xml_forbids_are_replaced() -> None:
+    assert charts.portable("A\x0cB\x00C\x1b\ufffe\ud800D\tE\n") == "A\ufffdB\ufffdC\ufffd" \
+        "\ufffd\ufffdD\tE\n"
+
+
+def test_a_title_with_control_characters_still_draws() -> None:
+    # vl-convert aborted the whole process on such a title (a dead kernel in a notebook).
+    chart = small_chart().properties(title="Bad\x0cname\x00 \x1b\x08\ufffe")
+    data, _ = chart._repr_mimebundle_()
+    assert data["image/svg+xml"].startswith("<svg") and "Bad\ufffdname" in data["text/plain"]
+
+
+def test_a_failed_drawing_still_shows_the_chart_from_its_spec(monkeypatch) -> None:
+    class Panic(BaseException):  # what a Rust panic inside vl-convert raises
+        pass
+
+    def panic(*args, **kwargs):
+        raise Panic("drawing failed")
+    monkeypatch.setattr(charts.vlc, "vegalite_to_svg", panic)
+    data, _ = small_chart()._repr_mimebundle_()
+    assert set(data) == {charts.VEGALITE_MIMETYPE, "text/plain"}
+    assert data["text/plain"].endswith("(No static image: Panic.)")
+
+
+def test_images_are_drawn_in_utc() -> None:
+    spec = {"data": {"values": [{"date": "2001-09-12T00:00:00", "year": 2001}]},
+            "encoding": {"x": {"field": "date", "type": "temporal", "timeUnit": "year"},
+                         "x2": {"field": "end", "type": "temporal"},
+                         "y": {"datum": {"year": 2003, "month": 3}},
+                         "tooltip": [{"field": "date", "type": "temporal"}]},
+            "transform": [{"timeUnit": {"unit": "month"}, "field": "date", "as": "m"}]}
+    utc = charts.in_utc(spec)
+    assert utc["data"] == {"values": [{"date": "2001-09-12T00:00:00Z", "year": 2001}]}
+    assert utc["encoding"]["x"] == {"field": "date", "type": "temporal",
+                                    "timeUnit": "utcyear", "scale": {"type": "utc"}}
+    assert "scale" not in utc["encoding"]["x2"]  # x2 shares the x scale
+    assert utc["encoding"]["y"]["datum"] == {"year": 2003, "month": 3, "utc": True}
+    assert utc["transform"][0]["timeUnit"] == {"unit": "month", "utc": True}
+
+
+def test_a_time_chart_draws_the_same_in_every_timezone(tmp_path) -> None:
+    # vl-convert reads the timezone once, when it starts: so each zone needs a process.
+    code = ("import utils, altair as alt, pandas as pd\n"
+            "t = pd.DataFrame({'d': pd.to_datetime(['2001-03-25', '2014-10-27', '2022-06-01']),"
+            " 'v': [1, 2, 3]})\n"
+            "c = alt.Chart(t).mark_point().encode(x='d:T', y='v:Q')\n"
+            "print(c._repr_mimebundle_()[0]['image/svg+xml'])\n")
+    svgs = {zone: subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 env={**os.environ, "TZ": zone}, check=True).stdout
+            for zone in ("UTC", "America/New_York", "Pacific/Kiritimati")}
+    assert len(set(svgs.values())) == 1 and svgs["UTC"].startswith("<svg")

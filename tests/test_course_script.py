@@ -1,23 +1,41 @@
-"""course.py: setup installs once, and only again when the lock or project changes."""
+"""course.py: setup installs once, recovers from an interrupted run, never runs twice at
+once, and gives students only what they need."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+import threading
 from pathlib import Path
 
 import pytest
 
 import course
 
+#: For the child processes that import course.py from the project's root.
+ENV = {**os.environ, "PYTHONPATH": str(course.ROOT)}
+
 
 @pytest.fixture
 def fake_venv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
-    """A pretend .venv in tmp_path; returns the list of commands setup would run."""
+    """A pretend .venv in tmp_path (created by a fake venv builder); returns the list of
+    commands setup would run."""
     venv = tmp_path / ".venv"
-    (venv / "bin").mkdir(parents=True)
-    (venv / "bin" / "python").touch()
     monkeypatch.setattr(course, "VENV", venv)
-    monkeypatch.setattr(course, "STAMP", venv / "stamp.txt")
+    monkeypatch.setattr(course, "SETUP_LOCK", tmp_path / ".venv.lock")
     monkeypatch.setattr(course, "venv_python", lambda: venv / "bin" / "python")
+
+    class Builder:
+        def __init__(self, with_pip: bool) -> None:
+            assert with_pip
+
+        def create(self, path: Path) -> None:
+            (path / "bin").mkdir(parents=True)
+            (path / "bin" / "python").touch()
+
+    monkeypatch.setattr(course.venv, "EnvBuilder", Builder)
     commands: list[tuple] = []
     monkeypatch.setattr(course, "run", lambda *args: commands.append(args))
     return commands
@@ -36,6 +54,21 @@ def test_second_setup_installs_nothing(fake_venv: list[tuple]) -> None:
     assert len(fake_venv) == 2
 
 
+def test_the_test_set_includes_the_runtime_set(fake_venv: list[tuple]) -> None:
+    course.setup("test")
+    assert fake_venv[0][-2:] == ("-r", course.TEST_LOCK)
+    course.setup("runtime")
+    assert len(fake_venv) == 2
+    course.setup("test")
+    assert len(fake_venv) == 2
+
+
+def test_a_runtime_setup_does_not_count_as_the_test_set(fake_venv: list[tuple]) -> None:
+    course.setup("runtime")
+    course.setup("test")
+    assert [c[-1] for c in fake_venv] == [course.LOCK, ".", course.TEST_LOCK, "."]
+
+
 def test_a_changed_lock_reinstalls(fake_venv: list[tuple], monkeypatch: pytest.MonkeyPatch,
                                    tmp_path: Path) -> None:
     course.setup()
@@ -46,6 +79,87 @@ def test_a_changed_lock_reinstalls(fake_venv: list[tuple], monkeypatch: pytest.M
     assert len(fake_venv) == 4
 
 
+def test_a_venv_whose_creation_was_interrupted_is_made_again(fake_venv: list[tuple]) -> None:
+    # Killed while the venv was being created: a python, no pip, no "created" marker.
+    (course.VENV / "bin").mkdir(parents=True)
+    (course.VENV / "bin" / "python").touch()
+    (course.VENV / "half-written").touch()
+    course.setup()
+    assert not (course.VENV / "half-written").exists()
+    assert (course.VENV / course.CREATED).exists() and len(fake_venv) == 2
+
+
+def test_an_interrupted_install_is_resumed(fake_venv: list[tuple],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def killed(*args: object) -> None:
+        raise course.SetupError("pip failed (killed)")
+    real_run = course.run
+    monkeypatch.setattr(course, "run", killed)
+    with pytest.raises(SystemExit, match=r"^Setup stopped: pip failed"):
+        course.setup()
+    monkeypatch.setattr(course, "run", real_run)
+    course.setup()  # the venv is kept; the install runs again
+    assert len(fake_venv) == 2 and (course.VENV / course.CREATED).exists()
+
+
+def test_a_failing_install_ends_in_one_line(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(course, "ROOT", tmp_path)
+    with pytest.raises(course.SetupError, match=r"^no-such-program failed \("):
+        course.run("no-such-program", "--version")
+
+
+def test_a_second_setup_waits_for_the_first(tmp_path: Path) -> None:
+    # Two processes: the first holds the lock for a second; the second must wait for it.
+    script = textwrap.dedent(f"""
+        import sys, time
+        import course
+        from pathlib import Path
+        course.SETUP_LOCK = Path({str(tmp_path / "lock")!r})
+        with course.setup_lock():
+            print("in", time.monotonic(), flush=True)
+            time.sleep(float(sys.argv[1]))
+        print("out", time.monotonic(), flush=True)
+    """)
+    first = subprocess.Popen([sys.executable, "-c", script, "1.0"], stdout=subprocess.PIPE,
+                             text=True, env=ENV)
+    assert first.stdout.readline().startswith("in ")
+    second = subprocess.run([sys.executable, "-c", script, "0"], capture_output=True,
+                            text=True, timeout=30, env=ENV)
+    first_left = float(first.communicate(timeout=30)[0].split()[1])
+    lines = second.stdout.splitlines()
+    assert lines[0] == "Another setup of the course is running; waiting for it ..."
+    assert float(lines[1].split()[1]) >= first_left - 0.05  # in only after the first left
+
+
+def test_the_lock_is_released_when_its_holder_is_killed(tmp_path: Path) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        import course
+        from pathlib import Path
+        course.SETUP_LOCK = Path({str(tmp_path / "lock")!r})
+        with course.setup_lock():
+            print("holding", flush=True)
+            time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True, env=ENV)
+    assert holder.stdout.readline().strip() == "holding"
+    holder.kill()
+    holder.wait()
+    acquired = threading.Event()
+
+    def take() -> None:
+        with course.setup_lock():
+            acquired.set()
+    original = course.SETUP_LOCK
+    course.SETUP_LOCK = tmp_path / "lock"
+    try:
+        thread = threading.Thread(target=take, daemon=True)
+        thread.start()
+        assert acquired.wait(10)
+    finally:
+        course.SETUP_LOCK = original
+
+
 def test_fingerprint_depends_on_the_lock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     before = course.install_fingerprint()
     assert before == course.install_fingerprint()
@@ -53,6 +167,15 @@ def test_fingerprint_depends_on_the_lock(monkeypatch: pytest.MonkeyPatch, tmp_pa
     changed.write_text("altair==0\n")
     monkeypatch.setattr(course, "LOCK", changed)
     assert course.install_fingerprint() != before
+
+
+def test_fingerprint_ignores_tool_settings(monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        (course.ROOT / "pyproject.toml").read_text() + "\n[tool.somelinter]\nx = 1\n")
+    before = course.install_fingerprint()
+    monkeypatch.setattr(course, "ROOT", tmp_path)
+    assert course.install_fingerprint() == before
 
 
 def test_lock_pins_drop_comments() -> None:

@@ -1,4 +1,7 @@
-"""One pinned environment: the lock, environment.yml and what is installed all agree."""
+"""One pinned environment: the two locks, environment.yml and what is installed all agree.
+
+requirements.lock is what students install (and Binder, through environment.yml, and a
+JupyterHub image); requirements-test.lock adds the test tools, with the same pins."""
 
 from __future__ import annotations
 
@@ -16,8 +19,17 @@ import course
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def lock_requirements() -> list[Requirement]:
-    return [Requirement(pin) for pin in course.lock_pins(course.LOCK.read_text())]
+def lock_requirements(lock: Path = course.LOCK) -> list[Requirement]:
+    return [Requirement(pin) for pin in course.lock_pins(lock.read_text())]
+
+
+def pins(lock: Path) -> dict[str, str]:
+    return {r.name.lower(): f"{r.specifier} ; {r.marker}" for r in lock_requirements(lock)}
+
+
+#: Test and benchmark tools that students must not have to download.
+TEST_ONLY = {"playwright", "pytest", "pytest-cov", "pytest-xdist", "ruff", "hypothesis",
+             "nbval", "power-bdd"}
 
 
 def applies(requirement: Requirement) -> bool:
@@ -31,10 +43,24 @@ def pinned_version(requirement: Requirement) -> str:
 
 
 def test_every_lock_line_is_an_exact_pin() -> None:
-    requirements = lock_requirements()
-    assert len(requirements) > 50
-    for requirement in requirements:
-        pinned_version(requirement)
+    for lock in (course.LOCK, course.TEST_LOCK):
+        requirements = lock_requirements(lock)
+        assert len(requirements) > 50
+        for requirement in requirements:
+            pinned_version(requirement)
+
+
+def test_students_get_the_runtime_set_only() -> None:
+    runtime = pins(course.LOCK)
+    assert not TEST_ONLY & set(runtime)
+    assert {"jupyterlab", "altair", "ipywidgets", "nbconvert", "vl-convert-python"} <= set(
+        runtime)
+
+
+def test_the_test_lock_has_the_runtime_pins_and_the_test_tools() -> None:
+    runtime, test = pins(course.LOCK), pins(course.TEST_LOCK)
+    assert {name: test.get(name) for name in runtime} == runtime
+    assert set(test) >= TEST_ONLY
 
 
 def test_environment_yml_is_generated_from_the_lock() -> None:
@@ -54,16 +80,15 @@ def test_environment_yml_pins_agree_with_the_lock() -> None:
 
 def test_every_direct_dependency_is_locked() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    direct = project["dependencies"] + [d for extra in project["optional-dependencies"].values()
-                                        for d in extra]
-    locked = {r.name.lower() for r in lock_requirements()}
-    missing = [d for d in direct if Requirement(d).name.lower() not in locked]
-    assert not missing
+    extras = [d for extra in project["optional-dependencies"].values() for d in extra]
+    runtime, test = set(pins(course.LOCK)), set(pins(course.TEST_LOCK))
+    assert not [d for d in project["dependencies"] if Requirement(d).name.lower() not in runtime]
+    assert not [d for d in extras if Requirement(d).name.lower() not in test]
 
 
-def test_the_installed_environment_is_the_lock() -> None:
+def test_the_installed_environment_is_the_test_lock() -> None:
     wrong = []
-    for requirement in filter(applies, lock_requirements()):
+    for requirement in filter(applies, lock_requirements(course.TEST_LOCK)):
         installed = metadata.version(requirement.name)
         if installed != pinned_version(requirement):
             wrong.append(f"{requirement.name}: installed {installed}, locked "

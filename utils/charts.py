@@ -15,9 +15,20 @@ So every chart is shown as one MIME bundle with four parts:
   the static HTML export, GitHub and other plain viewers (the SVG only when it is small);
 * ``text/plain``: the chart's title and description, for screen readers and for text.
 
-Everything in the bundle is a pure function of the chart, so it is byte-identical from
-run to run and nbval can compare it. The text is drawn with the Liberation Sans font
-shipped in ``utils/fonts`` so the images do not depend on the fonts of the machine.
+Everything in the bundle is a pure function of the chart, and the same on every machine, so
+nbval can compare it wherever the notebook runs (:func:`portable` says how):
+
+* every float is written with 12 significant digits, so the last-bit differences between
+  CPUs (numpy picks SIMD kernels at run time) never reach a stored output;
+* the images are drawn in UTC (:func:`in_utc`): vl-convert would otherwise draw time scales
+  in the machine's timezone, and the same chart would move by a pixel from town to town;
+* text is drawn with the Liberation Sans font shipped in ``utils/fonts``, not the machine's;
+* characters that XML forbids (a control character pasted into a class CSV, say) are
+  replaced before they reach the SVG renderer, which would otherwise abort the kernel; and
+  if drawing the images fails for any other reason, the chart still shows from its spec.
+
+Where vl-convert or Pillow is not installed (the in-browser JupyterLite edition), charts
+are shown from their spec alone.
 
 Importing ``utils`` calls :func:`enable`, so notebooks need no setup line.
 """
@@ -26,15 +37,24 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import io
+import json
+import math
 import re
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
-import vl_convert as vlc
-from PIL import Image
+
+try:  # absent in the browser edition, which shows charts from their spec alone
+    import vl_convert as vlc
+    from PIL import Image
+except ImportError:  # pragma: no cover - exercised by the JupyterLite build
+    vlc = Image = None
 
 VEGALITE_MIMETYPE = "application/vnd.vegalite.v5+json"
 FONT_DIR = Path(__file__).parent / "fonts"
@@ -43,6 +63,12 @@ FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 #: Charts whose SVG is larger than this (a detailed world map) keep only their PNG image,
 #: so that a notebook stays well under its 1.5 MB budget.
 SVG_MAX_CHARS = 120_000
+#: Floats in a chart's spec are written with this many significant digits (see
+#: :func:`portable`): far more than any chart shows, far fewer than the 17 where CPUs differ.
+SIGNIFICANT_DIGITS = 12
+#: Characters that XML 1.0 forbids in text (C0 controls but tab, newline and return; lone
+#: surrogates; U+FFFE and U+FFFF). The SVG renderer aborts the process on them.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: Okabe & Ito's palette, distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
            "#F0E442", "#000000"]
@@ -94,12 +120,93 @@ def _vl_version(spec: dict[str, Any]) -> str:
     return f"{match.group(1)}.{match.group(2)}"
 
 
+def portable(value: Any) -> Any:
+    """A copy of a chart spec (or any part of one) that is the same on every machine.
+
+    Floats get :data:`SIGNIFICANT_DIGITS` significant digits, numpy scalars become Python
+    ones, dates become ISO text, and characters XML forbids become U+FFFD. Non-finite
+    floats become null (JSON has no NaN).
+    """
+    if isinstance(value, dict):
+        return {str(k): portable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [portable(v) for v in value]
+    if isinstance(value, str):
+        return XML_FORBIDDEN.sub("\ufffd", value)
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}") if math.isfinite(value) else None
+    if isinstance(value, datetime):
+        return None if pd.isna(value) else value.isoformat()
+    if isinstance(value, date):
+        return f"{value.isoformat()}T00:00:00"
+    return value
+
+
+def _named_by_content(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec with Altair's data names (``data-`` and a hash of the data as it was before
+    :func:`portable` rounded it) replaced by a hash of the data as it is stored."""
+    renames = {name: "data-" + hashlib.sha256(json.dumps(rows, sort_keys=True).encode())
+               .hexdigest()[:32]
+               for name, rows in spec.get("datasets", {}).items() if name.startswith("data-")}
+    renames = {old: new for old, new in renames.items() if old != new}
+    if not renames:
+        return spec
+    text = json.dumps(spec)
+    for old, new in renames.items():
+        text = text.replace(f'"{old}"', f'"{new}"')
+    return json.loads(text)
+
+
+#: Encoding channels that have a scale, where a time field needs ``"type": "utc"``.
+_SCALED_CHANNELS = {"x", "y", "x2", "y2", "color", "fill", "stroke", "opacity", "size",
+                    "shape", "fillOpacity", "strokeOpacity", "strokeWidth", "theta", "radius"}
+_DATETIME_KEYS = {"year", "quarter", "month", "date", "day", "hours", "minutes", "seconds",
+                  "milliseconds"}
+_NAIVE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+
+
+def in_utc(spec: Any, *, in_data: bool = False, channel: str | None = None) -> Any:
+    """The spec drawn in UTC rather than in the machine's timezone (for the images).
+
+    Time text without a zone (``2001-09-12T00:00:00``, as Altair writes dates) is read
+    as UTC, time scales and time units become their UTC forms, and date objects are
+    marked ``utc``. The picture is then the one a browser in London draws in winter,
+    wherever the notebook runs.
+    """
+    if isinstance(spec, str):
+        return spec + "Z" if _NAIVE_TIME.match(spec) else spec
+    if isinstance(spec, list):
+        return [in_utc(v, in_data=in_data) for v in spec]
+    if not isinstance(spec, dict):
+        return spec
+    out = {k: in_utc(v, in_data=in_data or k in ("datasets", "values"),
+                     channel=k if k in _SCALED_CHANNELS else None)
+           for k, v in spec.items()}
+    if in_data:
+        return out
+    unit = out.get("timeUnit")
+    if isinstance(unit, str) and not unit.startswith("utc"):
+        out["timeUnit"] = "utc" + unit
+    elif isinstance(unit, dict):
+        out["timeUnit"] = {**unit, "utc": True}
+    if channel and channel not in ("x2", "y2") and out.get("type") == "temporal" \
+            and isinstance(out.get("scale", {}), dict):
+        out["scale"] = {**out.get("scale", {}), "type": "utc"}
+    if out and set(out) <= _DATETIME_KEYS | {"utc"}:
+        out["utc"] = True
+    return out
+
+
 def static_images(spec: dict[str, Any]) -> tuple[str, str]:
-    """The chart as SVG text and as base64 PNG (a 256-colour palette keeps it small)."""
+    """The chart drawn in UTC, as SVG text and as base64 PNG (drawn from that SVG; a
+    256-colour palette keeps it small)."""
     _register_fonts()
-    version = _vl_version(spec)
-    svg = vlc.vegalite_to_svg(spec, vl_version=version)
-    png = vlc.vegalite_to_png(spec, vl_version=version, scale=1)
+    svg = vlc.vegalite_to_svg(in_utc(spec), vl_version=_vl_version(spec))
+    png = vlc.svg_to_png(svg, scale=1)
     image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
@@ -113,11 +220,18 @@ def bundle(spec: dict[str, Any], *, images: bool = True) -> tuple[dict[str, Any]
     ``images=False`` leaves out the SVG and PNG: a widget redrawing a chart live needs
     only the spec, and drawing images would make every update slower.
     """
+    spec = _named_by_content(portable(spec))
     data: dict[str, Any] = {VEGALITE_MIMETYPE: spec, "text/plain": chart_text(spec)}
-    if images:
-        svg, data["image/png"] = static_images(spec)
-        if len(svg) <= SVG_MAX_CHARS:
-            data["image/svg+xml"] = svg
+    if images and vlc is not None:
+        try:
+            svg, data["image/png"] = static_images(spec)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:  # vl-convert's panics derive from BaseException
+            data["text/plain"] += f"\n(No static image: {type(error).__name__}.)"
+        else:
+            if len(svg) <= SVG_MAX_CHARS:
+                data["image/svg+xml"] = svg
     metadata = {VEGALITE_MIMETYPE: {"embed_options": {"renderer": "svg", "actions": False}}}
     return data, metadata
 
