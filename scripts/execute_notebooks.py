@@ -50,14 +50,14 @@ def execute(notebook: nbformat.NotebookNode, workdir: Path,
 
 
 def slide_type(index: int, cell: nbformat.NotebookNode) -> str:
-    """How a cell shows in the slides (RISE and reveal.js): the title and every ``##``
-    section open a slide, each other text cell a sub-slide below it, code stays with the
-    text before it, and solutions are skipped."""
-    if "solution" in cell.metadata.get("tags", []):
+    """How a cell shows in the slides (RISE and reveal.js): every text cell opens a slide on
+    the main path (so the arrow key reaches every question), code stays with the text
+    before it, and solutions and answer keys are skipped."""
+    if {"solution", "answer-key"} & set(cell.metadata.get("tags", [])):
         return "skip"
-    if index == 0 or (cell.cell_type == "markdown" and cell.source.startswith("## ")):
+    if index == 0 or cell.cell_type == "markdown":
         return "slide"
-    return "subslide" if cell.cell_type == "markdown" else "-"
+    return "-"
 
 
 def normalize(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:

@@ -139,7 +139,10 @@ def test_images_are_drawn_in_utc() -> None:
     assert utc["data"] == {"values": [{"date": "2001-09-12T00:00:00Z", "year": 2001}]}
     assert utc["encoding"]["x"] == {"field": "date", "type": "temporal",
                                     "timeUnit": "utcyear", "scale": {"type": "utc"}}
-    assert "scale" not in utc["encoding"]["x2"]  # x2 shares the x scale
+    # x2 shares the x scale; it and the tooltip are written in UTC through a time unit
+    assert utc["encoding"]["x2"] == {"field": "end", "type": "temporal",
+                                     "timeUnit": "utcyearmonthdatehoursminutesseconds"}
+    assert utc["encoding"]["tooltip"][0]["timeUnit"] == "utcyearmonthdatehoursminutesseconds"
     assert utc["encoding"]["y"]["datum"] == {"year": 2003, "month": 3, "utc": True}
     assert utc["transform"][0]["timeUnit"] == {"unit": "month", "utc": True}
 

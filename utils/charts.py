@@ -161,21 +161,24 @@ def _named_by_content(spec: dict[str, Any]) -> dict[str, Any]:
     return json.loads(text)
 
 
-#: Encoding channels that have a scale, where a time field needs ``"type": "utc"``.
-_SCALED_CHANNELS = {"x", "y", "x2", "y2", "color", "fill", "stroke", "opacity", "size",
-                    "shape", "fillOpacity", "strokeOpacity", "strokeWidth", "theta", "radius"}
+#: Encoding channels that have a scale, where a time field needs ``"type": "utc"``; time
+#: fields in other channels (tooltips, text, x2, …) need a UTC time unit to be written in UTC,
+#: also in the labels an SVG carries for screen readers.
+_SCALED_CHANNELS = {"x", "y", "color", "fill", "stroke", "opacity", "size", "shape",
+                    "fillOpacity", "strokeOpacity", "strokeWidth", "theta", "radius"}
+_WHOLE_TIME = "utcyearmonthdatehoursminutesseconds"
 _DATETIME_KEYS = {"year", "quarter", "month", "date", "day", "hours", "minutes", "seconds",
                   "milliseconds"}
 _NAIVE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 
-def in_utc(spec: Any, *, in_data: bool = False, channel: str | None = None) -> Any:
+def in_utc(spec: Any, *, in_data: bool = False) -> Any:
     """The spec drawn in UTC rather than in the machine's timezone (for the images).
 
     Time text without a zone (``2001-09-12T00:00:00``, as Altair writes dates) is read
-    as UTC, time scales and time units become their UTC forms, and date objects are
-    marked ``utc``. The picture is then the one a browser in London draws in winter,
-    wherever the notebook runs.
+    as UTC, time scales become UTC scales, other time fields and time units get their UTC
+    forms, and date objects are marked ``utc``. The picture is then the one a browser in
+    London draws in winter, wherever the notebook runs.
     """
     if isinstance(spec, str):
         return spec + "Z" if _NAIVE_TIME.match(spec) else spec
@@ -183,9 +186,7 @@ def in_utc(spec: Any, *, in_data: bool = False, channel: str | None = None) -> A
         return [in_utc(v, in_data=in_data) for v in spec]
     if not isinstance(spec, dict):
         return spec
-    out = {k: in_utc(v, in_data=in_data or k in ("datasets", "values"),
-                     channel=k if k in _SCALED_CHANNELS else None)
-           for k, v in spec.items()}
+    out = {k: in_utc(v, in_data=in_data or k in ("datasets", "values")) for k, v in spec.items()}
     if in_data:
         return out
     unit = out.get("timeUnit")
@@ -193,12 +194,33 @@ def in_utc(spec: Any, *, in_data: bool = False, channel: str | None = None) -> A
         out["timeUnit"] = "utc" + unit
     elif isinstance(unit, dict):
         out["timeUnit"] = {**unit, "utc": True}
-    if channel and channel not in ("x2", "y2") and out.get("type") == "temporal" \
-            and isinstance(out.get("scale", {}), dict):
-        out["scale"] = {**out.get("scale", {}), "type": "utc"}
     if out and set(out) <= _DATETIME_KEYS | {"utc"}:
         out["utc"] = True
+    if isinstance(out.get("encoding"), dict):
+        out["encoding"] = _encoding_in_utc(out["encoding"])
     return out
+
+
+def _encoding_in_utc(encoding: dict[str, Any]) -> dict[str, Any]:
+    """An encoding whose time fields are all drawn and written in UTC."""
+    def temporal(channel: str) -> bool:
+        definition = encoding.get(channel)
+        return isinstance(definition, dict) and definition.get("type") == "temporal"
+
+    def fixed(channel: str, definition: Any) -> Any:
+        if isinstance(definition, list):
+            return [fixed(channel, d) for d in definition]
+        if not isinstance(definition, dict) or "field" not in definition:
+            return definition
+        is_time = definition.get("type") == "temporal" or (
+            channel in ("x2", "y2") and temporal(channel[0]))
+        if not is_time:
+            return definition
+        if channel in _SCALED_CHANNELS and isinstance(definition.get("scale", {}), dict):
+            return {**definition, "scale": {**definition.get("scale", {}), "type": "utc"}}
+        return {"timeUnit": _WHOLE_TIME, **definition}
+
+    return {channel: fixed(channel, d) for channel, d in encoding.items()}
 
 
 def static_images(spec: dict[str, Any]) -> tuple[str, str]:
