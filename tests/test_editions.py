@@ -463,3 +463,17 @@ def test_no_slide_overflows_a_1280x720_projector(slides: Path, browser: Any) -> 
     assert not problems, problems[:5]
     assert all(p.parent == ARTIFACTS for p in shots)
     assert not blocked, blocked[:3]
+
+
+def test_each_page_links_to_the_jupyterlite_build_when_there_is_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(publish, "LITE", tmp_path / "lite")
+    assert "course.py lab" in publish.lite_link("01-consensus-and-silence.ipynb")
+    (tmp_path / "lite" / "lab").mkdir(parents=True)
+    (tmp_path / "lite" / "lab" / "index.html").write_text("<html></html>")
+    assert ('href="../lite/lab/index.html?path=01-consensus-and-silence.ipynb"'
+            in publish.lite_link("01-consensus-and-silence.ipynb"))
+    (tmp_path / "lite" / "files" / "notebooks").mkdir(parents=True)
+    (tmp_path / "lite" / "files" / "notebooks" / "01-consensus-and-silence.ipynb").touch()
+    assert "?path=notebooks/01-consensus-and-silence.ipynb" in publish.lite_link(
+        "01-consensus-and-silence.ipynb")
