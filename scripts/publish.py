@@ -546,9 +546,7 @@ def slide_cells(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     result = [cell]
     if widget or is_reveal(cell):
         cell.metadata.setdefault("tags", []).append("remove-input")
-    big = [i for i, p in enumerate(parts) if is_big(p)]
-    if widget and big and len(parts) > 1:
-        big.insert(0, 0)
+    big = list(range(len(parts))) if widget else [i for i, p in enumerate(parts) if is_big(p)]
     first_big_ends = big[1] if len(big) > 1 else len(parts)
     cell.outputs = [html_output(p) for p in parts[:first_big_ends]]
     starts = big[1:]
@@ -593,8 +591,8 @@ SLIDE_CSS = """
 .reveal pre, .reveal code { font-size: 18px; }
 .reveal .jp-InputPrompt, .reveal .jp-OutputPrompt { display: none; }
 .reveal figure.course-chart { margin: 0; }
-.reveal figure.course-chart img { width: 100%; height: 560px; object-fit: contain;
-  object-position: left top; }
+.reveal .slides figure.course-chart img { width: 100%; height: 560px; max-width: 100%;
+  max-height: 560px; object-fit: contain; object-position: left top; margin: 0; }
 .reveal .course-controls { font-size: 18px; color: #444; }
 """
 
