@@ -220,7 +220,7 @@ def chart_html(data: dict[str, Any], *, live: bool) -> str:
     image = f'<img class="course-chart-image" src="{src}" alt="{alt}">'
     if not live or VEGALITE not in data:
         return f'<figure class="course-chart">{image}</figure>'
-    spec = json.dumps(data[VEGALITE], separators=(",", ":")).replace("</", "<\\/")
+    spec = json.dumps(data[VEGALITE], separators=(",", ":")).replace("<", "\\u003c")
     return (f'<figure class="course-chart" data-live="1"><script type="application/json" '
             f'class="course-chart-spec">{spec}</script>{image}</figure>')
 
@@ -542,10 +542,14 @@ def slide_cells(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
         return [cell]
     widget = any(WIDGET_NOTE in _joined(o.get("data", {}).get("text/plain", ""))
                  for o in cell.get("outputs", []))
+    if widget or payloads:
+        cell.metadata.setdefault("tags", []).append("remove-input")
+    elif is_reveal(cell):  # a plain reveal cell: its code on this slide, its output after
+        payloads = [{"answer": [o.get("data") or {"text/plain": o.get("text", "")}
+                                for o in cell.get("outputs", [])]}]
+        cell.outputs = []
     parts = slide_parts(cell)
     result = [cell]
-    if widget or is_reveal(cell):
-        cell.metadata.setdefault("tags", []).append("remove-input")
     big = list(range(len(parts))) if widget else [i for i, p in enumerate(parts) if is_big(p)]
     first_big_ends = big[1] if len(big) > 1 else len(parts)
     cell.outputs = [html_output(p) for p in parts[:first_big_ends]]
@@ -553,16 +557,14 @@ def slide_cells(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     for number, start in enumerate(starts):
         end = starts[number + 1] if number + 1 < len(starts) else len(parts)
         result.append(output_cell(parts[start:end], "slide"))
-    if is_reveal(cell):
-        for payload in payloads:
-            answer = nbformat.v4.new_code_cell("")
-            answer.outputs = [nbformat.v4.new_output("display_data", data=b)
-                              for b in payload.get("answer", [])]
-            pages = slide_parts(answer)
-            for number, part in enumerate(pages, start=1):
-                heading = "The answer" + (f" ({number} of {len(pages)})" if len(pages) > 1
-                                          else "")
-                result.append(output_cell([f"<h3>{heading}</h3>", part], "slide"))
+    for payload in payloads:
+        answer = nbformat.v4.new_code_cell("")
+        answer.outputs = [nbformat.v4.new_output("display_data", data=b)
+                          for b in payload.get("answer", [])]
+        pages = slide_parts(answer)
+        for number, part in enumerate(pages, start=1):
+            heading = "The answer" + (f" ({number} of {len(pages)})" if len(pages) > 1 else "")
+            result.append(output_cell([f"<h3>{heading}</h3>", part], "slide"))
     return result
 
 

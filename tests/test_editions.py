@@ -476,3 +476,18 @@ def test_each_page_links_to_the_jupyterlite_build_when_there_is_one(
     (tmp_path / "lite" / "files" / "notebooks" / "01-consensus-and-silence.ipynb").touch()
     assert "?path=notebooks/01-consensus-and-silence.ipynb" in publish.lite_link(
         "01-consensus-and-silence.ipynb")
+
+
+def test_a_plain_reveal_cell_shows_its_output_only_on_the_next_slide() -> None:
+    cell = nbformat.v4.new_code_cell("len(allies)", metadata={"tags": ["reveal"]})
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "32"},
+                                           execution_count=1)]
+    question, answer = publish.slide_cells(cell)
+    assert question.source == "len(allies)" and question.outputs == []
+    assert answer.metadata["slideshow"]["slide_type"] == "slide"
+    assert "The answer" in answer.outputs[0]["data"]["text/html"]
+    assert "<pre>32</pre>" in answer.outputs[1]["data"]["text/html"]
+    student = publish.student_edition(nbformat.v4.new_notebook(cells=[cell]))
+    assert student.cells[0].outputs == [] and student.cells[0].source == "len(allies)"
+    site = json.dumps(publish.site_notebook(nbformat.v4.new_notebook(cells=[cell])))
+    assert "course-reveal" in site and "<template" in site
