@@ -691,12 +691,13 @@ def section(text: str, heading: str) -> str:
     return text.split(heading, 1)[1].strip() if heading in text else ""
 
 
-PLAN = re.compile(r"^(?:#+\s*|\*\*)(?:Class plan|Plan)\b", re.I)
+#: The first line of a class plan: a heading or bold text naming a plan or the timing.
+PLAN = re.compile(r"^(?:#+[^\n]*|\*\*[^*\n]*)\b(?:plan|timing|minute-by-minute)\b", re.I)
 
 
 def answer_keys(notebook: nbformat.NotebookNode) -> tuple[list[str], list[str]]:
     """The notebook's instructor-only cells (tagged ``answer-key``): class plans (a cell
-    whose first line starts "Plan" or "Class plan") and answer keys, in order."""
+    whose first line, a heading or bold, names a plan or the timing) and answer keys."""
     keys = [c.source.strip() for c in notebook.cells if is_answer_key(c)]
     return [k for k in keys if PLAN.match(k)], [k for k in keys if not PLAN.match(k)]
 

@@ -346,6 +346,10 @@ def test_the_guide_collects_plans_and_answer_keys() -> None:
     assert plans == ["### Plan for the class\n\n0–10 min: the question."]
     assert keys == ["**Answer key.** Question 2: 31 allies."]
     assert publish.exercise_solutions(notebook) == [("Exercise 1 (read)", 1)]
+    for first in ("## Minute-by-minute plan", "**Timing for a 75-minute class**",
+                  "### Class plan (session 1 of 2)"):
+        assert publish.PLAN.match(first), first
+    assert not publish.PLAN.match("**Answer key.** The plan NATO adopted in 1999")
 
 
 # --- in the browser ------------------------------------------------------------------------
