@@ -5,27 +5,38 @@
     python3 course.py slides    reveal.js slide decks: build/slides/*.slides.html
     python3 course.py guide     the instructor guide:  docs/instructor-guide.md
 
-* **Student edition**: every cell tagged ``solution`` becomes an empty "Your answer here"
-  cell, and the outputs of code cells in the Exercises section are cleared; everything
-  else, outputs included, stays as in the instructor's notebooks in ``notebooks/``.
-* **Site**: one HTML page per notebook (JupyterLab's look, charts as their stored images,
-  widgets as their default output with a note on running them live) and a course map,
-  ``index.html``. Nothing on a page loads from the network: the CDN scripts nbconvert adds
-  (require.js, MathJax, Mermaid) are left out, as the course uses none of them.
-* **Slides**: one self-contained reveal.js deck per notebook, reveal.js inlined from
-  ``vendor/reveal.js``; solutions are not shown. In JupyterLab, RISE presents the same
-  notebooks live (View > Render as slideshow, or Alt+R).
+The notebooks in ``notebooks/`` are the instructor edition. Three cell tags decide what
+each edition shows (the same tags everywhere):
+
+* ``solution``: an exercise's solution. Instructor edition: collapsed, its first line a
+  neutral "Solution to Exercise N" header. Student edition: replaced by an empty answer
+  cell of the same kind (Markdown for a prose solution; code, prefilled with the
+  exercise's scaffold, for a code solution, plus a Markdown cell for the words when the
+  solution explains itself in comments). Site: behind "Show a solution". Slides: left out.
+* ``reveal``: a "predict, then see" cell (:mod:`utils.reveal`). It survives in every
+  edition; its answer shows only after the student commits a prediction. Student edition:
+  the stored answer is removed (the cell computes it when run). Site: the answer is behind
+  a prediction box. Slides: the answer gets a slide of its own, after the question.
+* ``answer-key``: instructor-only notes (answer keys, class plans). Dropped from the
+  student edition, the site and the slides; collected in the instructor guide.
+
+The site draws every chart live with the Vega, Vega-Lite and vega-embed vendored in
+``vendor/vega`` (copied next to the pages), the stored image as fallback with the chart's
+description as alt text. Nothing on a page or slide loads from the network.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import html
+import json
 import re
 import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -34,12 +45,25 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 BUILD = ROOT / "build"
 REVEAL = ROOT / "vendor" / "reveal.js"
+VEGA = ROOT / "vendor" / "vega"
+VEGA_FILES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
+LITE = BUILD / "lite"
+VEGALITE = "application/vnd.vegalite.v5+json"
+REVEAL_MIMETYPE = "application/vnd.alliance-decisions.reveal+json"
+WIDGET_NOTE = "[Interactive controls:"
 ANSWER_CODE = "# Your answer here\n"
 ANSWER_TEXT = "*Your answer here.*"
+ANSWER_WORDS = "*Your answer here, in words.*"
+SOLUTION_HEADER = re.compile(r"^# Solution to Exercise \d+: expand to see it")
+BLANK = "____"
 EXTERNAL_SCRIPT = re.compile(
     r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>"
     r"|<script[^>]*>(?:(?!</script>).)*?https?://(?:cdnjs\.cloudflare\.com|unpkg\.com|"
     r"cdn\.jsdelivr\.net)(?:(?!</script>).)*</script>", re.S)
+#: A resource a page would fetch from another machine (links to sources are fine).
+EXTERNAL_RESOURCE = re.compile(
+    r"<(?:script|img|link|iframe|source|video|audio|embed)\b[^>]*\b(?:src|href)="
+    r"[\"']?(?:https?:)?//|url\([\"']?(?:https?:)?//|@import\s+[\"']?(?:https?:)?//", re.I)
 
 
 def course_notebooks() -> list[Path]:
@@ -58,36 +82,297 @@ def info(notebook: nbformat.NotebookNode) -> dict[str, str]:
             "time": minutes.group(1).strip() if minutes else ""}
 
 
+def tagged(cell: nbformat.NotebookNode, tag: str) -> bool:
+    return tag in cell.metadata.get("tags", [])
+
+
 def is_solution(cell: nbformat.NotebookNode) -> bool:
-    return "solution" in cell.metadata.get("tags", [])
+    return tagged(cell, "solution")
+
+
+def is_reveal(cell: nbformat.NotebookNode) -> bool:
+    return tagged(cell, "reveal")
+
+
+def is_answer_key(cell: nbformat.NotebookNode) -> bool:
+    return tagged(cell, "answer-key")
+
+
+def reveal_payloads(cell: nbformat.NotebookNode) -> list[dict[str, Any]]:
+    """The hidden answers a reveal cell stores (see utils.reveal)."""
+    return [out["data"][REVEAL_MIMETYPE] for out in cell.get("outputs", [])
+            if REVEAL_MIMETYPE in out.get("data", {})]
+
+
+# --- student edition -------------------------------------------------------------------
+
+def scaffold(cells: list[nbformat.NotebookNode], index: int) -> str:
+    """The code an exercise gives to complete: the last ```python block of the exercise's
+    text, the nearest Markdown cell above the solution (empty if there is none)."""
+    for cell in reversed(cells[:index]):
+        if cell.cell_type == "markdown":
+            if "**Exercise" not in cell.source:
+                return ""
+            blocks = re.findall(r"```python\n(.*?)```", cell.source, re.S)
+            return blocks[-1] if blocks else ""
+    return ""
+
+
+def explains_in_words(cell: nbformat.NotebookNode) -> bool:
+    """Whether a code solution answers in words too (comment lines past its header)."""
+    lines = cell.source.splitlines()
+    return any(line.lstrip().startswith("#") and not SOLUTION_HEADER.match(line)
+               for line in lines)
+
+
+def answer_cells(cells: list[nbformat.NotebookNode], index: int) -> list[nbformat.NotebookNode]:
+    """The empty answer cell(s) that stand in for the solution at `index`."""
+    cell = cells[index]
+    slides = {"slideshow": cell.metadata.get("slideshow", {"slide_type": "-"})}
+    ident = cell.get("id", f"answer-{index}")
+    if cell.cell_type == "markdown":
+        answer = nbformat.v4.new_markdown_cell(ANSWER_TEXT)
+        answer.metadata, answer.id = {"tags": ["answer"], **slides}, ident
+        return [answer]
+    code = scaffold(cells, index)
+    answer = nbformat.v4.new_code_cell(ANSWER_CODE + code)
+    answer.metadata, answer.id = {"tags": ["answer"], **slides}, ident
+    if BLANK in code:
+        answer.metadata["tags"].append("raises-exception")
+    result = [answer]
+    if explains_in_words(cell):
+        words = nbformat.v4.new_markdown_cell(ANSWER_WORDS)
+        words.metadata, words.id = {"tags": ["answer"], **slides}, f"{ident[:56]}-words"
+        result.append(words)
+    return result
+
+
+def hide_reveal_answer(cell: nbformat.NotebookNode) -> None:
+    """A reveal cell without its answer: the stored answer of a prediction box is removed
+    (its text stand-in stays); a plain reveal cell loses its outputs (it shows the answer
+    when run)."""
+    if not reveal_payloads(cell):
+        cell.outputs, cell.execution_count = [], None
+        return
+    for out in cell.outputs:
+        out.get("data", {}).pop(REVEAL_MIMETYPE, None)
 
 
 def student_edition(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The notebook with solutions replaced by answer cells and exercise outputs cleared."""
+    """The notebook for students: solutions become answer cells, answer keys go, reveal
+    cells keep their question but not their answer, exercise outputs are cleared."""
     student = copy.deepcopy(notebook)
+    cells: list[nbformat.NotebookNode] = []
     in_exercises = False
     for index, cell in enumerate(student.cells):
         if cell.cell_type == "markdown" and cell.source.startswith("## "):
             in_exercises = cell.source.startswith("## Exercises")
+        if is_answer_key(cell):
+            continue
         if is_solution(cell):
-            if cell.cell_type == "code":
-                answer = nbformat.v4.new_code_cell(ANSWER_CODE)
-            else:
-                answer = nbformat.v4.new_markdown_cell(ANSWER_TEXT)
-            answer.metadata = {"tags": ["answer"],
-                               "slideshow": cell.metadata.get("slideshow", {})}
-            answer.id = cell.get("id", f"answer-{index}")
-            student.cells[index] = answer
+            cells += answer_cells(student.cells, index)
+            continue
+        if is_reveal(cell):
+            hide_reveal_answer(cell)
         elif in_exercises and cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+        cells.append(cell)
+    student.cells = cells
     return student
 
 
-def without_solutions(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The notebook with its solution cells removed (for slides)."""
-    copied = copy.deepcopy(notebook)
-    copied.cells = [c for c in copied.cells if not is_solution(c)]
-    return copied
+def build_student(out: Path) -> list[Path]:
+    """The student edition of every notebook."""
+    shutil.rmtree(out, ignore_errors=True)
+    (out / "notebooks").mkdir(parents=True)
+    written = []
+    for path in course_notebooks():
+        target = out / "notebooks" / path.name
+        nbformat.write(student_edition(nbformat.read(path, as_version=4)), target)
+        written.append(target)
+    return written
+
+
+# --- outputs as HTML (site and slides) ---------------------------------------------------
+
+def chart_description(data: dict[str, Any]) -> str:
+    """A chart's description, from its text/plain part (title, subtitle, description)."""
+    text = data.get("text/plain", "")
+    text = "".join(text) if isinstance(text, list) else text
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _joined(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def chart_html(data: dict[str, Any], *, live: bool) -> str:
+    """A chart as HTML: its stored image with the description as alt text, and (when
+    `live`) its spec, which the site's script draws with the vendored Vega. The site's
+    fallback is the PNG (drawn with the course font); the slides prefer the SVG, which
+    stays sharp when enlarged for a projector."""
+    alt = html.escape(chart_description(data), quote=True)
+    if "image/png" in data and (live or "image/svg+xml" not in data):
+        src = "data:image/png;base64," + _joined(data["image/png"]).replace("\n", "")
+    else:
+        svg = _joined(data.get("image/svg+xml", ""))
+        src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    image = f'<img class="course-chart-image" src="{src}" alt="{alt}">'
+    if not live or VEGALITE not in data:
+        return f'<figure class="course-chart">{image}</figure>'
+    spec = json.dumps(data[VEGALITE], separators=(",", ":")).replace("<", "\\u003c")
+    return (f'<figure class="course-chart" data-live="1"><script type="application/json" '
+            f'class="course-chart-spec">{spec}</script>{image}</figure>')
+
+
+def bundle_html(data: dict[str, Any], *, live: bool) -> str:
+    """One output's MIME bundle as HTML, the richest part first."""
+    from nbconvert.filters import markdown2html
+
+    if VEGALITE in data or "image/png" in data or "image/svg+xml" in data:
+        return chart_html(data, live=live)
+    if "text/html" in data:
+        return _joined(data["text/html"])
+    if "text/markdown" in data:
+        return markdown2html(_joined(data["text/markdown"]))
+    return f"<pre>{html.escape(_joined(data.get('text/plain', '')))}</pre>"
+
+
+def html_output(content: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_output("display_data", data={"text/html": content})
+
+
+def charts_as_html(cell: nbformat.NotebookNode, *, live: bool) -> None:
+    """Every chart or image output of a cell as HTML (image with alt text, live spec)."""
+    for index, out in enumerate(cell.get("outputs", [])):
+        data = out.get("data", {})
+        if VEGALITE in data or "image/png" in data or "image/svg+xml" in data:
+            cell.outputs[index] = html_output(chart_html(data, live=live))
+
+
+# --- site ----------------------------------------------------------------------------------
+
+def prediction_box(payload: dict[str, Any], number: int) -> str:
+    """The site's "predict, then see" box: the answer stays hidden until something is
+    written (or a choice picked) and the button pressed."""
+    prompt = html.escape(payload.get("prompt", ""))
+    ident = f"course-prediction-{number}"
+    if payload.get("choices"):
+        entry = "".join(f'<label><input type="radio" name="{ident}" value="{html.escape(c)}">'
+                        f" {html.escape(c)}</label> " for c in payload["choices"])
+    else:
+        entry = (f'<textarea id="{ident}" rows="3" cols="70" '
+                 'placeholder="Your prediction, in a few words"></textarea>')
+    answer = "\n".join(bundle_html(b, live=True) for b in payload.get("answer", []))
+    return (f'<div class="course-reveal"><p><b>Predict, then see.</b> {prompt}</p>'
+            f'<label for="{ident}">Your prediction</label><br>{entry}<br>'
+            '<button type="button" class="course-reveal-button">Show the answer</button> '
+            '<span class="course-reveal-message" role="status"></span>'
+            f'<template class="course-reveal-answer">{answer}</template></div>')
+
+
+def lite_link(name: str) -> str:
+    """The "run it in your browser" link to the JupyterLite build, if there is one."""
+    if not (LITE / "lab" / "index.html").exists():
+        return ('<span class="course-lite">Run it yourself: <code>python3 course.py lab'
+                '</code> (see the README).</span>')
+    path = f"notebooks/{name}" if (LITE / "files" / "notebooks" / name).exists() else name
+    return (f'<a class="course-lite" href="../lite/lab/index.html?path={html.escape(path)}">'
+            "Run it in your browser (JupyterLite)</a>")
+
+
+def site_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook as the site shows it: no answer keys, reveal answers behind prediction
+    boxes, charts as live figures with their image and description."""
+    site = copy.deepcopy(notebook)
+    site.cells = [c for c in site.cells if not is_answer_key(c)]
+    number = 0
+    for cell in site.cells:
+        if is_reveal(cell) and cell.cell_type == "code":
+            payloads = reveal_payloads(cell)
+            if payloads:
+                boxes = []
+                for payload in payloads:
+                    number += 1
+                    boxes.append(prediction_box(payload, number))
+                cell.outputs = [html_output("\n".join(boxes))]
+            else:
+                number += 1
+                answer = "\n".join(bundle_html(o.get("data", {"text/plain": o.get("text", "")}),
+                                               live=True) for o in cell.outputs)
+                cell.outputs = [html_output(prediction_box(
+                    {"prompt": "What do you expect this cell to show?",
+                     "answer": [{"text/html": answer}]}, number))]
+            continue
+        charts_as_html(cell, live=True)
+    return site
+
+
+SITE_CSS = """
+.course-nav { font-family: sans-serif; padding: 8px 16px; background: #f0f4f8;
+  border-bottom: 1px solid #ccd; }
+.course-live-note { font-family: sans-serif; margin: 8px 16px; color: #444; }
+.course-chart { margin: 0; }
+.course-reveal { border: 2px solid #0072B2; border-radius: 6px; padding: 8px 12px;
+  font-family: sans-serif; max-width: 900px; }
+.course-reveal button, details.course-solution > summary { font-size: 1em; cursor: pointer;
+  padding: 4px 10px; }
+.jp-Cell:has(.celltag_solution) { display: none; }
+details.course-solution { margin: 6px 0 6px 64px; }
+details.course-solution .jp-Cell { display: block !important; }
+"""
+
+SITE_SCRIPT = """
+(function () {
+  function draw(root) {
+    root.querySelectorAll('figure.course-chart[data-live]').forEach(function (fig) {
+      if (!window.vegaEmbed) { return; }
+      var spec = JSON.parse(fig.querySelector('script.course-chart-spec').textContent);
+      var image = fig.querySelector('img');
+      var target = document.createElement('div');
+      target.className = 'course-chart-live';
+      target.setAttribute('role', 'img');
+      target.setAttribute('aria-label', image.alt);
+      fig.insertBefore(target, image);
+      vegaEmbed(target, spec, {renderer: 'svg', actions: false}).then(function () {
+        image.hidden = true;
+      }).catch(function () { target.remove(); });
+      fig.removeAttribute('data-live');
+    });
+  }
+  document.querySelectorAll('.celltag_solution').forEach(function (node) {
+    var cell = node.closest('.jp-Cell');
+    if (!cell || cell.parentNode.tagName === 'DETAILS') { return; }
+    var box = document.createElement('details');
+    box.className = 'course-solution';
+    box.innerHTML = '<summary>Show a solution (try the exercise yourself first)</summary>';
+    cell.parentNode.insertBefore(box, cell);
+    box.appendChild(cell);
+  });
+  document.querySelectorAll('.course-reveal').forEach(function (box) {
+    box.querySelector('button').addEventListener('click', function () {
+      var text = box.querySelector('textarea');
+      var picked = box.querySelector('input[type=radio]:checked');
+      var value = text ? text.value.trim() : (picked ? picked.value : '');
+      var message = box.querySelector('.course-reveal-message');
+      if (!/[A-Za-z0-9\u00C0-\uFFFF]/.test(value)) {
+        message.textContent = text ? 'Not yet: write your prediction first (a few words).'
+                                   : 'Not yet: pick one of the choices first.';
+        return;
+      }
+      box.querySelectorAll('textarea, input, button').forEach(function (e) {
+        e.disabled = true; });
+      message.textContent = 'Your prediction is recorded. The answer:';
+      var answer = document.createElement('div');
+      answer.className = 'course-reveal-shown';
+      answer.appendChild(box.querySelector('template').content.cloneNode(true));
+      box.appendChild(answer);
+      draw(answer);
+    });
+  });
+  draw(document);
+})();
+"""
 
 
 def offline(page: str) -> str:
@@ -103,54 +388,63 @@ def export_html(notebook: nbformat.NotebookNode) -> str:
     return re.sub(r'href="(\d\d-[\w-]+)\.ipynb"', r'href="\1.html"', offline(body))
 
 
-def nav(pages: list[tuple[str, str]], index: int) -> str:
-    """A navigation bar: course map, previous and next notebook."""
+def nav(pages: list[tuple[str, str]], index: int, notebook_name: str) -> str:
+    """A navigation bar: course map, previous and next notebook, and where to run it."""
     links = ['<a href="index.html">Course map</a>']
     if index > 0:
         links.append(f'<a href="{pages[index - 1][0]}">← {html.escape(pages[index - 1][1])}</a>')
     if index < len(pages) - 1:
         links.append(f'<a href="{pages[index + 1][0]}">{html.escape(pages[index + 1][1])} →</a>')
-    return ('<nav class="course-nav" style="font-family: sans-serif; padding: 8px 16px; '
-            'background: #f0f4f8; border-bottom: 1px solid #ccd;">'
-            + " &nbsp;|&nbsp; ".join(links) + "</nav>")
+    links.append(lite_link(notebook_name))
+    return '<nav class="course-nav">' + " &nbsp;|&nbsp; ".join(links) + "</nav>"
 
 
-LIVE_NOTE = ('<p class="course-live-note" style="font-family: sans-serif; margin: 8px 16px; '
-             'color: #444;">This is the static site: charts and widget sections show their '
-             'default results. To move the sliders, run the notebook in JupyterLab '
-             '(<code>python3 course.py lab</code>, see the README).</p>')
+LIVE_NOTE = ('<p class="course-live-note">This is the static site: charts are live (hover '
+             'for values), widget sections show their default results, and each "Predict, '
+             'then see" box shows its answer once you have written your prediction. To move '
+             'the sliders, run the notebook (link above).</p>')
+
+
+def site_page(notebook: nbformat.NotebookNode, header: str) -> str:
+    """A site page: the exported notebook with the header, styles and scripts added."""
+    page = export_html(site_notebook(notebook))
+    page = page.replace("</head>", f"<style>{SITE_CSS}</style>\n</head>", 1)
+    page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + header, page, count=1)
+    scripts = "".join(f'<script src="vendor/{name}"></script>\n' for name in VEGA_FILES)
+    return page.replace("</body>", f"{scripts}<script>{SITE_SCRIPT}</script>\n</body>", 1)
 
 
 def build_site(out: Path) -> list[Path]:
-    """The static HTML site: one page per notebook and a course map."""
+    """The static HTML site: one page per notebook, a course map, the vendored Vega."""
     shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
+    (out / "vendor").mkdir(parents=True)
+    for name in (*VEGA_FILES, "LICENSE-vega", "LICENSE-vega-lite", "LICENSE-vega-embed"):
+        shutil.copy(VEGA / name, out / "vendor" / name)
     notebooks = [(p, nbformat.read(p, as_version=4)) for p in course_notebooks()]
     pages = [(f"{p.stem}.html", info(nb)["title"]) for p, nb in notebooks]
     written = []
-    for index, (_, notebook) in enumerate(notebooks):
-        header = nav(pages, index) + LIVE_NOTE
-        page = re.sub(r"(<body[^>]*>)", lambda m, header=header: m.group(1) + header,
-                      export_html(notebook), count=1)
+    for index, (path, notebook) in enumerate(notebooks):
         target = out / pages[index][0]
-        target.write_text(page, encoding="utf-8")
+        target.write_text(site_page(notebook, nav(pages, index, path.name) + LIVE_NOTE),
+                          encoding="utf-8")
         written.append(target)
     rows = "\n".join(
         f'<tr><td><a href="{name}">{html.escape(info(nb)["title"])}</a></td>'
         f'<td>{html.escape(info(nb)["question"])}</td><td>{html.escape(info(nb)["time"])}</td>'
-        "</tr>" for (name, _), (_, nb) in zip(pages, notebooks, strict=True))
+        f"<td>{lite_link(path.name)}</td></tr>"
+        for (name, _), (path, nb) in zip(pages, notebooks, strict=True))
     index_page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Alliance Decisions: course map</title>
-<style>body {{ font-family: sans-serif; max-width: 960px; margin: 2em auto; line-height: 1.5; }}
+<style>body {{ font-family: sans-serif; max-width: 1100px; margin: 2em auto; line-height: 1.5; }}
 table {{ border-collapse: collapse; }} td, th {{ border-bottom: 1px solid #ddd;
 padding: 6px 10px; vertical-align: top; text-align: left; }}</style></head>
 <body><h1>Alliance Decisions: how alliances decide</h1>
 <p>A Jupyter course on NATO's consensus rule, its move "out of area", and the CSTO question.
-These pages are the notebooks as stored, with every chart; the widgets show their default
-results. To run the notebooks and use the widgets, see the README
-(<code>python3 course.py lab</code>).</p>
+These pages are the notebooks with every chart, drawn live; the widgets show their default
+results, and every "Predict, then see" answer waits for your prediction. To run the
+notebooks and use the widgets, see the README (<code>python3 course.py lab</code>).</p>
 <h2>Course map</h2>
-<table><tr><th>Notebook</th><th>Question</th><th>Time</th></tr>
+<table><tr><th>Notebook</th><th>Question</th><th>Time</th><th>Run it</th></tr>
 {rows}
 </table></body></html>
 """
@@ -158,16 +452,12 @@ results. To run the notebooks and use the widgets, see the README
     return [out / "index.html", *written]
 
 
-def build_student(out: Path) -> list[Path]:
-    """The student edition of every notebook."""
-    shutil.rmtree(out, ignore_errors=True)
-    (out / "notebooks").mkdir(parents=True)
-    written = []
-    for path in course_notebooks():
-        target = out / "notebooks" / path.name
-        nbformat.write(student_edition(nbformat.read(path, as_version=4)), target)
-        written.append(target)
-    return written
+# --- slides --------------------------------------------------------------------------------
+
+#: Rows of a long table shown on one slide, and the text they may hold at most.
+SLIDE_ROWS, SLIDE_TABLE_CHARS = 8, 900
+CONTROLS = re.compile(r"^\[Interactive controls: (.*?)\. Run this cell in JupyterLab to use "
+                      r"them\.\]\s*(.*)$", re.S)
 
 
 def reveal_assets() -> tuple[str, str]:
@@ -178,26 +468,179 @@ def reveal_assets() -> tuple[str, str]:
     return css, js
 
 
+def table_pages(table: str) -> list[str]:
+    """An HTML table cut into slide-sized tables, each with the header row(s)."""
+    body = re.search(r"(<tbody>)(.*?)(</tbody>)", table, re.S)
+    if not body:
+        return [table]
+    rows = re.findall(r"<tr\b.*?</tr>", body.group(2), re.S)
+    pages: list[list[str]] = [[]]
+    for row in rows:
+        text = sum(len(re.sub(r"<[^>]+>", "", r)) for r in pages[-1])
+        if pages[-1] and (len(pages[-1]) >= SLIDE_ROWS or text > SLIDE_TABLE_CHARS):
+            pages.append([])
+        pages[-1].append(row)
+    return [table[:body.start(2)] + "".join(page) + table[body.end(2):] for page in pages]
+
+
+def controls_html(text: str) -> str | None:
+    """The text stand-in of a widget's controls, as a line for a slide."""
+    match = CONTROLS.match(text.strip())
+    if not match:
+        return None
+    return (f'<p class="course-controls"><b>Controls</b> ({html.escape(match.group(1))}), '
+            f"shown at their default values: {html.escape(match.group(2))}</p>")
+
+
+def slide_parts(cell: nbformat.NotebookNode) -> list[str]:
+    """A code cell's outputs as slide-ready HTML pieces (long tables cut in pages)."""
+    parts: list[str] = []
+    for out in cell.get("outputs", []):
+        data = out.get("data", {})
+        plain = _joined(data.get("text/plain", ""))
+        if out.output_type == "stream":
+            parts.append(f"<pre>{html.escape(_joined(out.get('text', '')))}</pre>")
+        elif out.output_type == "error":
+            parts.append(f"<pre>{html.escape(out.get('ename', ''))}: "
+                         f"{html.escape(out.get('evalue', ''))}</pre>")
+        elif REVEAL_MIMETYPE in data:
+            prompt = html.escape(data[REVEAL_MIMETYPE].get("prompt", ""))
+            parts.append(f'<p class="course-predict"><b>Predict first:</b> {prompt}</p>')
+        elif controls_html(plain):
+            parts.append(controls_html(plain) or "")
+        elif "text/html" in data and "<table" in _joined(data["text/html"]):
+            parts += table_pages(_joined(data["text/html"]))
+        elif "text/markdown" in data and not _joined(data["text/markdown"]).strip():
+            continue
+        elif data:
+            parts.append(bundle_html(data, live=False))
+    return parts
+
+
+def output_cell(parts: list[str], slide_type: str) -> nbformat.NotebookNode:
+    """A code cell that shows only these HTML pieces, no input."""
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [html_output(p) for p in parts]
+    cell.metadata = {"tags": ["remove-input"], "slideshow": {"slide_type": slide_type}}
+    return cell
+
+
+def is_big(part: str) -> bool:
+    return part.startswith(("<figure", "<table", "<div")) or "<table" in part[:400]
+
+
+def slide_cells(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    """One cell of the notebook as slide cells: questions on the main path (no vertical
+    sub-slides), widget and reveal cells without their code, each chart or table page of a
+    cell on a slide of its own, a reveal cell's answer on the slide after its question."""
+    cell = copy.deepcopy(cell)
+    payloads = reveal_payloads(cell)
+    kind = cell.metadata.get("slideshow", {}).get("slide_type", "-")
+    kind = "slide" if kind == "subslide" else kind
+    cell.metadata.setdefault("slideshow", {})["slide_type"] = kind
+    if cell.cell_type != "code":
+        return [cell]
+    widget = any(WIDGET_NOTE in _joined(o.get("data", {}).get("text/plain", ""))
+                 for o in cell.get("outputs", []))
+    if widget or payloads:
+        cell.metadata.setdefault("tags", []).append("remove-input")
+    elif is_reveal(cell):  # a plain reveal cell: its code on this slide, its output after
+        payloads = [{"answer": [o.get("data") or {"text/plain": o.get("text", "")}
+                                for o in cell.get("outputs", [])]}]
+        cell.outputs = []
+    parts = slide_parts(cell)
+    result = [cell]
+    big = list(range(len(parts))) if widget else [i for i, p in enumerate(parts) if is_big(p)]
+    first_big_ends = big[1] if len(big) > 1 else len(parts)
+    cell.outputs = [html_output(p) for p in parts[:first_big_ends]]
+    starts = big[1:]
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else len(parts)
+        result.append(output_cell(parts[start:end], "slide"))
+    for payload in payloads:
+        answer = nbformat.v4.new_code_cell("")
+        answer.outputs = [nbformat.v4.new_output("display_data", data=b)
+                          for b in payload.get("answer", [])]
+        pages = slide_parts(answer)
+        for number, part in enumerate(pages, start=1):
+            heading = "The answer" + (f" ({number} of {len(pages)})" if len(pages) > 1 else "")
+            result.append(output_cell([f"<h3>{heading}</h3>", part], "slide"))
+    return result
+
+
+def slides_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook as the decks show it: no solutions, no answer keys (see slide_cells)."""
+    deck = copy.deepcopy(notebook)
+    originals = [c for c in notebook.cells if not is_solution(c) and not is_answer_key(c)]
+    deck.cells = [new for cell in originals for new in slide_cells(cell)]
+    for index, cell in enumerate(deck.cells):
+        cell.id = f"slide-cell-{index}"
+    return deck
+
+
 SLIDE_CSS = """
 .reveal .slides { text-align: left; }
-.reveal .slides section { height: 100%; overflow-y: auto; font-size: 0.5em; }
-.reveal img, .reveal svg { max-height: 60vh; }
-.reveal h1, .reveal h2, .reveal h3 { text-transform: none; color: #222; }
+.reveal .slides > section { padding: 0; height: 720px; }
+.reveal .slides > section > section { height: 720px; box-sizing: border-box;
+  padding: 16px 28px; font-size: 24px; line-height: 1.35; overflow: visible; }
+.reveal .slides section > .course-fit { transform-origin: top left; }
+.reveal h1 { font-size: 44px; } .reveal h2 { font-size: 36px; } .reveal h3 { font-size: 28px; }
+.reveal h1, .reveal h2, .reveal h3 { text-transform: none; color: #222; margin: 0 0 12px; }
+.reveal table { font-size: 18px; border-collapse: collapse; margin: 0; }
+.reveal table td, .reveal table th { padding: 3px 8px; border-bottom: 1px solid #ddd;
+  vertical-align: top; white-space: normal; overflow-wrap: anywhere;
+  text-align: left; }
+.reveal pre, .reveal code { font-size: 18px; }
+.reveal .jp-InputPrompt, .reveal .jp-OutputPrompt { display: none; }
+.reveal figure.course-chart { margin: 0; }
+.reveal .slides figure.course-chart img { width: 100%; height: 560px; max-width: 100%;
+  max-height: 560px; object-fit: contain; object-position: left top; margin: 0; }
+.reveal .course-controls { font-size: 18px; color: #444; }
+"""
+
+#: Shrinks a slide whose content is taller (or wider) than 1280×720 until it fits, and
+#: records the scale it needed (the browser test reads it).
+FIT_SCRIPT = """
+function courseFit(slide) {
+  if (!slide) { return; }
+  var box = slide.querySelector(':scope > .course-fit');
+  if (!box) {
+    box = document.createElement('div');
+    box.className = 'course-fit';
+    while (slide.firstChild) { box.appendChild(slide.firstChild); }
+    slide.appendChild(box);
+  }
+  var width = slide.clientWidth - 56, height = slide.clientHeight - 32, scale = 1;
+  box.style.transform = ''; box.style.width = width + 'px';
+  for (var i = 0; i < 4; i++) {
+    var next = Math.min(1, height / box.scrollHeight, width / box.scrollWidth);
+    if (Math.abs(next - scale) < 0.005) { break; }
+    scale = next; box.style.width = (width / scale) + 'px';
+  }
+  box.style.transform = scale < 1 ? 'scale(' + scale + ')' : '';
+  slide.dataset.fitScale = scale.toFixed(3);
+}
+Reveal.on('ready', function (e) { courseFit(e.currentSlide); });
+Reveal.on('slidechanged', function (e) { courseFit(e.currentSlide); });
 """
 
 
 def export_slides(notebook: nbformat.NotebookNode, css: str, js: str) -> str:
     """One self-contained reveal.js deck: the notebook's slides, reveal.js inlined."""
     from nbconvert import SlidesExporter
+    from traitlets.config import Config
 
-    exporter = SlidesExporter(reveal_url_prefix="reveal.js")
-    body, _ = exporter.from_notebook_node(without_solutions(notebook))
+    config = Config({"TagRemovePreprocessor": {"enabled": True,
+                                               "remove_input_tags": ["remove-input"]}})
+    exporter = SlidesExporter(reveal_url_prefix="reveal.js", config=config)
+    body, _ = exporter.from_notebook_node(slides_notebook(notebook))
     body = offline(body)
     body = re.sub(r'<link rel="stylesheet" href="reveal\.js/[^"]*"[^>]*>', "", body)
     body = re.sub(r"<script>\s*require\(.*?</script>", "", body, flags=re.S)
     body = body.replace("</head>", f"<style>{css}\n{SLIDE_CSS}</style>\n</head>", 1)
-    init = ("<script>" + js + "\n</script>\n<script>Reveal.initialize({controls: true, "
-            "progress: true, history: true, transition: 'none', width: 1280, height: 800});"
+    init = ("<script>" + js + "\n</script>\n<script>" + FIT_SCRIPT
+            + "Reveal.initialize({controls: true, progress: true, history: true, "
+            "transition: 'none', width: 1280, height: 720, margin: 0, center: false});"
             "</script>\n")
     return body.replace("</body>", init + "</body>", 1)
 
@@ -234,8 +677,8 @@ Each notebook is one 60–90 minute session. A session that works well on a proj
    ask, one question at a time, and let students predict before you move a slider.
 4. **Exercises** can be done in class in pairs or set as homework from the student edition.
    Solutions are in the instructor notebooks (`notebooks/`), in cells tagged `solution` whose
-   code is collapsed: click the "⋯" to expand. The student edition replaces them with empty
-   "Your answer here" cells.
+   code and output are collapsed (click the "⋯" to expand; the first line only says which
+   exercise it solves). The student edition replaces them with empty answer cells.
 5. **Discussion** questions close the session; each notebook's are listed below.
 
 Every fact a notebook states comes from a table in `data/` (each row with its source and the
@@ -248,9 +691,33 @@ def section(text: str, heading: str) -> str:
     return text.split(heading, 1)[1].strip() if heading in text else ""
 
 
+#: The first line of a class plan: a heading or bold text naming a plan or the timing.
+PLAN = re.compile(r"^(?:#+[^\n]*|\*\*[^*\n]*)\b(?:plan|timing|minute-by-minute)\b", re.I)
+
+
+def answer_keys(notebook: nbformat.NotebookNode) -> tuple[list[str], list[str]]:
+    """The notebook's instructor-only cells (tagged ``answer-key``): class plans (a cell
+    whose first line, a heading or bold, names a plan or the timing) and answer keys."""
+    keys = [c.source.strip() for c in notebook.cells if is_answer_key(c)]
+    return [k for k in keys if PLAN.match(k)], [k for k in keys if not PLAN.match(k)]
+
+
+def exercise_solutions(notebook: nbformat.NotebookNode) -> list[tuple[str, int]]:
+    """Each exercise's label with the number of solution cells that follow it."""
+    found: list[tuple[str, int]] = []
+    for cell in notebook.cells:
+        if is_solution(cell):
+            if found:
+                found[-1] = (found[-1][0], found[-1][1] + 1)
+        elif cell.cell_type == "markdown":
+            found += [(label, 0) for label in
+                      re.findall(r"\*\*(Exercise \d+ \([^)]*\))", cell.source)]
+    return found
+
+
 def instructor_guide() -> str:
-    """The instructor guide, from the notebooks: objectives, time, reading, live sections,
-    exercises with solutions, and discussion questions."""
+    """The instructor guide, from the notebooks: objectives, time, reading, plan, live
+    sections, exercises with their solutions, answer keys and discussion questions."""
     parts = [GUIDE_INTRO]
     for path in course_notebooks():
         notebook = nbformat.read(path, as_version=4)
@@ -260,9 +727,8 @@ def instructor_guide() -> str:
         reading = re.search(r"\*\*Read first:\*\*(.+)$", first, re.S)
         live = [c.source for c in notebook.cells if c.cell_type == "code"
                 and "widgets.show(" in c.source]
-        markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
-        exercises = re.findall(r"\*\*(Exercise \d+ \([^)]*\))", markdown)
-        solutions = sum(is_solution(c) for c in notebook.cells)
+        reveals = sum(is_reveal(c) for c in notebook.cells)
+        plans, keys = answer_keys(notebook)
         discussion = next((section(c.source, "## Discussion") for c in notebook.cells
                            if c.cell_type == "markdown" and c.source.startswith("## Discussion")),
                           "")
@@ -272,10 +738,18 @@ def instructor_guide() -> str:
                   ""]
         if reading:
             parts += ["**Reading:** " + " ".join(reading.group(1).split()), ""]
-        parts += [f"**Live in class:** {len(live)} interactive section(s); run all cells "
-                  "first so the controls respond.", "",
-                  f"**Exercises** ({solutions} solution cells, tagged `solution`):", ""]
-        parts += [f"- {exercise}" for exercise in exercises]
+        for plan in plans:
+            parts += [plan, ""]
+        parts += [f"**Live in class:** {len(live)} interactive section(s) and {reveals} "
+                  "\"predict, then see\" cell(s); run all cells first so the controls "
+                  "respond.", "", "**Exercises** (solutions in cells tagged `solution`):", ""]
+        parts += [f"- {label}: " + (f"{count} solution cell(s)" if count else "no solution cell")
+                  for label, count in exercise_solutions(notebook)]
+        if keys:
+            parts += ["", "**Answer keys** (instructor only: not in the student edition, the "
+                      "site or the slides)", ""]
+            for key in keys:
+                parts += [key, ""]
         parts += ["", "**Discussion**", "", discussion, ""]
     return "\n".join(parts).rstrip() + "\n"
 

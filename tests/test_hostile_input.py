@@ -32,6 +32,7 @@ from utils import (
     forecasting,
     membership,
     operations,
+    reveal,
     rules,
     scenario,
     voting,
@@ -107,6 +108,9 @@ CALLS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "widgets.choice": (widgets.choice, {"description": "Rule", "options": rules.KINDS,
                                         "value": "consensus"}),
     "widgets.text_area": (widgets.text_area, {"description": "CSV", "value": "name"}),
+    "reveal.after_prediction": (reveal.after_prediction,
+                                {"prompt": "Your verdict?", "answer": "**Supported.**",
+                                 "choices": ["yes", "no"]}),
 }
 #: Called by notebooks without arguments (nothing to make hostile), or only ever with the
 #: fixed values a notebook's own code gives them.
@@ -123,7 +127,7 @@ def notebook_calls() -> set[str]:
     """Every `module.function(` a notebook's code calls, and every widget's compute."""
     found = set()
     pattern = re.compile(r"\b(membership|data|consensus|episodes|rules|voting|operations|"
-                         r"scenario|csto|forecasting|widgets)\.(\w+)\(")
+                         r"scenario|csto|forecasting|widgets|reveal)\.(\w+)\(")
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             source = "".join(cell["source"])
