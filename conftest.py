@@ -42,8 +42,10 @@ def pytest_terminal_summary(terminalreporter: object) -> None:
         terminalreporter.write_line(f"hostile-input cases run: {hostile.CASES['count']}")
 
 
-#: Test files whose tests share one module-scoped fixture that is costly to build.
-GROUPED_FILES = {"test_browser_lab.py", "test_editions.py"}
+#: Test files whose tests share costly module-scoped fixtures, and those fixtures: the tests
+#: of one file that use one such fixture run on one worker, which builds it once.
+SHARED_FIXTURES = {"test_browser_lab.py": ("lab",),
+                   "test_editions.py": ("slides", "site", "student")}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -52,8 +54,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.stem}"))
-        elif item.path.name in GROUPED_FILES:
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+        elif item.path.name in SHARED_FIXTURES:
+            used = [f for f in SHARED_FIXTURES[item.path.name]
+                    if f in getattr(item, "fixturenames", ())]
+            if used:
+                item.add_marker(pytest.mark.xdist_group(f"{item.path.stem}-{used[0]}"))
 
 
 #: Where `python3 course.py bench` asks for each test's duration (see scripts/benchmarks.py).

@@ -12,12 +12,19 @@ the stored outputs draw and that a live widget redraws.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.browser import copy_course, jupyterlab, offline_page, require_chromium, screenshot
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "publish.py"
+spec = importlib.util.spec_from_file_location("publish", SCRIPT)
+publish = sys.modules["publish"] = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(publish)
 
 pytestmark = pytest.mark.browser
 
@@ -66,16 +73,20 @@ KERNEL_IDLE_AND_RAN = """(indices) => {
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One JupyterLab for every test here, serving a copy of the course's notebooks in
+    notebooks/ and the student edition in student/notebooks/."""
     require_chromium()
     playwright_api = pytest.importorskip("playwright.sync_api")
-    workdir = copy_course(tmp_path_factory.mktemp("lab"))
+    workdir = tmp_path_factory.mktemp("lab")
+    copy_course(workdir)
+    publish.build_student(workdir / "student")
     with jupyterlab(workdir) as url, playwright_api.sync_playwright() as playwright, \
             offline_page(playwright) as (page, blocked):
         yield page, url, blocked
 
 
 def open_notebook(page: Any, url: str, name: str) -> None:
-    page.goto(url.format(path=name))
+    page.goto(url.format(path=f"notebooks/{name}"))
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
     page.wait_for_function("() => { const p = window.jupyterapp.shell.currentWidget;"
                            " return p && p.sessionContext && p.sessionContext.isReady; }",
@@ -117,3 +128,53 @@ def test_notebook_in_jupyterlab(lab: Any, name: str) -> None:
     assert all(n > 0 for n in chart_marks(page)), "a chart went blank after the slider moved"
     screenshot(page, Path(name).stem)
     assert not blocked, f"the page tried to reach the network: {blocked[:5]}"
+
+
+# --- the student edition: predict, then see -------------------------------------------------
+
+STUDENT_NOTEBOOK = "05-scenarios-and-forecasts.ipynb"
+REVEAL_CELL = "e8188e5a"
+ANSWER = "No formal relationship was set up"
+
+RUN_CELL = """async ([index]) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  panel.content.activeCellIndex = index;
+  await window.jupyterapp.commands.execute('notebook:run-cell');
+}"""
+
+CELL_INDEX = """(id) => [...window.jupyterapp.shell.currentWidget.content.model.cells]
+  .findIndex(c => c.id === id)"""
+
+
+def test_a_student_sees_the_answer_only_after_predicting(lab: Any) -> None:
+    """Notebook 05 of the student edition: the "what really happened" cell shows its answer
+    only after something is written in the box and the button is pressed (screenshots
+    before and after go to build/screenshots/)."""
+    page, url, blocked = lab
+    page.goto(url.format(path=f"student/notebooks/{STUDENT_NOTEBOOK}"))
+    page.wait_for_function("() => { const p = window.jupyterapp.shell.currentWidget;"
+                           " return p && p.sessionContext && p.sessionContext.isReady; }",
+                           timeout=60_000)
+    notebook = page.locator(".jp-Notebook")
+    assert ANSWER not in notebook.inner_text(), "the answer is stored in the student edition"
+    imports = 2
+    index = page.evaluate(CELL_INDEX, REVEAL_CELL)
+    assert index > imports
+    page.evaluate(RUN_CELL, [imports])
+    page.evaluate(RUN_CELL, [index])
+    box = page.locator(".jp-Notebook .widget-textarea textarea").last
+    box.wait_for(timeout=60_000)
+    button = page.locator(".jp-Notebook .widget-button", has_text="Show the answer").last
+    button.click()
+    page.get_by_text("Not yet:").first.wait_for(timeout=30_000)
+    assert ANSWER not in notebook.inner_text()
+    button.scroll_into_view_if_needed()
+    screenshot(page, "predict-then-see-lab-1-before")
+    box.fill("The new-member and Finland/Sweden questions; not the NATO–CSTO ties.")
+    button.click()
+    page.get_by_text(ANSWER).first.wait_for(timeout=30_000)
+    assert page.get_by_text("Your prediction, recorded").count() >= 1
+    assert box.is_disabled()
+    page.get_by_text(ANSWER).first.scroll_into_view_if_needed()
+    screenshot(page, "predict-then-see-lab-2-after")
+    assert not blocked, blocked[:3]

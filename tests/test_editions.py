@@ -20,7 +20,6 @@ from typing import Any
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from tests.browser import ARTIFACTS, offline_page, require_chromium, screenshot
 
@@ -233,13 +232,10 @@ def test_collapsed_solutions_show_nothing_of_the_answer(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_the_student_edition_runs_top_to_bottom(student: Path, path: Path) -> None:
+def test_scaffolds_that_must_be_filled_in_are_marked(student: Path, path: Path) -> None:
+    # (That the student edition runs top to bottom is proven by one of the runs in
+    # tests/test_portable_outputs.py, which runs it as on another machine.)
     edition = nbformat.read(student / path.name, as_version=4)
-    NotebookClient(edition, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(student)}}).execute()
-    errors = [o for c in edition.cells for o in c.get("outputs", [])
-              if o.output_type == "error" and "raises-exception" not in tags(c)]
-    assert not errors
     blanks = [c for c in edition.cells if "raises-exception" in tags(c) and "answer" in tags(c)]
     assert all(publish.BLANK in c.source for c in blanks)
 
