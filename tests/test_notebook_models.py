@@ -83,6 +83,22 @@ def run(sources: list[str], **inputs: object) -> dict[str, object]:
     return namespace | {"printed": printed.getvalue()}
 
 
+@pytest.mark.parametrize("number", sorted(NAMES))
+def test_a_question_before_each_model_cell_and_the_library_after(number: str) -> None:
+    cells = read(number).cells
+    tags = [c.metadata.get("tags", []) for c in cells]
+    for index, cell in enumerate(cells):
+        if "model-core" in tags[index]:
+            before = next(c for c in reversed(cells[:index]) if c.cell_type == "markdown")
+            assert "**Before you run this:**" in before.source, cell.get("id")
+            after = next(t for t in tags[index + 1:] if "model-core" in t or "model-check" in t)
+            assert after, cell.get("id")
+    last = max(i for i, t in enumerate(tags) if "model-core" in t)
+    assert any("model-check" in t for t in tags[last + 1:]), "no library check after the model"
+    exercises = next(i for i, c in enumerate(cells) if c.source.startswith("## Exercises"))
+    assert last < exercises
+
+
 # 01: one round of the silence procedure.
 
 def check_01(sources: list[str]) -> None:
@@ -180,6 +196,7 @@ def test_02_solution_four_members_needed() -> None:
 def check_03(sources: list[str]) -> None:
     shown = run(sources)
     assert (shown["active"], shown["out_of_area"]) == (8, 6)  # 2011: the map's 8 operations
+    assert shown["share"] == 0.75
     library = operations.out_of_area_share().set_index("year")
     for year in range(1990, int(library.index.max()) + 1):
         ours = run(sources, year=year)
@@ -248,10 +265,8 @@ def check_05(sources: list[str]) -> None:
     assert shown["brier"] == pytest.approx(0.01, abs=CLOSE)
     assert shown["log"] == pytest.approx(-math.log(0.9), abs=CLOSE)
     assert (shown["mean_forecast"], shown["share_happened"]) == (pytest.approx(0.7), 0.75)
-    for p in (0.0, 0.01, 0.1, 0.37, 0.5, 0.8, 0.99):
+    for p in (0.0, 0.01, 0.1, 0.37, 0.5, 0.8, 0.99, 1.0):  # 0% for what happened: infinity
         for happened in (True, False):
-            if (p if happened else 1 - p) == 0:
-                continue  # the notebook's lines are for a forecast that is not certain
             ours = run(sources, p=p, happened=happened)
             assert ours["brier"] == pytest.approx(forecasting.brier(p, happened), abs=CLOSE)
             assert ours["log"] == pytest.approx(forecasting.log_score(p, happened), abs=CLOSE)
@@ -300,6 +315,7 @@ MUTANTS = [
     ("04", "range(1, count + 1)", "range(1, count)"),
     ("05", "brier = (p - o) ** 2", "brier = abs(p - o)"),  # exercise 4's rule
     ("05", "given = p if happened else 1 - p", "given = p"),
+    ("05", "if given > 0 else math.inf", "if given > 0 else 0.0"),
     ("05", "60 <= forecast < 80", "60 <= forecast <= 80"),
     ("05", "sum(band_forecasts) / len(band_forecasts) / 100",
      "sum(band_forecasts) / len(forecasts) / 100"),
