@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from utils import data
+from utils import data, texts
 from utils.data import DataError, cell_problem
+from utils.errors import CourseError
 
 
 @pytest.mark.parametrize("name", data.names())
@@ -240,3 +241,47 @@ def test_strategic_concept_quotes_are_the_primary_texts() -> None:
         for quote in (row.out_of_area_quote, row.partners_quote, row.russia_quote):
             if isinstance(quote, str):
                 assert same_day.str.contains(quote, regex=False).any(), (row.year, quote)
+
+
+def test_a_primary_text_is_read_with_its_heading_and_source() -> None:
+    block = texts.read("nat-art4")
+    assert block.splitlines() == [
+        "North Atlantic Treaty, Article 4 (signed 4 April 1949)",
+        "The Parties will consult together whenever, in the opinion of any of them, the "
+        "territorial integrity, political independence or security of any of the Parties is "
+        "threatened.",
+        "[read at https://www.nato.int/archives/1st5years/annexes/a.htm]"]
+    assert texts.read("nat-art10", "pfp-invitation").count("[read at ") == 2
+    assert texts.read("cst-art4-1992-ru").startswith(
+        "Договор о коллективной безопасности (Collective Security Treaty), Статья 4 "  # noqa: RUF001
+        "(Article 4, 1992 text) (signed 15 May 1992)")
+
+
+@pytest.mark.parametrize(("ids", "message"), [
+    ((), "Name at least one passage"),
+    (("article-5",), "No passage called 'article-5'. The passages are: nat-art4, nat-art5"),
+])
+def test_asking_for_a_passage_that_does_not_exist_explains_what_exists(ids: tuple,
+                                                                       message: str) -> None:
+    with pytest.raises(CourseError, match=message):
+        texts.read(*ids)
+
+
+# An independent check: Frictionless (test-only dependency) validates the whole package,
+# descriptor and every table, including the "format": "uri" fields.
+
+def test_frictionless_finds_the_package_valid() -> None:
+    frictionless = pytest.importorskip("frictionless")
+    report = frictionless.Package(str(data.PACKAGE)).validate()
+    problems = [(task.name, error.note) for task in report.tasks for error in task.errors]
+    assert report.valid, problems[:5]
+
+
+def test_frictionless_rejects_a_malformed_url(tmp_path: Path) -> None:
+    frictionless = pytest.importorskip("frictionless")
+    broken_copy("primary_texts", tmp_path, row=2, column="official_url", value="https//nato.int")
+    descriptor = dict(data.resource("primary_texts"))
+    report = frictionless.Resource(descriptor, basepath=str(tmp_path)).validate()
+    errors = report.tasks[0].errors
+    assert [(e.type, e.row_number, e.field_name) for e in errors] == [
+        ("type-error", 3, "official_url")]
