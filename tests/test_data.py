@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from utils import data
+from utils import data, texts
 from utils.data import DataError, cell_problem
+from utils.errors import CourseError
 
 
 @pytest.mark.parametrize("name", data.names())
@@ -77,7 +78,7 @@ def test_a_row_with_too_few_values_is_rejected(tmp_path: Path) -> None:
     shutil.copy(data.DATA_DIR / "nato_members.csv", path)
     with path.open("a", encoding="utf-8") as handle:
         handle.write("XXX,Nowhere\n")
-    with pytest.raises(DataError, match=r"nato_members, line 34: 2 values for 8 columns"):
+    with pytest.raises(DataError, match=r"nato_members, line 34: 2 values for 9 columns"):
         data.read_rows("nato_members", path)
 
 
@@ -148,3 +149,139 @@ def test_collective_security_treaty_signatories() -> None:
     signed = events[events["event"] == "signed"]
     assert sorted(signed["iso3"]) == ["ARM", "KAZ", "KGZ", "RUS", "TJK", "UZB"]
     assert set(signed["date"].dt.strftime("%Y-%m-%d")) == {"1992-05-15"}
+
+
+# Web addresses: declared as URIs in the descriptor, and well formed (issue 15).
+
+def url_fields(name: str) -> list[dict]:
+    return [f for f in data.resource(name)["schema"]["fields"] if f["name"].endswith("_url")]
+
+
+@pytest.mark.parametrize("name", data.names())
+def test_every_web_address_is_declared_a_uri_and_is_well_formed(name: str) -> None:
+    fields = url_fields(name)
+    assert fields, f"{name} has no web-address column"
+    table = data.load(name)
+    for field in fields:
+        assert field.get("format") == "uri", f"{name}.{field['name']} lacks format: uri"
+        bad = [u for u in table[field["name"]].dropna() if not data.is_web_address(u)]
+        assert not bad, (name, field["name"], bad)
+
+
+@pytest.mark.parametrize("address", ["https//www.nato.int/x", "http://", "nato.int/cps",
+                                     "https://www.nato int/x", "ftp://nato.int/x",
+                                     "https://localhost/page", "https://nato.int:8o/x",
+                                     "https://.int/x", " https://nato.int/x"])
+def test_a_malformed_official_url_is_rejected_by_its_declared_format(address: str,
+                                                                      tmp_path: Path) -> None:
+    # official_url is checked because the descriptor declares it "format": "uri" (before
+    # issue 15 the loader checked only the column named source_url, and this test failed).
+    path = broken_copy("primary_texts", tmp_path, row=2, column="official_url", value=address)
+    with pytest.raises(DataError, match=r"primary_texts, line 3, column official_url: .* is "
+                                        r"not a web address"):
+        data.validate("primary_texts", data.read_rows("primary_texts", path))
+
+
+# What kind of source each row rests on (issue 15).
+
+OWN_TABLES = ["nato_members", "csto_members", "consensus_episodes", "partnerships",
+              "nato_csto_timeline", "nato_org_relations", "exercise_labels", "csto_evidence",
+              "forecast_questions", "seed_claims", "nato_russia_timeline", "scenario_events",
+              "countries", "nato_operations", "strategic_concepts", "milestones", "nato_weights",
+              "eu_council_population", "voting_bodies", "primary_texts"]
+
+
+@pytest.mark.parametrize("name", OWN_TABLES)
+def test_every_row_says_what_kind_of_source_it_rests_on(name: str) -> None:
+    table = data.load(name)
+    assert table["source_kind"].notna().all()
+    host = table["source_url"].str.extract(r"^https?://(?:www\.)?([^/:]+)")[0]
+    kind = table["source_kind"]
+    assert (kind[host.str.endswith("nato.int")] == "official").all(), name
+    wiki = host.str.contains(r"wikipedia|wikimili|wikia|uncensored-wiki")
+    assert (kind[wiki] == "wiki_copy").all(), name
+
+
+def test_the_founders_and_the_2004_members_rest_on_primary_sources() -> None:
+    members = data.load("nato_members").set_index("iso3")
+    founders = members[members["enlargement"] == 0]
+    assert (founders["source_url"] == "https://www.nato.int/cps/en/natohq/news_118651.htm").all()
+    assert set(members[members["enlargement"].isin([0, 4, 5])]["source_kind"]) == {"official"}
+
+
+# Primary texts (issue 15): read verbatim from the documents.
+
+def test_the_primary_texts_cover_the_treaties_the_course_discusses() -> None:
+    texts = data.load("primary_texts").set_index("id")
+    for article in ("nat-art4", "nat-art5", "nat-art6", "nat-art9", "nat-art10"):
+        assert texts.loc[article, "document"] == "North Atlantic Treaty"
+        assert str(texts.loc[article, "date"].date()) == "1949-04-04"
+    assert texts.loc["nat-art5", "text"].startswith(
+        "The Parties agree that an armed attack against one or more of them in Europe or North "
+        "America shall be considered an attack against them all")
+    article10 = texts.loc["nat-art10", "text"]
+    assert "by unanimous agreement, invite any other European State" in article10
+    assert "organization" not in article10.lower()
+    assert "on the territory of Turkey" in texts.loc["nat-art6", "text"]
+    assert str(texts.loc["cst-art4-1992-ru", "date"].date()) == "1992-05-15"
+    assert texts.loc["cst-art4-1992-ru", "text"].startswith("Если одно из государств")
+
+
+def test_every_primary_text_points_to_its_publisher() -> None:
+    texts = data.load("primary_texts")
+    publishers = texts["official_url"].str.extract(r"^https?://(?:www\.|en\.)?([^/]+)")[0]
+    assert set(publishers) == {"nato.int", "odkb-csto.org"}
+
+
+def test_strategic_concept_quotes_are_the_primary_texts() -> None:
+    texts = data.load("primary_texts")
+    concepts = data.load("strategic_concepts")
+    for row in concepts.itertuples():
+        same_day = texts[texts["date"] == row.adopted]["text"]
+        for quote in (row.out_of_area_quote, row.partners_quote, row.russia_quote):
+            if isinstance(quote, str):
+                assert same_day.str.contains(quote, regex=False).any(), (row.year, quote)
+
+
+def test_a_primary_text_is_read_with_its_heading_and_source() -> None:
+    block = texts.read("nat-art4")
+    assert block.splitlines() == [
+        "North Atlantic Treaty, Article 4 (signed 4 April 1949)",
+        "The Parties will consult together whenever, in the opinion of any of them, the "
+        "territorial integrity, political independence or security of any of the Parties is "
+        "threatened.",
+        "[read at https://www.nato.int/archives/1st5years/annexes/a.htm]"]
+    assert texts.read("nat-art10", "pfp-invitation").count("[read at ") == 2
+    assert texts.read("cst-art4-1992-ru").startswith(
+        "Договор о коллективной безопасности (Collective Security Treaty), Статья 4 "  # noqa: RUF001
+        "(Article 4, 1992 text) (signed 15 May 1992)")
+
+
+@pytest.mark.parametrize(("ids", "message"), [
+    ((), "Name at least one passage"),
+    (("article-5",), "No passage called 'article-5'. The passages are: nat-art4, nat-art5"),
+])
+def test_asking_for_a_passage_that_does_not_exist_explains_what_exists(ids: tuple,
+                                                                       message: str) -> None:
+    with pytest.raises(CourseError, match=message):
+        texts.read(*ids)
+
+
+# An independent check: Frictionless (test-only dependency) validates the whole package,
+# descriptor and every table, including the "format": "uri" fields.
+
+def test_frictionless_finds_the_package_valid() -> None:
+    frictionless = pytest.importorskip("frictionless")
+    report = frictionless.Package(str(data.PACKAGE)).validate()
+    problems = [(task.name, error.note) for task in report.tasks for error in task.errors]
+    assert report.valid, problems[:5]
+
+
+def test_frictionless_rejects_a_malformed_url(tmp_path: Path) -> None:
+    frictionless = pytest.importorskip("frictionless")
+    broken_copy("primary_texts", tmp_path, row=2, column="official_url", value="https//nato.int")
+    descriptor = dict(data.resource("primary_texts"))
+    report = frictionless.Resource(descriptor, basepath=str(tmp_path)).validate()
+    errors = report.tasks[0].errors
+    assert [(e.type, e.row_number, e.field_name) for e in errors] == [
+        ("type-error", 3, "official_url")]

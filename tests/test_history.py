@@ -16,7 +16,7 @@ def test_episodes_are_ordered_and_translated() -> None:
     assert table["start_date"].is_monotonic_increasing
     assert table["parameter"].notna().all() and table["resolved"].notna().all()
     row = table.set_index("id").loc["iraq_turkey_defence_2003"]
-    assert row["allies"] == "BEL;DEU;FRA"
+    assert row["allies"] == "BEL;DEU;FRA;LUX"
     assert row["resolved"] == "decided in another forum or format"
 
 
@@ -25,7 +25,7 @@ def test_episode_chart_draws_open_episodes_to_the_checked_date() -> None:
     rows = next(iter(spec["datasets"].values()))
     cyprus = next(r for r in rows if r["id"] == "nato_eu_cyprus_blockage")
     assert cyprus["ongoing"] and cyprus["period"].endswith("ongoing")
-    assert cyprus["drawn_end"].startswith("2026-11-24")
+    assert cyprus["drawn_end"].startswith("2026-12-02")  # the latest as_of in the table
     assert spec["description"].startswith("12 episodes from 2003 to 2024")
 
 

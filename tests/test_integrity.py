@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -89,3 +91,121 @@ def test_the_eu_populations_add_up() -> None:
     populations = data.load("eu_council_population")
     assert len(populations) == 27
     assert int(populations["population"].sum()) == 446_735_291
+
+
+# The same event carries the same date in every table (issue 15). Each entry names one event
+# and, for each table that records it, how to find its date there.
+
+def row_date(table: str, column: str, **match: str) -> pd.Timestamp:
+    """The one date in `column` of the rows of `table` that match (a value ending in * is a
+    prefix)."""
+    frame = data.load(table)
+    for key, value in match.items():
+        cells = frame[key].astype(str)
+        frame = frame[cells.str.startswith(value[:-1]) if value.endswith("*") else cells == value]
+    dates = set(frame[column])
+    assert len(dates) == 1, (table, match, dates)
+    return dates.pop()
+
+
+SAME_EVENT = {
+    "Collective Security Treaty signed": [
+        ("csto_members", "date", {"event": "signed"}),
+        ("nato_csto_timeline", "date", {"event": "Collective Security Treaty signed"}),
+        ("primary_texts", "date", {"document": "Collective Security Treaty"})],
+    "CSTO Charter signed": [
+        ("csto_members", "date", {"event": "other", "description": "Signed the Charter*"}),
+        ("nato_csto_timeline", "date", {"event": "CSTO Charter signed"}),
+        ("primary_texts", "date", {"id": "csto-charter-art1"})],
+    "NATO-Russia Council created": [
+        ("nato_russia_timeline", "date", {"event": "NATO-Russia Council created at Rome summit"}),
+        ("nato_csto_timeline", "date", {"event": "NATO-Russia Council established"})],
+    "NATO suspends cooperation with Russia": [
+        ("nato_russia_timeline", "date", {"event": "NATO suspends practical cooperation with "
+                                                   "Russia"}),
+        ("nato_csto_timeline", "date", {"event": "NATO suspends practical cooperation with "
+                                                 "Russia"}),
+        ("forecast_questions", "resolved_on", {"id": "suspend_russia_2015"})],
+    "Armenia freezes its CSTO participation": [
+        ("csto_members", "date", {"iso3": "ARM", "event": "froze_participation"}),
+        ("nato_csto_timeline", "date", {"event": "Armenia freezes CSTO participation"}),
+        ("forecast_questions", "resolved_on", {"id": "armenia_csto_freeze_2025"})],
+    "CSTO forces deployed to Kazakhstan": [
+        ("nato_csto_timeline", "date", {"event": "CSTO peacekeepers deployed to Kazakhstan"}),
+        ("forecast_questions", "resolved_on", {"id": "csto_deploys_2025"})],
+    "2010 Strategic Concept adopted": [
+        ("strategic_concepts", "adopted", {"year": "2010"}),
+        ("nato_russia_timeline", "date", {"event": "Lisbon Strategic Concept aims at strategic "
+                                                   "partnership with Russia"}),
+        ("scenario_events", "date", {"seed_claim": "es-strategic-concept-2010"}),
+        ("primary_texts", "date", {"id": "sc2010-partners"})],
+    "2022 Strategic Concept adopted": [
+        ("strategic_concepts", "adopted", {"year": "2022"}),
+        ("nato_russia_timeline", "date", {"event": "Madrid Strategic Concept calls Russia the "
+                                                   "most significant and direct threat"}),
+        ("primary_texts", "date", {"id": "sc2022-russia"})],
+    "Finland joins NATO": [
+        ("nato_members", "accession_date", {"iso3": "FIN"}),
+        ("nato_russia_timeline", "date", {"event": "Finland joins NATO"}),
+        ("partnerships", "left", {"iso3": "FIN"}),
+        ("forecast_questions", "resolved_on", {"id": "finland_or_sweden_2025"})],
+    "Sweden joins NATO": [
+        ("nato_members", "accession_date", {"iso3": "SWE"}),
+        ("nato_russia_timeline", "date", {"event": "Sweden joins NATO"}),
+        ("partnerships", "left", {"iso3": "SWE"})],
+    "North Macedonia joins NATO": [
+        ("nato_members", "accession_date", {"iso3": "MKD"}),
+        ("consensus_episodes", "end_date", {"id": "fyrom_invitation_bucharest_2008"})],
+    "Montenegro joins NATO": [
+        ("nato_members", "accession_date", {"iso3": "MNE"}),
+        ("forecast_questions", "resolved_on", {"id": "new_member_2025"})],
+}
+
+
+@pytest.mark.parametrize("event", sorted(SAME_EVENT))
+def test_the_same_event_has_the_same_date_in_every_table(event: str) -> None:
+    # Failed before issue 15: scenario_events dated the 2010 Strategic Concept 20 Nov 2010 and
+    # nato_russia_timeline November 2010, against its adoption on 19 Nov 2010.
+    dates = {table: row_date(table, column, **match) for table, column, match in SAME_EVENT[event]}
+    assert len(set(dates.values())) == 1, (event, dates)
+
+
+def test_every_post_cold_war_concept_is_quoted_on_its_adoption_day() -> None:
+    concepts = data.load("strategic_concepts")
+    texts = data.load("primary_texts")
+    public = concepts[concepts["era"] == "post_cold_war_public"]
+    for row in public.itertuples():
+        assert (texts["date"] == row.adopted).any(), row.year
+
+
+# A verdict that something is false or did not happen must say, with a source, what did
+# happen instead (issue 15).
+
+NEGATIVE = ("not_supported", "did_not_happen")
+SEED_PAGES = ("eastwest.ngo",)
+
+
+def test_negative_verdicts_cite_a_source_for_what_did_happen() -> None:
+    claims = data.load("seed_claims")
+    negative = claims[claims["verdict"].isin(NEGATIVE)]
+    assert len(negative) >= 5
+    for row in negative.itertuples():
+        assert row.source_kind in {"official", "scholarly", "news", "document_copy"}, row.id
+        assert not any(page in row.source_url for page in SEED_PAGES), row.id
+        # The explanation says what happened, and when.
+        assert re.search(r"\b(?:1[89]|20)\d\d\b", row.explanation), row.id
+
+
+def test_scenario_events_that_did_not_happen_point_to_a_checked_claim() -> None:
+    events = data.load("scenario_events")
+    claims = data.load("seed_claims").set_index("id")
+    for row in events[events["outcome"] == "did_not_happen"].itertuples():
+        assert row.seed_claim in claims.index, row.seed_claim
+        assert claims.loc[row.seed_claim, "verdict"] in NEGATIVE, row.seed_claim
+
+
+def test_desert_shield_claim_is_not_supported_and_names_what_nato_did() -> None:
+    claim = data.load("seed_claims").set_index("id").loc["es-desert-shield-nato-forces"]
+    assert claim["verdict"] == "not_supported"
+    for words in ("Anchor Guard", "Ace Guard", "Resolution 678", "five months"):
+        assert words in claim["explanation"], words

@@ -21,6 +21,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -115,7 +116,7 @@ def cell_problem(field: dict[str, Any], text: str) -> str | None:
         value = parse(kind, text)
     except ValueError:
         return f"{text!r} is not a valid {kind}" + (" (YYYY-MM-DD)." if kind == "date" else ".")
-    if field["name"] == "source_url" and not URL.match(text):
+    if (field.get("format") == "uri" or field["name"] == "source_url") and not is_web_address(text):
         return f"{text!r} is not a web address (http:// or https://)."
     if kind == "number" and not math.isfinite(value):
         return f"{text!r} is not a finite number."
@@ -129,6 +130,22 @@ def cell_problem(field: dict[str, Any], text: str) -> str | None:
     if "maximum" in constraints and value > parse(kind, str(constraints["maximum"])):
         return f"{text} is above the maximum {constraints['maximum']}."
     return None
+
+
+def is_web_address(text: str) -> bool:
+    """Whether `text` is a well-formed absolute http(s) address with a dotted host name.
+
+    Checks the fields declared ``"format": "uri"`` in the descriptor (and ``source_url``).
+    """
+    if not URL.match(text):
+        return False
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    return "." in host.strip(".") and not host.startswith("-")
 
 
 def parse(kind: str, text: str) -> Any:
