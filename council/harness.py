@@ -15,6 +15,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -37,7 +38,7 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
         self.base = f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> Server:
+    def start(self, timeout: float = 120) -> Server:
         log = (self.db.parent / "server.log").open("ab")
         self.db.parent.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
@@ -106,9 +107,9 @@ class Client:
             await client.send({"type": "hello", "device": device})
         return client
 
-    async def send(self, message: dict[str, Any] | str) -> None:
-        await self.connection.write_message(message if isinstance(message, str)
-                                            else json.dumps(message))
+    async def send(self, message: dict[str, Any] | str | bytes) -> None:
+        raw = message if isinstance(message, str | bytes) else json.dumps(message)
+        await self.connection.write_message(raw, binary=isinstance(raw, bytes))
 
     async def read(self, timeout: float = 10) -> dict[str, Any] | None:
         text = await asyncio.wait_for(self.connection.read_message(), timeout)
@@ -123,7 +124,10 @@ class Client:
         return message
 
     async def until(self, test: Any, timeout: float = 10) -> dict[str, Any]:
-        """Read messages until one satisfies `test` (a function of the message)."""
+        """The last state if it satisfies `test` (a function of a message), else the next
+        message that does (None if the connection closes)."""
+        if self.state is not None and test(self.state):
+            return self.state
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             left = deadline - asyncio.get_running_loop().time()
@@ -133,3 +137,38 @@ class Client:
 
     def close(self) -> None:
         self.connection.close()
+
+
+class InProcessServer(Server):
+    """The same server in a thread of this process: no start-up cost, for the tests that
+    do not need to kill it. Arguments as for ``python -m council``."""
+
+    def start(self, timeout: float = 120) -> Server:
+        from council.__main__ import arguments
+        from council.server import Session, application
+
+        options = arguments([*self.args, "--db", str(self.db), "--port", str(self.port)])
+        ready = threading.Event()
+
+        def serve() -> None:
+            self.loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self.loop)
+            session = Session(options.db, options.card, options.seats, options.seed)
+            session.base_url = self.base
+            application(session).listen(self.port, address="127.0.0.1")
+            self.loop.call_soon(ready.set)
+            self.loop.run_forever()
+            session.db.close()
+
+        self.thread = threading.Thread(target=serve, daemon=True)
+        self.thread.start()
+        if not ready.wait(timeout):
+            raise RuntimeError("the in-process council server did not start")
+        return self
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    def kill(self) -> None:
+        raise NotImplementedError("use Server (a child process) to kill a server")

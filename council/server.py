@@ -152,12 +152,12 @@ class Session:
         view["chart"] = self.state.events
         return view
 
-    def message_for(self, role: Role, public: str) -> str:
+    def message_for(self, socket: CouncilSocket, role: Role, public: str) -> str:
+        """The state message for one connection: the public view, plus what its role may
+        see (a seat's brief goes only to the one tab that holds the seat)."""
         you: dict[str, Any] = {"role": role.kind}
-        if role.kind == "seat" and self.seat_socket.get(role.seat) is not None:
-            owner = self.seat_socket[role.seat]
-            if self.sockets.get(owner) == role and owner.claimed:
-                you["brief"] = council.brief_view(self.state, role.seat)
+        if role.kind == "seat" and socket.claimed and self.seat_socket.get(role.seat) is socket:
+            you["brief"] = council.brief_view(self.state, role.seat)
         if role.kind == "sg":
             game = council.card(self.state.card, self.state.seats, self.state.seed)
             you["wordings"] = [{"position": w.position, "text": w.text}
@@ -175,7 +175,7 @@ class Session:
     def broadcast(self) -> None:
         public = json.dumps(self.public())
         for socket, role in list(self.sockets.items()):
-            socket.send(self.message_for(role, public))
+            socket.send(self.message_for(socket, role, public))
 
     async def chart_svg(self) -> bytes:
         version = self.state.events
@@ -269,7 +269,7 @@ class CouncilSocket(tornado.websocket.WebSocketHandler):
             return
         self.role = role
         self.session.sockets[self] = role
-        self.send(self.session.message_for(role, json.dumps(self.session.public())))
+        self.send(self.session.message_for(self, role, json.dumps(self.session.public())))
 
     def send(self, text: str) -> None:
         try:

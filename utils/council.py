@@ -416,7 +416,7 @@ def parse_message(raw: object) -> dict[str, Any]:
 class RateLimit:
     """A token bucket per seat: `burst` messages at once, then `rate` a second."""
 
-    def __init__(self, rate: float = 2.0, burst: float = 8.0) -> None:
+    def __init__(self, rate: float = 2.0, burst: float = 10.0) -> None:
         self.rate, self.burst = rate, burst
         self.level: dict[object, tuple[float, float]] = {}
 
