@@ -319,7 +319,7 @@ class CouncilSocket(tornado.websocket.WebSocketHandler):
             previous.send(json.dumps({"type": "replaced", "message":
                                       "This seat is now open in another tab or window; this "
                                       "one has stopped."}))
-            previous.close(4001, "Seat opened elsewhere")
+            previous.close(4001, "This seat was opened in another tab or window.")
         session.broadcast()
 
     def on_close(self) -> None:

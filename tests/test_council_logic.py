@@ -274,3 +274,24 @@ def test_session_functions_refuse_other_tables() -> None:
     unfinished = council.export(do(running(), "sg", CIRCULATE, T0), "s", "2026-12-02")
     with pytest.raises(council.CourseError, match="no outcome yet"):
         council.compare(unfinished)
+
+
+def test_an_exported_file_loads_as_the_example_does(tmp_path) -> None:
+    path = tmp_path / "council-2026-12-02.csv"
+    path.write_text(council.to_csv(council.load_session()), encoding="utf-8")
+    assert council.load_session(path).equals(council.load_session())
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(council.CourseError, match="the schema expects"):
+        council.load_session(path)
+    with pytest.raises(council.CourseError, match="There is no file"):
+        council.load_session(tmp_path / "missing.csv")
+    path.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(council.CourseError, match="Cannot read"):
+        council.load_session(str(path))
+
+
+def test_the_class_chart_names_the_allies() -> None:
+    spec = council.chart(council.load_session()).spec
+    assert [r["ally"] for r in spec["datasets"]["allies"]][:4] == ["FRA", "DEU", "BEL", "TUR"]
+    assert [r["text"] for r in spec["datasets"]["drafts"]] == [0.6, 0.5, 0.4]
+    assert spec["title"]["subtitle"] == "consensus on a watered-down (reworded) draft"

@@ -23,18 +23,20 @@ An ally who never joins is silent, as in NATO: silence is consent.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from utils import checks, consensus, data
+from utils import charts, checks, consensus, data
 from utils.errors import CourseError
 
 MIN_SEATS, MAX_SEATS = 2, 40
@@ -514,9 +516,25 @@ def _session_table(session: object) -> pd.DataFrame:
     return session.sort_values(["round", "seat"]).reset_index(drop=True)
 
 
-def load_session(name: str = "council_example_session") -> pd.DataFrame:
-    """The exported session committed with the course (an example played by a script)."""
-    return data.load(checks.one_of("The session table", name, ["council_example_session"]))
+def load_session(path: str | Path | None = None) -> pd.DataFrame:
+    """A session exported by the council server ("Export the session (CSV)"), checked
+    against the schema; without a path, the example committed with the course."""
+    name = "council_example_session"
+    if path is None:
+        return data.load(name)
+    if not isinstance(path, str | Path):
+        raise CourseError("Give the path of an exported session, e.g. 'council-2026-12-02.csv'.")
+    try:
+        if not Path(path).is_file():
+            raise CourseError(f"There is no file {str(path)!r}: give the path of the CSV "
+                              "the Secretary General exported.")
+        rows = data.read_rows(name, Path(path))
+    except (OSError, ValueError, UnicodeDecodeError, csv.Error) as error:
+        if isinstance(error, CourseError):
+            raise
+        raise CourseError(f"Cannot read {str(path)!r} as an exported session.") from None
+    data.validate(name, rows)
+    return data.to_frame(name, rows)
 
 
 def class_allies(session: pd.DataFrame) -> tuple[consensus.Allies, list[str]]:
@@ -541,6 +559,21 @@ def class_negotiation(session: pd.DataFrame) -> consensus.Negotiation:
         raise CourseError("This session has no outcome yet: export it when it is over.")
     return consensus.Negotiation(allies, "median", rounds, outcome,
                                  float(table["final_position"].iloc[0]))
+
+
+def _named(spec: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """Notebook 01's chart labels allies "Ally 1", "Ally 2"...; put their names instead."""
+    for row in spec["datasets"]["allies"]:
+        row["ally"] = names[int(row["ally"].split()[-1]) - 1]
+    return spec
+
+
+def chart(session: pd.DataFrame) -> charts.VegaLite:
+    """The class's negotiation in notebook 01's chart: what each ally accepted, and the
+    draft round by round."""
+    result = consensus.negotiation_chart(class_negotiation(session))
+    _named(result.spec, class_allies(session)[1])
+    return result
 
 
 def model_objectors(allies: consensus.Allies, text: float) -> tuple[int, ...]:
@@ -636,10 +669,8 @@ def chart_spec(state: State) -> dict[str, Any] | None:
     result = live_negotiation(state)
     if result is None:
         return None
-    spec = consensus.negotiation_chart(result).spec
     names = [b.ally for b in card(state.card, state.seats, state.seed).briefs[:state.seats]]
-    for row in spec["datasets"]["allies"]:
-        row["ally"] = names[int(row["ally"].split()[-1]) - 1]
+    spec = _named(consensus.negotiation_chart(result).spec, names)
     if state.outcome is None:
         spec["vconcat"] = spec["vconcat"][1:]
         spec["title"] = {"text": "The draft, round by round",

@@ -53,7 +53,8 @@ function connect() {
   };
   socket.onmessage = (event) => receive(JSON.parse(event.data));
   socket.onclose = (event) => {
-    if (event.code === 4001 || event.code === 4003 || stopped) {
+    if (stopped) return;  // a "replaced" message already said why
+    if (event.code === 4001 || event.code === 4003) {
       stopped = true;
       status(event.reason || "Disconnected.", true);
       return;
