@@ -52,6 +52,10 @@ def test_a_guessed_token_opens_nothing(server: Server) -> None:
     status, _, headers = fetch(server.url("seat", "seat1"))
     assert status == 200 and "script-src 'self'" in headers["Content-Security-Policy"]
     assert headers["Referrer-Policy"] == "no-referrer"
+    status, svg, _ = fetch(f"{server.base}/qr/1.svg?t={server.token('projector')}")
+    assert status == 200 and svg.startswith("<svg")
+    assert fetch(f"{server.base}/qr/1.svg?t={server.token('seat2')}")[0] == 403
+    assert fetch(f"{server.base}/qr/9.svg?t={server.token('projector')}")[0] == 404
 
     async def play() -> Client:
         return await Client.open(f"ws://127.0.0.1:{server.port}/ws?t=guess")

@@ -571,9 +571,17 @@ def _named(spec: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
 def chart(session: pd.DataFrame) -> charts.VegaLite:
     """The class's negotiation in notebook 01's chart: what each ally accepted, and the
     draft round by round."""
-    result = consensus.negotiation_chart(class_negotiation(session))
+    played = class_negotiation(session)
+    result = consensus.negotiation_chart(played)
     _named(result.spec, class_allies(session)[1])
+    result.spec["title"] = _class_title(played)
     return result
+
+
+def _class_title(played: consensus.Negotiation) -> dict[str, str]:
+    """The chart's title for a class: its Secretary General followed no model strategy."""
+    return {"text": f"The class's council: {len(played.allies)} allies, first draft at "
+                    f"{played.first_text:.2f}", "subtitle": consensus.OUTCOMES[played.outcome]}
 
 
 def model_objectors(allies: consensus.Allies, text: float) -> tuple[int, ...]:
@@ -671,6 +679,7 @@ def chart_spec(state: State) -> dict[str, Any] | None:
         return None
     names = [b.ally for b in card(state.card, state.seats, state.seed).briefs[:state.seats]]
     spec = _named(consensus.negotiation_chart(result).spec, names)
+    spec["title"] = _class_title(result)
     if state.outcome is None:
         spec["vconcat"] = spec["vconcat"][1:]
         spec["title"] = {"text": "The draft, round by round",
