@@ -91,13 +91,29 @@ class Server:
 
 
 class Client:
-    """A websocket client that keeps the last state and every refusal it received."""
+    """A websocket client that keeps the last state and every refusal it received.
+
+    A background task reads every frame as it comes (so the connection answers the
+    server's pings even while a test is busy elsewhere) and notes when it arrived.
+    """
 
     def __init__(self, connection: WebSocketClientConnection) -> None:
         self.connection = connection
         self.state: dict[str, Any] | None = None
         self.refusals: list[str] = []
         self.closed: tuple[int | None, str | None] | None = None
+        self.arrived = 0.0  # perf_counter() when the last message read had arrived
+        self.inbox: asyncio.Queue[tuple[float, dict[str, Any] | None]] = asyncio.Queue()
+        self.pump = asyncio.ensure_future(self._pump())
+
+    async def _pump(self) -> None:
+        while True:
+            text = await self.connection.read_message()
+            if text is None:
+                self.closed = (self.connection.close_code, self.connection.close_reason)
+                await self.inbox.put((time.perf_counter(), None))
+                return
+            await self.inbox.put((time.perf_counter(), json.loads(text)))
 
     @classmethod
     async def open(cls, url: str, device: str | None = None) -> Client:
@@ -112,11 +128,11 @@ class Client:
         await self.connection.write_message(raw, binary=isinstance(raw, bytes))
 
     async def read(self, timeout: float = 10) -> dict[str, Any] | None:
-        text = await asyncio.wait_for(self.connection.read_message(), timeout)
-        if text is None:
-            self.closed = (self.connection.close_code, self.connection.close_reason)
+        if self.closed is not None and self.inbox.empty():
             return None
-        message = json.loads(text)
+        self.arrived, message = await asyncio.wait_for(self.inbox.get(), timeout)
+        if message is None:
+            return None
         if message["type"] == "state":
             self.state = message
         elif message["type"] == "refused":
@@ -136,6 +152,7 @@ class Client:
                 return message
 
     def close(self) -> None:
+        self.pump.cancel()
         self.connection.close()
 
 

@@ -95,6 +95,7 @@ class Session:
         self.limits = council.RateLimit()
         self.timer: object | None = None
         self.charts: dict[int, bytes] = {}
+        self.briefs: dict[int, dict[str, Any]] = {}
         self.render = ThreadPoolExecutor(max_workers=1)
         self.base_url = ""
 
@@ -157,7 +158,9 @@ class Session:
         see (a seat's brief goes only to the one tab that holds the seat)."""
         you: dict[str, Any] = {"role": role.kind}
         if role.kind == "seat" and socket.claimed and self.seat_socket.get(role.seat) is socket:
-            you["brief"] = council.brief_view(self.state, role.seat)
+            if role.seat not in self.briefs:  # a brief never changes during a session
+                self.briefs[role.seat] = council.brief_view(self.state, role.seat)
+            you["brief"] = self.briefs[role.seat]
         if role.kind == "sg":
             game = council.card(self.state.card, self.state.seats, self.state.seed)
             you["wordings"] = [{"position": w.position, "text": w.text}
@@ -173,9 +176,15 @@ class Session:
         return f"{self.base_url}/seat?t={self.links[f'seat{seat}']}"
 
     def broadcast(self) -> None:
+        """Send the new state to every connection; connections with the same role and
+        rights (all projectors, say) share one message, built once."""
         public = json.dumps(self.public())
+        built: dict[tuple[Role, bool], str] = {}
         for socket, role in list(self.sockets.items()):
-            socket.send(self.message_for(socket, role, public))
+            key = (role, role.kind == "seat" and self.seat_socket.get(role.seat) is socket)
+            if key not in built:
+                built[key] = self.message_for(socket, role, public)
+            socket.send(built[key])
 
     async def chart_svg(self) -> bytes:
         version = self.state.events

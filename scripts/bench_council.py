@@ -71,7 +71,7 @@ async def measure(db: Path, viewers: int = 200, seats: int = 40, broadcasts: int
             async def arrival(client: Client, test: Any = done, sent: float = sent) -> float:
                 message = await client.until(test, 60)
                 assert message is not None and test(message), "a client missed a broadcast"
-                return (time.perf_counter() - sent) * 1000
+                return (client.arrived - sent) * 1000
 
             samples += await asyncio.gather(*(arrival(c) for c in everyone))
             size = len(json.dumps(everyone[-1].state))
@@ -86,6 +86,32 @@ async def measure(db: Path, viewers: int = 200, seats: int = 40, broadcasts: int
             "max_ms": round(max(samples), 1), "message_bytes": size}
 
 
+def build_time(db: Path, viewers: int, seats: int, repeats: int = 20) -> float:
+    """Milliseconds the server spends building one broadcast for every connection (no
+    network): the part of the latency that is the server's own work."""
+    from council.server import Role, Session
+
+    session = Session(db, "imagined_alliance", seats)
+
+    class Quiet:
+        claimed = True
+
+        def send(self, text: str) -> None:
+            pass
+
+    for seat in range(1, seats + 1):
+        socket = Quiet()
+        session.sockets[socket], session.seat_socket[seat] = Role("seat", seat), socket
+    for _ in range(viewers):
+        session.sockets[Quiet()] = Role("projector")
+    session.sockets[Quiet()] = Role("sg")
+    session.broadcast()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        session.broadcast()
+    return (time.perf_counter() - start) / repeats * 1000
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--viewers", type=int, default=200)
@@ -95,10 +121,12 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as folder:
         result = asyncio.run(measure(Path(folder) / "bench.sqlite", args.viewers, args.seats,
                                      args.broadcasts))
+        build = build_time(Path(folder) / "build.sqlite", args.viewers, args.seats)
     print(f"council broadcast, loopback: {result['clients']} websocket clients "
           f"({result['seats']} seats), {result['broadcasts']} broadcasts, "
           f"{result['message_bytes']:,} bytes each: p50 {result['p50_ms']} ms, "
-          f"p95 {result['p95_ms']} ms (target < 200 ms), max {result['max_ms']} ms")
+          f"p95 {result['p95_ms']} ms (target < 200 ms), max {result['max_ms']} ms; "
+          f"the server's own work per broadcast: {build:.1f} ms")
     return 0 if result["p95_ms"] < 200 else 1
 
 

@@ -120,6 +120,8 @@ def test_every_card_has_its_allies_of_the_time_and_wordings_on_the_scale() -> No
 
 def test_the_imagined_alliance_seats_2_to_40() -> None:
     assert council.card(council.IMAGINED, 40).max_seats == 40
+    assert council.start(council.IMAGINED, 40, T0)["data"]["seats"] == 40
+    assert council.start("turkey_defence_2003", 2, T0)["data"]["seats"] == 2
     assert council.card(council.IMAGINED, 2, seed=1).briefs[0].ideal == round(
         float(council.consensus.draw_allies(2, 0.08, 0.05, 0.1, 1).ideal[0]), 3)
     with pytest.raises(council.CourseError, match="number of seats"):

@@ -63,6 +63,25 @@ def test_a_guessed_token_opens_nothing(server: Server) -> None:
     assert run(play()).closed == (4003, "This link is not valid for this session.")
 
 
+def test_a_websocket_from_another_site_is_refused(server: Server) -> None:
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    request = HTTPRequest(server.ws_url("seat1"), headers={"Origin": "http://evil.example"})
+    with pytest.raises(HTTPClientError, match="403"):
+        run(websocket_connect(request))
+
+
+def test_the_server_says_what_it_exposes() -> None:
+    from council.__main__ import exposure
+
+    assert exposure("127.0.0.1") == ("127.0.0.1", "this computer only (use --host <your "
+                                                  "address> for a classroom)")
+    assert exposure("192.168.1.20")[1] == ("every device that can reach 192.168.1.20 (your "
+                                           "classroom network)")
+    assert exposure("0.0.0.0")[1] == "EVERY network interface of this computer"
+
+
 def test_no_one_acts_for_another_role(server: Server) -> None:
     async def play() -> None:
         seat = await Client.open(server.ws_url("seat1"), DEVICE)
@@ -161,6 +180,7 @@ def test_acting_after_the_deadline_is_refused(server: Server) -> None:
 
     seat = run(play())
     assert seat.refusals[-1] == "Too late: the silence deadline of round 2 has passed."
+    assert len(seat.state["public"]["rounds"]) == 2  # seat 3 joined late and sees it all
     events = server.events()
     assert [k for k, _, _ in events][-3:] == ["circulated", "broke_silence", "closed"]
     assert events[-1][2] == {"result": "broken"}

@@ -189,8 +189,12 @@ def card(card_id: str, seats: int = MAX_SEATS, seed: int = 0) -> Card:
     card_id = checks.one_of("The scenario card", card_id, card_ids())
     if card_id != IMAGINED:
         return _cards()[card_id]
-    seats = checks.whole("The number of seats", seats, MIN_SEATS, MAX_SEATS)
-    seed = checks.whole("The random seed", seed, 0, 2**32 - 1)
+    return _imagined(checks.whole("The number of seats", seats, MIN_SEATS, MAX_SEATS),
+                     checks.whole("The random seed", seed, 0, 2**32 - 1))
+
+
+@cache
+def _imagined(seats: int, seed: int) -> Card:
     allies = consensus.draw_allies(seats, IMAGINED_DRAW["spread"], IMAGINED_DRAW["tolerance"],
                                    IMAGINED_DRAW["cost"], seed)
     base = _cards()["nato_csto_relations"]
