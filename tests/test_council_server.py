@@ -68,8 +68,12 @@ def test_a_websocket_from_another_site_is_refused(server: Server) -> None:
     from tornado.websocket import websocket_connect
 
     request = HTTPRequest(server.ws_url("seat1"), headers={"Origin": "http://evil.example"})
+
+    async def attempt() -> None:
+        await websocket_connect(request)
+
     with pytest.raises(HTTPClientError, match="403"):
-        run(websocket_connect(request))
+        run(attempt())
 
 
 def test_the_server_says_what_it_exposes() -> None:
