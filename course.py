@@ -5,6 +5,7 @@
     python3 course.py test     set up, then run every test (extra arguments go to pytest)
     python3 course.py bench    set up, then print the speed and size benchmarks, the test
                                command's time by part among them (--no-suite: without it)
+    python3 course.py council  set up, then run a live North Atlantic Council for the class
     python3 course.py student  write the student edition (no solutions) to build/student
     python3 course.py site     build the static HTML site of the course in build/site
     python3 course.py slides   build reveal.js slide decks in build/slides
@@ -195,6 +196,12 @@ def bench(extra: list[str]) -> int:
     return max(codes)
 
 
+def council(extra: list[str]) -> int:
+    """Serve one live council session (see docs/council.md); --help lists the options."""
+    python = setup()
+    return subprocess.call([str(python), "-m", "council", *extra], cwd=ROOT)
+
+
 def execute(extra: list[str]) -> int:
     """Rerun notebooks in fresh kernels and store their outputs (for nbval to compare)."""
     python = setup()
@@ -252,6 +259,7 @@ def environment_yml(lock_text: str) -> str:
 
 
 TASKS = {"lab": lab, "test": test, "bench": bench, "execute": execute, "lock": lock,
+         "council": council,
          "student": publish("student"), "site": publish("site"), "slides": publish("slides"),
          "guide": publish("guide")}
 

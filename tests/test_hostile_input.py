@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from utils import (
     consensus,
+    council,
     csto,
     data,
     forecasting,
@@ -72,6 +73,11 @@ CALLS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
                                               "tolerance": 0.05, "cost": 0.1,
                                               "strategy": "median", "rounds": 5, "seed": 3,
                                               "trials": 50}),
+    "council.load_session": (council.load_session, {"path": None}),
+    "council.compare": (council.compare, {"session": council.load_session()}),
+    "council.verdict": (council.verdict, {"session": council.load_session(),
+                                          "strategy": "median"}),
+    "council.chart": (council.chart, {"session": council.load_session()}),
     "csto.consensus_probability": (csto.consensus_probability,
                                    {"sizes": {csto.OTHERS: 3},
                                     "willingness": {csto.OTHERS: 0.9}}),

@@ -1,0 +1,89 @@
+"""``python -m council``: start or resume one class session (``python3 course.py council``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import socket
+import sys
+from pathlib import Path
+
+from council.server import Session, serve
+from utils import council
+from utils.errors import CourseError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = ROOT / "build" / "council" / "session.sqlite"
+
+
+def arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python3 course.py council",
+        description="Play a North Atlantic Council with the class: one ally per student.")
+    parser.add_argument("--card", default="turkey_defence_2003", choices=council.card_ids(),
+                        help="the scenario card (default: %(default)s)")
+    parser.add_argument("--seats", type=int, default=12,
+                        help="number of ally seats, 2 to 40 (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the imagined alliance's briefs (default: %(default)s)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="interface to serve on (default: 127.0.0.1, this computer only); "
+                             "give your classroom network address to let students join")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB,
+                        help="the session's event log (default: build/council/session.sqlite); "
+                             "an existing log is resumed")
+    parser.add_argument("--new", action="store_true",
+                        help="start a new session: the old log is kept, renamed")
+    return parser.parse_args(argv)
+
+
+def exposure(host: str) -> tuple[str, str]:
+    """The host to put in links, and a sentence saying who can reach the server."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host, f"anyone who can reach {host} on your network"
+    if address.is_loopback:
+        return host, "this computer only (use --host <your address> for a classroom)"
+    if address.is_unspecified:
+        return socket.gethostname(), "EVERY network interface of this computer"
+    return host, f"every device that can reach {host} (your classroom network)"
+
+
+def main(argv: list[str]) -> int:
+    args = arguments(argv)
+    if args.new and args.db.exists():
+        old = args.db.with_name(f"{args.db.stem}-{int(args.db.stat().st_mtime)}.sqlite")
+        args.db.rename(old)
+        print(f"The previous session's log is kept as {old}")
+    try:
+        session = Session(args.db, args.card, args.seats, args.seed)
+    except CourseError as error:
+        print(f"Cannot start: {error}", file=sys.stderr)
+        return 2
+    link_host, who = exposure(args.host)
+    if ":" in link_host:
+        link_host = f"[{link_host}]"
+    session.base_url = f"http://{link_host}:{args.port}"
+    state = session.state
+    game = council.card(state.card, state.seats, state.seed)
+    verb = "Resuming" if session.resumed else "Starting"
+    print(f"{verb} the session in {args.db}: {game.title}, {state.seats} seats, "
+          f"{len(state.rounds)} round(s) so far.")
+    print(f"Serving on {session.base_url}, reachable by {who}.")
+    print("Secretary General (yours alone; do not project it):\n  "
+          f"{session.base_url}/sg?t={session.links['sg']}")
+    print(f"Projector (seat links and QR codes appear there):\n  "
+          f"{session.base_url}/projector?t={session.links['projector']}")
+    print("Stop with Ctrl+C; run the same command again to resume.", flush=True)
+    try:
+        asyncio.run(serve(session, args.host, args.port))
+    except KeyboardInterrupt:
+        print("\nStopped. Nothing is lost: the log is on disk.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,364 @@
+"""The live North Atlantic Council: a thin tornado shell over :mod:`utils.council`.
+
+Everything that happens is an event appended to a SQLite table that refuses updates and
+deletes; the game state is :func:`utils.council.replay` of that table, so a restarted
+server resumes exactly where it stopped. The server's own work is only: map a token to
+a role (Secretary General, projector, one seat), pass requests to
+:func:`utils.council.decide`, store the event it returns, and broadcast the new state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import secrets
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import segno
+import tornado.web
+import tornado.websocket
+from tornado.ioloop import IOLoop
+
+from utils import charts, council
+from utils.errors import CourseError
+
+STATIC = Path(__file__).resolve().parent / "static"
+PAGES = {"sg": "sg.html", "projector": "projector.html", "seat": "seat.html"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                                "img-src 'self' data:; connect-src 'self'; "
+                                "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, kind TEXT NOT NULL,
+    seat INTEGER, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (role TEXT NOT NULL, seat INTEGER, token TEXT UNIQUE);
+CREATE TRIGGER IF NOT EXISTS events_append_only_u BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_append_only_d BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+"""
+
+
+@dataclass(frozen=True)
+class Role:
+    kind: str  # "sg", "projector" or "seat"
+    seat: int | None = None
+
+    @property
+    def actor(self) -> str | int:
+        return self.seat if self.kind == "seat" else self.kind
+
+    @property
+    def key(self) -> str:
+        return f"seat{self.seat}" if self.kind == "seat" else self.kind
+
+
+class Session:
+    """One class session: its log on disk, its state, and the open connections."""
+
+    def __init__(self, db: Path, card_id: str, seats: int, seed: int = 0) -> None:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(db, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.executescript(SCHEMA)
+        self.resumed = self.db.execute("SELECT count(*) FROM events").fetchone()[0] > 0
+        if not self.resumed:
+            first = council.start(card_id, seats, time.time(), seed)
+            self.db.execute("BEGIN")
+            self._insert(first)
+            rows = [("sg", None), ("projector", None)]
+            rows += [("seat", s) for s in range(1, first["data"]["seats"] + 1)]
+            self.db.executemany("INSERT INTO tokens VALUES (?, ?, ?)",
+                                [(r, s, secrets.token_urlsafe(24)) for r, s in rows])
+            self.db.execute("COMMIT")
+        self.log = [{"kind": k, "at": a, "seat": s, "data": json.loads(d)} for k, a, s, d in
+                    self.db.execute("SELECT kind, at, seat, data FROM events ORDER BY seq")]
+        self.state = council.replay(self.log)
+        self.tokens = {t: Role(r, s) for r, s, t in
+                       self.db.execute("SELECT role, seat, token FROM tokens")}
+        self.links = {role.key: token for token, role in self.tokens.items()}
+        self.sockets: dict[CouncilSocket, Role] = {}
+        self.seat_socket: dict[int, CouncilSocket] = {}
+        self.limits = council.RateLimit()
+        self.timer: object | None = None
+        self.charts: dict[int, bytes] = {}
+        self.briefs: dict[int, dict[str, Any]] = {}
+        self.render = ThreadPoolExecutor(max_workers=1)
+        self.base_url = ""
+
+    def _insert(self, entry: dict[str, Any]) -> None:
+        self.db.execute("INSERT INTO events (at, kind, seat, data) VALUES (?, ?, ?, ?)",
+                        (entry["at"], entry["kind"], entry["seat"],
+                         json.dumps(entry["data"], ensure_ascii=False)))
+
+    def role(self, token: object) -> Role | None:
+        """The role a token gives, comparing in constant time; None for a wrong token."""
+        if not isinstance(token, str) or len(token) > 64:
+            return None
+        found = None
+        for known, role in self.tokens.items():
+            if secrets.compare_digest(known.encode(), token.encode("utf-8", "replace")):
+                found = role
+        return found
+
+    # ---------------------------------------------------------------- the game loop
+
+    def submit(self, actor: str | int, request: dict[str, Any]) -> dict[str, Any] | None:
+        """Decide, store, apply and broadcast one request; a Refusal propagates."""
+        entry = council.decide(self.state, actor, request, time.time())
+        if entry is not None:
+            self._insert(entry)  # autocommit: on disk before anyone is told
+            self.log.append(entry)
+            self.state = council.apply(self.state, entry)
+            self.schedule()
+            self.broadcast()
+        return entry
+
+    def schedule(self) -> None:
+        """Close the open round at its deadline (a timer the log does not need)."""
+        loop = IOLoop.current()
+        if self.timer is not None:
+            loop.remove_timeout(self.timer)
+            self.timer = None
+        current = self.state.open_round
+        if current is not None:
+            self.timer = loop.call_at(loop.time() + max(0.0, current.deadline - time.time())
+                                      + 0.01, self.tick)
+
+    def tick(self) -> None:
+        self.timer = None
+        if self.submit("server", {"type": "tick"}) is None and self.state.open_round:
+            self.schedule()
+
+    # ---------------------------------------------------------------- what is sent
+
+    def public(self) -> dict[str, Any]:
+        view = council.public_view(self.state, time.time())
+        online = {role.seat for role in self.sockets.values() if role.kind == "seat"}
+        for seat in view["seats"]:
+            seat["online"] = seat["seat"] in online
+        view["chart"] = self.state.events
+        return view
+
+    def message_for(self, socket: CouncilSocket, role: Role, public: str) -> str:
+        """The state message for one connection: the public view, plus what its role may
+        see (a seat's brief goes only to the one tab that holds the seat)."""
+        you: dict[str, Any] = {"role": role.kind}
+        if role.kind == "seat" and socket.claimed and self.seat_socket.get(role.seat) is socket:
+            if role.seat not in self.briefs:  # a brief never changes during a session
+                self.briefs[role.seat] = council.brief_view(self.state, role.seat)
+            you["brief"] = self.briefs[role.seat]
+        if role.kind == "sg":
+            game = council.card(self.state.card, self.state.seats, self.state.seed)
+            you["wordings"] = [{"position": w.position, "text": w.text}
+                               for w in game.wordings]
+            you["links"] = {str(s): self.seat_url(s) for s in range(1, self.state.seats + 1)}
+            you["projector"] = f"{self.base_url}/projector?t={self.links['projector']}"
+        if role.kind == "projector":
+            you["join"] = {str(s): self.seat_url(s) for s in range(1, self.state.seats + 1)
+                           if s not in self.state.claimed}
+        return '{"type":"state","you":' + json.dumps(you) + ',"public":' + public + "}"
+
+    def seat_url(self, seat: int) -> str:
+        return f"{self.base_url}/seat?t={self.links[f'seat{seat}']}"
+
+    def broadcast(self) -> None:
+        """Send the new state to every connection; connections with the same role and
+        rights (all projectors, say) share one message, built once."""
+        public = json.dumps(self.public())
+        built: dict[tuple[Role, bool], str] = {}
+        for socket, role in list(self.sockets.items()):
+            key = (role, role.kind == "seat" and self.seat_socket.get(role.seat) is socket)
+            if key not in built:
+                built[key] = self.message_for(socket, role, public)
+            socket.send(built[key])
+
+    async def chart_svg(self) -> bytes:
+        version = self.state.events
+        if version not in self.charts:
+            spec = council.chart_spec(self.state)
+            if spec is None:
+                return b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
+            svg, _ = await IOLoop.current().run_in_executor(
+                self.render, charts.static_images, spec)
+            self.charts = {version: svg.encode()}
+        return self.charts[version]
+
+
+class Base(tornado.web.RequestHandler):
+    def initialize(self, session: Session) -> None:
+        self.session = session
+
+    def set_default_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
+
+    def authorised(self, *kinds: str) -> Role:
+        role = self.session.role(self.get_query_argument("t", ""))
+        if role is None or role.kind not in kinds:
+            raise tornado.web.HTTPError(403, reason="This link is not valid for this session")
+        return role
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(f"{status_code}: {self._reason}. Ask your instructor for your link.\n")
+
+
+class Page(Base):
+    def get(self, kind: str) -> None:
+        self.authorised(kind)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish((STATIC / PAGES[kind]).read_bytes())
+
+
+class Home(Base):
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish("North Atlantic Council: open the link your instructor gave you.\n")
+
+
+class Chart(Base):
+    async def get(self) -> None:
+        self.authorised("sg", "projector", "seat")
+        self.set_header("Content-Type", "image/svg+xml")
+        self.finish(await self.session.chart_svg())
+
+
+class QR(Base):
+    def get(self, seat: str) -> None:
+        self.authorised("sg", "projector")
+        number = int(seat)
+        if not 1 <= number <= self.session.state.seats:
+            raise tornado.web.HTTPError(404, reason="No such seat")
+        self.set_header("Content-Type", "image/svg+xml")
+        self.finish(segno.make(self.session.seat_url(number), error="m").svg_inline(scale=4))
+
+
+class Export(Base):
+    def get(self) -> None:
+        self.authorised("sg")
+        state = self.session.state
+        day = datetime.fromtimestamp(state.started, UTC).date().isoformat()
+        table = council.export(state, f"{state.card}-{day}", day,
+                               "A class session of the live council game")
+        self.set_header("Content-Type", "text/csv; charset=utf-8")
+        self.set_header("Content-Disposition", f'attachment; filename="council-{day}.csv"')
+        self.finish(council.to_csv(table))
+
+
+class CouncilSocket(tornado.websocket.WebSocketHandler):
+    """One browser tab. Its token says who it is; nothing in a message can change that."""
+
+    def initialize(self, session: Session) -> None:
+        self.session = session
+        self.claimed = False
+        self.last_notice = 0.0
+
+    def set_default_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
+
+    def open(self) -> None:
+        role = self.session.role(self.get_query_argument("t", ""))
+        if role is None:
+            self.close(4003, "This link is not valid for this session.")
+            return
+        self.role = role
+        self.session.sockets[self] = role
+        self.send(self.session.message_for(self, role, json.dumps(self.session.public())))
+
+    def send(self, text: str) -> None:
+        try:
+            self.write_message(text)
+        except tornado.websocket.WebSocketClosedError:
+            self.session.sockets.pop(self, None)
+
+    def refuse(self, message: str) -> None:
+        self.send(json.dumps({"type": "refused", "message": message}))
+
+    def on_message(self, raw: str | bytes) -> None:
+        session, role = self.session, self.session.sockets.get(self)
+        if role is None:
+            return
+        now = time.time()
+        if not session.limits.allow(role.key, now):
+            if now - self.last_notice > 1:
+                self.last_notice = now
+                self.refuse("Too many messages: wait a few seconds and try again.")
+            return
+        try:
+            request = council.parse_message(raw)
+            if request["type"] == "hello":
+                self.hello(request["device"])
+            elif role.kind == "projector":
+                raise council.Refusal("The projector only shows the session.")
+            elif role.kind == "seat" and not self.claimed:
+                raise council.Refusal("Say hello first: reload the page.")
+            else:
+                session.submit(role.actor, request)
+                self.send(json.dumps({"type": "ok", "request": request["type"]}))
+        except CourseError as refusal:
+            self.refuse(str(refusal))
+
+    def hello(self, device: str) -> None:
+        session, role = self.session, self.role
+        if role.kind != "seat":
+            return
+        fingerprint = hashlib.sha256(device.encode()).hexdigest()[:16]
+        session.submit(role.seat, {"type": "join", "device": fingerprint})
+        previous = session.seat_socket.get(role.seat)
+        self.claimed = True
+        session.seat_socket[role.seat] = self
+        if previous is not None and previous is not self:
+            previous.claimed = False
+            session.sockets.pop(previous, None)
+            previous.send(json.dumps({"type": "replaced", "message":
+                                      "This seat is now open in another tab or window; this "
+                                      "one has stopped."}))
+            previous.close(4001, "This seat was opened in another tab or window.")
+        session.broadcast()
+
+    def on_close(self) -> None:
+        session = self.session
+        role = session.sockets.pop(self, None)
+        if role is not None and role.kind == "seat" and session.seat_socket.get(role.seat) is self:
+            del session.seat_socket[role.seat]
+            session.broadcast()
+
+
+def application(session: Session) -> tornado.web.Application:
+    args = {"session": session}
+    return tornado.web.Application([
+        (r"/", Home, args),
+        (r"/(sg|projector|seat)", Page, args),
+        (r"/ws", CouncilSocket, args),
+        (r"/chart.svg", Chart, args),
+        (r"/qr/([0-9]{1,2})\.svg", QR, args),
+        (r"/export.csv", Export, args),
+        (r"/static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC)}),
+    ], websocket_max_message_size=64 * 1024, websocket_ping_interval=10,
+       xsrf_cookies=False, compress_response=False)
+
+
+async def serve(session: Session, host: str, port: int) -> None:
+    """Listen, resume the session's timers, and run until interrupted."""
+    app = application(session)
+    app.listen(port, address=host, max_body_size=64 * 1024)
+    if session.resumed:
+        session.submit("server", {"type": "resume"})
+        session.submit("server", {"type": "tick"})
+    session.schedule()
+    await asyncio.Event().wait()

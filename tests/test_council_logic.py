@@ -1,0 +1,299 @@
+"""The council game's rules (utils.council): pure functions of the event log.
+
+Hand-checked values: the example session (data/council_example_session.csv) is 12 seats
+of the 2003 Turkey card. Its briefs (data/council_briefs.csv): FRA 0.10 (threshold 0.15),
+DEU 0.25 (0.2), BEL 0.15 (0.2), TUR 1.00 (0.25), USA 0.95 (0.25), LUX 0.40 (0.25),
+NLD 0.85 (0.25), GBR 0.724, CAN 0.742, CZE 0.793, DNK 0.900, GRC 0.858 (all 0.2). An ally
+objects when |draft - ideal| > threshold. On the class's first draft, 0.6: FRA 0.5, DEU
+0.35, BEL 0.45, TUR 0.4, USA 0.35, DNK 0.3 and GRC 0.258 exceed their thresholds; LUX
+(0.2) and NLD (0.25, not more than 0.25) do not, nor GBR, CAN, CZE (under 0.2).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pandas as pd
+import pytest
+
+from utils import council, data
+from utils.council import Refusal
+
+T0 = 1_795_000_000.0
+#: The scripted session committed as data/council_example_session.csv.
+EXAMPLE = [("join", s) for s in range(1, 12)] + [
+    ("circulate", 4),
+    ("break", (1, "Planning now would say that war with Iraq is inevitable before the UN "
+                  "has finished.")),
+    ("break", (3, "Belgium cannot accept any step towards war while the inspectors are at "
+                  "work.")),
+    ("break", (2, "Too early: let the weapons inspectors report to the Security Council "
+                  "first.")),
+    ("circulate", 3),
+    ("break", (1, "Any tasking of planning now prejudges the Security Council.")),
+    ("break", (3, "Only with the primacy of the United Nations written into the text.")),
+    ("circulate", 2),
+    ("wait", 61)]
+
+
+def example() -> tuple[list[dict], council.State]:
+    return council.play("turkey_defence_2003", 12, EXAMPLE, start_at=T0)
+
+
+def test_the_committed_example_session_is_what_the_script_plays() -> None:
+    _, state = example()
+    text = council.to_csv(council.export(state, "example-2026-12-02", "2026-12-02",
+                                         council.EXAMPLE_NOTE))
+    path = data.DATA_DIR / "council_example_session.csv"
+    if os.environ.get("COUNCIL_REGENERATE") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_the_example_plays_out_as_scripted() -> None:
+    _, state = example()
+    assert [(r.number, r.position, r.objectors, r.result) for r in state.rounds] == [
+        (1, 0.6, (1, 3, 2), "reworded"), (2, 0.5, (1, 3), "reworded"),
+        (3, 0.4, (), "silence_held")]
+    assert state.outcome == "watered_down" and state.final_position == 0.4
+    assert sorted(state.claimed) == list(range(1, 12))  # Greece never joined: silent
+
+
+def test_class_against_model_round_by_round_by_hand() -> None:
+    table = council.compare(council.load_session())
+    assert list(table["class broke silence"]) == ["FRA, DEU, BEL", "FRA, BEL", "nobody"]
+    assert table["model would break"][0] == "FRA, DEU, BEL, TUR, USA, DNK, GRC"
+    # 0.5: everyone but LUX (|0.5 - 0.4| = 0.1 <= 0.25) exceeds the threshold
+    assert table["model would break"][1] == ("FRA, DEU, BEL, TUR, USA, NLD, GBR, CAN, CZE, "
+                                             "DNK, GRC")
+    # 0.4: DEU (0.15 <= 0.2) and LUX (0) stay silent
+    assert table["model only"][2] == "FRA, BEL, TUR, USA, NLD, GBR, CAN, CZE, DNK, GRC"
+    assert list(table["same"]) == [False, False, False]
+    assert table["class only"][1] == ""
+
+
+def test_class_against_model_overall_by_hand() -> None:
+    # Model: median of the 12 ideal points = (0.742 + 0.793) / 2 = 0.7675. FRA accepts at
+    # most 0.25 and TUR at least 0.75, so there is no consensus: deadlock in 5 rounds.
+    # Round 1: only allies wanting less object, nearest upper end 0.25 -> 0.7175; then TUR
+    # objects too (0.2825 > 0.25), the target is midway (0.25 + 0.75) / 2 = 0.5, so the
+    # draft walks 0.6675, 0.6175, 0.5675.
+    table = council.verdict(council.load_session())
+    model = table.columns[1]
+    assert table.loc["outcome"].tolist()[:2] == ["watered_down", "deadlock"]
+    assert table.loc["rounds"].tolist()[:2] == [3, 5]
+    assert table.loc["first draft", model] == pytest.approx(0.7675, abs=1e-3)
+    assert table.loc["final text", model] == pytest.approx(0.5675, abs=1e-3)
+    assert table.loc["allies who broke silence"].tolist()[:2] == [3, 10]
+    assert not table["same?"].any()
+
+
+def test_the_drawn_briefs_come_from_their_seeds() -> None:
+    briefs = data.load("council_briefs")
+    seeds = {"turkey_defence_2003": (0.75, 0.08, 2003), "finland_sweden_2022": (0.9, 0.06, 2022),
+             "nato_csto_relations": (0.15, 0.10, 2011)}
+    for card_id, (centre, spread, seed) in seeds.items():
+        rows = briefs[(briefs["card"] == card_id)].sort_values("seat_order")
+        drawn = rows[rows["basis"] == "drawn"]
+        for index, row in enumerate(drawn.itertuples()):
+            assert row.ideal == council.drawn_ideal(len(drawn), centre, spread, seed, index)
+
+
+def test_every_card_has_its_allies_of_the_time_and_wordings_on_the_scale() -> None:
+    members = data.load("nato_members")
+    cards = data.load("council_cards")
+    for row in cards.itertuples():
+        game = council.card(row.id)
+        assert game.max_seats == row.allies_at_the_time
+        year = {"turkey_defence_2003": "2003-02-01", "finland_sweden_2022": "2022-06-28",
+                "nato_csto_relations": "2026-12-02"}[row.id]
+        allies = set(members.loc[members["accession_date"] <= year, "iso3"])
+        assert {b.ally for b in game.briefs} == allies
+        assert game.wordings[0].position == 0.0
+        assert game.wordings[-1].position == 1.0
+        for brief in game.briefs:
+            assert len(brief.sentences) == 2 and all(u.startswith("http")
+                                                      for _, _, u in brief.sentences)
+    assert set(cards["episode"].dropna()) <= set(data.load("consensus_episodes")["id"])
+
+
+def test_the_imagined_alliance_seats_2_to_40() -> None:
+    assert council.card(council.IMAGINED, 40).max_seats == 40
+    assert council.start(council.IMAGINED, 40, T0)["data"]["seats"] == 40
+    assert council.start("turkey_defence_2003", 2, T0)["data"]["seats"] == 2
+    assert council.card(council.IMAGINED, 2, seed=1).briefs[0].ideal == round(
+        float(council.consensus.draw_allies(2, 0.08, 0.05, 0.1, 1).ideal[0]), 3)
+    with pytest.raises(council.CourseError, match="number of seats"):
+        council.start(council.IMAGINED, 41, T0)
+    with pytest.raises(council.CourseError, match="number of seats"):
+        council.start("turkey_defence_2003", 20, T0)  # 19 allies in 2003
+    with pytest.raises(council.CourseError, match="number of seats"):
+        council.start("turkey_defence_2003", 1, T0)
+
+
+def running(seats: int = 3, rounds: int | None = None) -> council.State:
+    state = council.replay([council.start("turkey_defence_2003", seats, T0)])
+    if rounds is not None:
+        state = council.State(**{**state.__dict__, "rounds_allowed": rounds})
+    return state
+
+
+def do(state: council.State, actor: object, request: dict, now: float) -> council.State:
+    entry = council.decide(state, actor, request, now)
+    return state if entry is None else council.apply(state, entry)
+
+
+CIRCULATE = {"type": "circulate", "wording": 6, "seconds": 10}
+
+
+def test_consensus_on_the_first_draft_at_the_deadline() -> None:
+    state = do(running(), "sg", CIRCULATE, T0 + 1)
+    assert council.decide(state, "server", {"type": "tick"}, T0 + 10.9) is None
+    state = do(state, "server", {"type": "tick"}, T0 + 11)
+    assert state.outcome == "consensus" and state.final_position == 1.0
+    with pytest.raises(Refusal, match="session is over"):
+        council.decide(state, "sg", CIRCULATE, T0 + 12)
+
+
+def test_objections_in_the_last_round_allowed_are_deadlock() -> None:
+    state = do(running(rounds=1), "sg", CIRCULATE, T0)
+    state = do(state, 1, {"type": "break", "reason": "No."}, T0 + 1)
+    with pytest.raises(Refusal, match="All 1 rounds allowed are used"):
+        council.decide(state, "sg", CIRCULATE, T0 + 2)
+    state = do(state, "server", {"type": "tick"}, T0 + 10)
+    assert state.outcome == "deadlock" and state.rounds[-1].result == "broken"
+
+
+def test_refusals_name_the_rule() -> None:
+    state = running()
+    with pytest.raises(Refusal, match="No draft has been circulated"):
+        council.decide(state, 1, {"type": "break", "reason": "why"}, T0)
+    state = do(state, "sg", CIRCULATE, T0)
+    with pytest.raises(Refusal, match="nobody has broken it"):
+        council.decide(state, "sg", CIRCULATE, T0 + 1)
+    with pytest.raises(Refusal, match="Only the Secretary General"):
+        council.decide(state, 2, CIRCULATE, T0 + 1)
+    with pytest.raises(Refusal, match="Only an ally"):
+        council.decide(state, "sg", {"type": "break", "reason": "why"}, T0 + 1)
+    with pytest.raises(Refusal, match="Too late: the silence deadline of round 1"):
+        council.decide(state, 1, {"type": "break", "reason": "why"}, T0 + 10)
+    state = do(state, 1, {"type": "break", "reason": "why"}, T0 + 2)
+    with pytest.raises(Refusal, match="already broken silence"):
+        council.decide(state, 1, {"type": "break", "reason": "again"}, T0 + 3)
+    with pytest.raises(Refusal, match="one of the card's 7 wordings"):
+        council.decide(state, "sg", {**CIRCULATE, "wording": 7}, T0 + 3)
+    with pytest.raises(Refusal, match="1 to 3600 seconds"):
+        council.decide(state, "sg", {**CIRCULATE, "seconds": 0}, T0 + 3)
+    reworded = do(state, "sg", {**CIRCULATE, "wording": 2}, T0 + 3)
+    assert [r.result for r in reworded.rounds] == ["reworded", "open"]
+
+
+def test_a_seat_belongs_to_one_device_until_released() -> None:
+    state = do(running(), 1, {"type": "join", "device": "aaa"}, T0)
+    assert council.decide(state, 1, {"type": "join", "device": "aaa"}, T0 + 1) is None
+    with pytest.raises(Refusal, match="already taken on another device"):
+        council.decide(state, 1, {"type": "join", "device": "bbb"}, T0 + 1)
+    state = do(state, "sg", {"type": "release", "seat": 1}, T0 + 2)
+    state = do(state, 1, {"type": "join", "device": "bbb"}, T0 + 3)
+    assert state.claimed == {1: "bbb"}
+    with pytest.raises(Refusal, match="no seat 4"):
+        council.decide(state, "sg", {"type": "release", "seat": 4}, T0 + 3)
+
+
+def test_a_restart_gives_an_open_round_time_to_breathe() -> None:
+    state = do(running(), "sg", CIRCULATE, T0)
+    assert council.decide(state, "server", {"type": "resume"}, T0 - 30) is None
+    entry = council.decide(state, "server", {"type": "resume"}, T0 + 5)
+    assert entry["kind"] == "extended" and entry["data"]["deadline"] == T0 + 35
+
+
+def test_replaying_the_log_gives_the_same_state() -> None:
+    log, state = example()
+    assert council.replay(log) == state
+    assert council.replay(json.loads(json.dumps(log))) == state
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    (b"{}", "not binary"),
+    ("x" * 3000, "Message too long"),
+    ("{not json", "not valid JSON"),
+    ("[1, 2]", "Unknown kind"),
+    ('{"type": "vote"}', "Unknown kind"),
+    ('{"type": "break", "reason": "x", "seat": 2}', "Unexpected fields"),
+    ('{"type": "break", "reason": 7}', "'reason' as str"),
+    ('{"type": "circulate", "wording": true, "seconds": 5}', "'wording' as int"),
+    ('{"type": "circulate", "wording": 1.5, "seconds": 5}', "'wording' as int"),
+    ('{"type": "hello", "device": "short"}', "Bad device key"),
+    (None, "JSON text"),
+])
+def test_malformed_messages_are_refused(raw: object, message: str) -> None:
+    with pytest.raises(Refusal, match=message):
+        council.parse_message(raw)
+
+
+def test_a_reason_is_cleaned_text() -> None:
+    assert council.clean_reason("  <script>alert(1)</script>\n\tno\x00 ") == (
+        "<script>alert(1)</script> no")
+    assert council.clean_reason("a\u202eb\u200bc") == "a b c"
+    with pytest.raises(Refusal, match="at least 3"):
+        council.clean_reason(" \n ")
+    with pytest.raises(Refusal, match="280 characters; yours has 281"):
+        council.clean_reason("x" * 281)
+    with pytest.raises(Refusal, match="short text"):
+        council.clean_reason(["list"])
+
+
+def test_a_formula_in_a_reason_is_defused_in_the_export() -> None:
+    state = do(running(), "sg", CIRCULATE, T0)
+    state = do(state, 2, {"type": "break", "reason": "=HYPERLINK(\"x\")"}, T0 + 1)
+    table = council.export(state, "s", "2026-12-02")
+    assert table.loc[table["seat"] == 2, "reason"].item() == "'=HYPERLINK(\"x\")"
+    assert table["outcome"].tolist() == ["", "", ""]
+
+
+def test_the_rate_limit_allows_a_burst_then_refills() -> None:
+    limit = council.RateLimit(rate=2, burst=8)
+    assert [limit.allow("seat1", 0.0) for _ in range(10)] == [True] * 8 + [False] * 2
+    assert limit.allow("seat2", 0.0)  # per seat
+    assert limit.allow("seat1", 0.5) and not limit.allow("seat1", 0.5)
+
+
+def test_the_projector_chart_hides_the_briefs_until_the_end() -> None:
+    log, state = example()
+    middle = council.replay(log[:-3])
+    spec = council.chart_spec(middle)
+    assert len(spec["vconcat"]) == 1 and "in progress" in spec["title"]["subtitle"]
+    final = council.chart_spec(state)
+    assert len(final["vconcat"]) == 2
+    assert [row["ally"] for row in final["datasets"]["allies"]][:3] == ["FRA", "DEU", "BEL"]
+    assert council.chart_spec(running()) is None
+
+
+def test_session_functions_refuse_other_tables() -> None:
+    with pytest.raises(council.CourseError, match="session table"):
+        council.compare(pd.DataFrame({"a": [1]}))
+    unfinished = council.export(do(running(), "sg", CIRCULATE, T0), "s", "2026-12-02")
+    with pytest.raises(council.CourseError, match="no outcome yet"):
+        council.compare(unfinished)
+
+
+def test_an_exported_file_loads_as_the_example_does(tmp_path) -> None:
+    path = tmp_path / "council-2026-12-02.csv"
+    path.write_text(council.to_csv(council.load_session()), encoding="utf-8")
+    assert council.load_session(path).equals(council.load_session())
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(council.CourseError, match="the schema expects"):
+        council.load_session(path)
+    with pytest.raises(council.CourseError, match="There is no file"):
+        council.load_session(tmp_path / "missing.csv")
+    path.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(council.CourseError, match="Cannot read"):
+        council.load_session(str(path))
+
+
+def test_the_class_chart_names_the_allies() -> None:
+    spec = council.chart(council.load_session()).spec
+    assert [r["ally"] for r in spec["datasets"]["allies"]][:4] == ["FRA", "DEU", "BEL", "TUR"]
+    assert [r["text"] for r in spec["datasets"]["drafts"]] == [0.6, 0.5, 0.4]
+    assert spec["title"]["subtitle"] == "consensus on a watered-down (reworded) draft"

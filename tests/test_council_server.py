@@ -1,0 +1,264 @@
+"""The council server against hostile players, a restart in mid-round, and a small load.
+
+One server (4 seats, in a thread of this process) serves the hostile tests in order; the
+restart test runs its own as a child process and kills it with SIGKILL. Everything is on
+127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import sqlite3
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from council.harness import Client, InProcessServer, Server
+
+DEVICE = "d" * 20
+XSS = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = InProcessServer(tmp_path_factory.mktemp("council") / "s.sqlite",
+                              "--seats", "4").start()
+    yield running
+    running.stop()
+
+
+def run(coroutine: object) -> object:
+    return asyncio.run(coroutine)
+
+
+def fetch(url: str) -> tuple[int, str, dict[str, str]]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), dict(error.headers)
+
+
+def test_a_guessed_token_opens_nothing(server: Server) -> None:
+    assert fetch(f"{server.base}/sg?t=guess")[0] == 403
+    assert fetch(f"{server.base}/export.csv?t={server.token('seat1')}")[0] == 403
+    assert fetch(f"{server.base}/sg?t={server.token('projector')}")[0] == 403
+    status, _, headers = fetch(server.url("seat", "seat1"))
+    assert status == 200 and "script-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "no-referrer"
+    status, svg, _ = fetch(f"{server.base}/qr/1.svg?t={server.token('projector')}")
+    assert status == 200 and svg.startswith("<svg")
+    assert fetch(f"{server.base}/qr/1.svg?t={server.token('seat2')}")[0] == 403
+    assert fetch(f"{server.base}/qr/9.svg?t={server.token('projector')}")[0] == 404
+
+    async def play() -> Client:
+        return await Client.open(f"ws://127.0.0.1:{server.port}/ws?t=guess")
+
+    assert run(play()).closed == (4003, "This link is not valid for this session.")
+
+
+def test_a_websocket_from_another_site_is_refused(server: Server) -> None:
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    request = HTTPRequest(server.ws_url("seat1"), headers={"Origin": "http://evil.example"})
+
+    async def attempt() -> None:
+        await websocket_connect(request)
+
+    with pytest.raises(HTTPClientError, match="403"):
+        run(attempt())
+
+
+def test_the_server_says_what_it_exposes() -> None:
+    from council.__main__ import exposure
+
+    assert exposure("127.0.0.1") == ("127.0.0.1", "this computer only (use --host <your "
+                                                  "address> for a classroom)")
+    assert exposure("192.168.1.20")[1] == ("every device that can reach 192.168.1.20 (your "
+                                           "classroom network)")
+    assert exposure("0.0.0.0")[1] == "EVERY network interface of this computer"
+
+
+def test_no_one_acts_for_another_role(server: Server) -> None:
+    async def play() -> None:
+        seat = await Client.open(server.ws_url("seat1"), DEVICE)
+        projector = await Client.open(server.ws_url("projector"))
+        await seat.send({"type": "circulate", "wording": 1, "seconds": 60})
+        await seat.until(lambda m: m["type"] == "refused")
+        await seat.send({"type": "break", "reason": "for seat 2", "seat": 2})
+        await seat.until(lambda m: m["type"] == "refused")
+        await projector.send({"type": "deadlock"})
+        await projector.until(lambda m: m["type"] == "refused")
+        assert seat.refusals == ["Only the Secretary General can do that.",
+                                 "Unexpected fields in the message."]
+        assert projector.refusals == ["The projector only shows the session."]
+        assert "brief" not in projector.state["you"] and "links" not in projector.state["you"]
+        seat.close()
+        projector.close()
+
+    run(play())
+    assert [kind for kind, _, _ in server.events()] == ["started", "joined"]
+
+
+def test_malformed_and_oversized_messages_are_refused(server: Server) -> None:
+    async def play() -> list[str]:
+        seat = await Client.open(server.ws_url("seat4"), DEVICE)
+        for raw in ("{not json", "[]", '{"type": "break"}', "x" * 5000, b"\x00\x01"):
+            await seat.send(raw)
+            await seat.until(lambda m: m["type"] == "refused")
+        giant = await Client.open(server.ws_url("seat3"))
+        await giant.send("x" * 100_000)  # over the websocket limit: the server hangs up
+        assert await giant.until(lambda m: False) is None
+        return seat.refusals
+
+    refusals = run(play())
+    assert refusals == ["That message is not valid JSON.", "Unknown kind of message.",
+                        "The message needs 'reason' as str.",
+                        "Message too long (the limit is 2048 bytes).",
+                        "Messages are JSON text, not binary."]
+    assert fetch(server.url("projector", "projector"))[0] == 200  # still serving
+    assert [kind for kind, _, _ in server.events()] == ["started", "joined", "joined"]
+
+
+def test_script_in_a_reason_stays_text(server: Server) -> None:
+    async def play() -> dict:
+        sg = await Client.open(server.ws_url("sg"))
+        seat = await Client.open(server.ws_url("seat1"), DEVICE)
+        await sg.send({"type": "circulate", "wording": 4, "seconds": 60})
+        await seat.until(lambda m: m["type"] == "state" and m["public"]["rounds"])
+        await seat.send({"type": "break", "reason": XSS})
+        message = await sg.until(lambda m: m["type"] == "state" and m["public"]["rounds"]
+                                 and m["public"]["rounds"][-1]["objections"])
+        return message["public"]["rounds"][-1]["objections"][0]
+
+    assert run(play()) == {"seat": 1, "name": "France", "reason": XSS}
+    rows = list(csv.DictReader(io.StringIO(fetch(f"{server.base}/export.csv?t="
+                                                 f"{server.token('sg')}")[1])))
+    assert [r["reason"] for r in rows if r["broke_silence"] == "true"] == [XSS]
+
+
+def test_two_tabs_and_a_replayed_token(server: Server) -> None:
+    async def play() -> None:
+        first = await Client.open(server.ws_url("seat2"), "tab-device-0000000")
+        await first.until(lambda m: m["type"] == "state" and "brief" in m["you"])
+        second = await Client.open(server.ws_url("seat2"), "tab-device-0000000")
+        await second.until(lambda m: m["type"] == "state" and "brief" in m["you"])
+        replaced = await first.until(lambda m: m["type"] == "replaced")
+        assert "another tab" in replaced["message"]
+        assert await first.until(lambda m: False) is None and first.closed[0] == 4001
+        thief = await Client.open(server.ws_url("seat2"), "other-device-00000")
+        await thief.until(lambda m: m["type"] == "refused")
+        assert "already taken on another device" in thief.refusals[0]
+        assert "brief" not in thief.state["you"]
+        await thief.send({"type": "break", "reason": "I am not seat 2"})
+        await thief.until(lambda m: m["type"] == "refused")
+        assert thief.refusals[1] == "Say hello first: reload the page."
+        sg = await Client.open(server.ws_url("sg"))
+        await sg.send({"type": "release", "seat": 2})
+        await sg.until(lambda m: m["type"] == "ok")
+        await thief.send({"type": "hello", "device": "other-device-00000"})
+        await thief.until(lambda m: m["type"] == "state" and "brief" in m["you"])
+
+    run(play())
+
+
+def test_acting_after_the_deadline_is_refused(server: Server) -> None:
+    async def play() -> Client:
+        sg = await Client.open(server.ws_url("sg"))
+        seat = await Client.open(server.ws_url("seat3"), "flood-device-00000")
+        await sg.send({"type": "circulate", "wording": 2, "seconds": 1})
+        await sg.until(lambda m: m["type"] == "ok")
+        await seat.send({"type": "break", "reason": "In time."})
+        await seat.until(lambda m: m["type"] == "ok")
+        await asyncio.sleep(1.3)
+        await seat.send({"type": "break", "reason": "Too late?"})
+        await seat.until(lambda m: m["type"] == "refused")
+        return seat
+
+    seat = run(play())
+    assert seat.refusals[-1] == "Too late: the silence deadline of round 2 has passed."
+    assert len(seat.state["public"]["rounds"]) == 2  # seat 3 joined late and sees it all
+    events = server.events()
+    assert [k for k, _, _ in events][-3:] == ["circulated", "broke_silence", "closed"]
+    assert events[-1][2] == {"result": "broken"}
+
+
+def test_flooding_is_rate_limited_per_seat(server: Server) -> None:
+    before = server.events()
+
+    async def play() -> tuple[Client, Client]:
+        flood = await Client.open(server.ws_url("seat3"), "flood-device-00000")
+        for _ in range(200):
+            await flood.send({"type": "hello", "device": "flood-device-00000"})
+        await flood.until(lambda m: m["type"] == "refused"
+                          and m["message"].startswith("Too many"))
+        calm = await Client.open(server.ws_url("seat4"), DEVICE)
+        await calm.until(lambda m: m["type"] == "state" and "brief" in m["you"])
+        return flood, calm
+
+    flood, calm = run(play())
+    assert set(flood.refusals) == {"Too many messages: wait a few seconds and try again."}
+    assert calm.refusals == []  # the limit is per seat
+    assert server.events() == before  # and the state is untouched
+
+
+def test_the_log_is_append_only(server: Server) -> None:
+    with sqlite3.connect(server.db) as db, pytest.raises(sqlite3.IntegrityError,
+                                                         match="append-only"):
+        db.execute("UPDATE events SET kind = 'x'")
+    with sqlite3.connect(server.db) as db, pytest.raises(sqlite3.IntegrityError):
+        db.execute("DELETE FROM events")
+
+
+def test_a_killed_server_resumes_mid_round_with_nothing_lost(tmp_path: Path) -> None:
+    server = Server(tmp_path / "s.sqlite", "--seats", "3").start()
+
+    async def before() -> None:
+        sg = await Client.open(server.ws_url("sg"))
+        seat = await Client.open(server.ws_url("seat1"), "seat-one-device-00")
+        await sg.send({"type": "circulate", "wording": 4, "seconds": 600})
+        await sg.until(lambda m: m["type"] == "ok")
+        await seat.send({"type": "break", "reason": "Not before the UN has finished."})
+        await seat.until(lambda m: m["type"] == "ok")
+
+    try:
+        run(before())
+        logged = server.events()
+        server.kill()
+        started = time.time()
+        server.start()
+
+        async def after() -> tuple[dict, Client]:
+            sg = await Client.open(server.ws_url("sg"))
+            seat = await Client.open(server.ws_url("seat1"), "seat-one-device-00")
+            await seat.until(lambda m: m["type"] == "state" and "brief" in m["you"])
+            await seat.send({"type": "break", "reason": "Once more"})
+            await seat.until(lambda m: m["type"] == "refused")
+            return sg.state, seat
+
+        state, seat = run(after())
+    finally:
+        server.stop()
+    assert server.events() == logged  # nothing lost, nothing added (600 s was left)
+    current = state["public"]["rounds"][0]
+    assert current["result"] == "open" and current["deadline"] > started + 500
+    assert current["objections"] == [{"seat": 1, "name": "France",
+                                      "reason": "Not before the UN has finished."}]
+    assert seat.refusals == ["You have already broken silence on this draft."]
+    assert state["public"]["seats"][0]["joined"]
+
+
+def test_broadcast_latency_under_a_small_load(tmp_path: Path) -> None:
+    from scripts.bench_council import measure
+
+    result = run(measure(tmp_path / "s.sqlite", viewers=30, seats=10, broadcasts=2,
+                         server=InProcessServer))
+    assert result["received"] == result["expected"]
+    assert result["p95_ms"] < 1000, result
