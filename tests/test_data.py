@@ -11,6 +11,7 @@ import pytest
 
 from utils import data
 from utils.data import DataError, cell_problem
+from utils.errors import CourseError
 
 
 @pytest.mark.parametrize("name", data.names())
@@ -50,13 +51,13 @@ def test_a_broken_row_is_named_by_table_line_and_column(name: str, tmp_path: Pat
     path = broken_copy(name, tmp_path, row=row, column="as_of", value="24/11/2026")
     with pytest.raises(DataError) as caught:
         data.validate(name, data.read_rows(name, path))
-    assert str(caught.value) == (f"{name}, line {row + 1}, column as_of: '24/11/2026' is not "
-                                 "a valid date (YYYY-MM-DD).")
+    assert str(caught.value) == (f"{path.name}, line {row + 1}, column as_of: '24/11/2026' is "
+                                 "not a valid date (YYYY-MM-DD).")
 
 
 def test_a_missing_source_is_rejected(tmp_path: Path) -> None:
     path = broken_copy("nato_members", tmp_path, row=5, column="source", value="")
-    with pytest.raises(DataError, match=r"nato_members, line 6, column source: is empty"):
+    with pytest.raises(DataError, match=r"nato_members.csv, line 6, column source: is empty"):
         data.validate("nato_members", data.read_rows("nato_members", path))
 
 
@@ -77,12 +78,14 @@ def test_a_row_with_too_few_values_is_rejected(tmp_path: Path) -> None:
     shutil.copy(data.DATA_DIR / "nato_members.csv", path)
     with path.open("a", encoding="utf-8") as handle:
         handle.write("XXX,Nowhere\n")
-    with pytest.raises(DataError, match=r"nato_members, line 34: 2 values for 8 columns"):
+    with pytest.raises(DataError, match=r"nato_members.csv, line 34, column name: 2 values for "
+                                        "8 columns"):
         data.read_rows("nato_members", path)
 
 
 def test_unknown_table_lists_the_real_ones() -> None:
-    with pytest.raises(DataError, match=r"There is no table called 'members'.*nato_members"):
+    # A student's typo, not a broken file: a CourseError.
+    with pytest.raises(CourseError, match=r"There is no table called 'members'.*nato_members"):
         data.load("members")
 
 
