@@ -13,6 +13,7 @@ cell run for minutes or fill the memory; each message says so.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sized
 from fractions import Fraction
@@ -118,7 +119,8 @@ def share(name: str, value: object, message: str = "") -> Fraction:
 def quota(fraction: Fraction, total: int) -> int:
     """How much of `total` a share needs: the smallest whole number at or above
     fraction * total (at least 1). The one rounding of a quota in the course."""
-    return max(1, math.ceil(fraction * total))
+    fraction = share("The share", fraction)
+    return max(1, math.ceil(fraction * whole("The total", total, 0, 10**40)))
 
 
 def probability(name: str, value: object) -> float:
@@ -160,9 +162,26 @@ def mapping(name: str, value: object, largest: int = 1_000) -> Mapping[str, Any]
     return value
 
 
+def items(name: str, values: object, largest: int,
+          expected: str = "a list such as [1, 2, 3]") -> list[Any]:
+    """The items of a list (any iterable but text), at most `largest` of them."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable) \
+            or getattr(values, "ndim", 1) == 0:
+        raise CourseError(f"{name} must be {expected}, not {shown(values)}.")
+    try:
+        listed = list(itertools.islice(values, largest + 1))
+    except (TypeError, ValueError, RuntimeError):  # an iterable that breaks on the way
+        raise CourseError(f"{name} must be {expected}, not {shown(values)}.") from None
+    size(name, listed, largest)
+    return listed
+
+
 def size(name: str, value: Sized, largest: int) -> int:
     """The length of a collection, if it is at most `largest`."""
-    length = len(value)
+    try:
+        length = len(value)
+    except (TypeError, ValueError, RuntimeError):  # not a collection, or a broken one
+        raise CourseError(f"{name} must be a list, not {shown(value)}.") from None
     if length > largest:
         raise CourseError(f"{name} has more than {largest:,} entries; at most {largest:,} "
                           "are allowed (more than a class ever needs, and few enough to keep "

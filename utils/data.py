@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import math
+import os
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -43,7 +44,12 @@ MAX_FILE_BYTES = 20_000_000
 LAST_CHECKED = date(2026, 12, 2)
 
 def _check_path(path: object) -> Path:
-    if not isinstance(path, (str, Path)) or not str(path).strip() or "\0" in str(path):
+    try:
+        usable = isinstance(path, (str, Path)) and bool(str(path).strip()) \
+            and "\0" not in str(path) and bool(os.fsencode(path))
+    except UnicodeEncodeError:
+        usable = False
+    if not usable:
         raise CourseError(f"Give the path of a file, not {checks.shown(path)}.")
     return Path(path)
 
@@ -372,6 +378,11 @@ def load_where(name: str, column: str, value: str | None, allowed: Iterable[str]
     """A table's rows whose `column` equals `value` (all rows when `value` is None);
     `value` must be one of `allowed`, which a message calls `label`."""
     table = load(name)
+    column = checks.one_of("The column", column, table.columns)
+    label = checks.text("The label", label, 200)
+    if isinstance(allowed, (str, bytes)) or not isinstance(allowed, Iterable):
+        raise CourseError(f"The allowed values must be a list of words, not "
+                          f"{checks.shown(allowed)}.")
     if value is not None:
         table = table[table[column] == checks.one_of(label, value, allowed)]
     return table.reset_index(drop=True)

@@ -46,7 +46,7 @@ def message_markdown(error: BaseException) -> str:
     return f"{PREFIX} {error}"
 
 
-def suggestion(word: str, known: list[str]) -> str:
+def _suggestion(word: str, known: list[str]) -> str:
     """' Did you mean 'x'?' for the closest known word, or nothing."""
     close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
     return f" Did you mean {close[0]!r}?" if close else ""
@@ -54,7 +54,7 @@ def suggestion(word: str, known: list[str]) -> str:
 
 def _frames(tb: TracebackType | None) -> list[Any]:
     frames = []
-    while tb is not None:
+    while isinstance(tb, TracebackType):
         frames.append(tb.tb_frame)
         tb = tb.tb_next
     return frames
@@ -70,19 +70,21 @@ def student_message(error: BaseException, tb: TracebackType | None,
                     names: list[str]) -> str | None:
     """The short message for a student's mistake, or None when the error is a real bug
     (then the full traceback is shown). `names` are the variables the notebook has."""
+    names = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
     if isinstance(error, (CourseError, DataError)):
         return message_markdown(error)
     if isinstance(error, SyntaxError):
-        return PLACEHOLDER_MESSAGE if PLACEHOLDER.search(error.text or "") else None
+        line = error.text if isinstance(error.text, str) else ""
+        return PLACEHOLDER_MESSAGE if PLACEHOLDER.search(line) else None
     frames = _frames(tb)
     cell = next((i for i, frame in enumerate(frames) if _in_cell(frame)), None)
     if cell is None:
         return None
     if isinstance(error, NameError) and _in_cell(frames[-1]):
-        name = getattr(error, "name", None) or ""
+        name = str(getattr(error, "name", None) or "")
         if PLACEHOLDER.fullmatch(name):
             return PLACEHOLDER_MESSAGE
-        return (f"{PREFIX} there is nothing called `{name}` yet." + suggestion(name, names)
+        return (f"{PREFIX} there is nothing called `{name}` yet." + _suggestion(name, names)
                 + " Check the spelling, and run the cells above this one first.")
     callee = next((frame for frame in frames[cell:] if not _in_cell(frame)), None)
     if isinstance(error, KeyError) and error.args and callee is not None \
@@ -96,7 +98,7 @@ def student_message(error: BaseException, tb: TracebackType | None,
             known = [str(c) for c in columns]
             key = error.args[0]
             return (f"{PREFIX} the table has no column {shown(key)}."
-                    + suggestion(str(key), known) + " Its columns are: " + ", ".join(known)
+                    + _suggestion(str(key), known) + " Its columns are: " + ", ".join(known)
                     + ".")
     return None
 

@@ -97,6 +97,9 @@ def outcomes() -> dict[str, bool]:
 def score_table(forecasters: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
     """Scores of every forecaster and of the baselines, best Brier score first."""
     known = outcomes()
+    forecasters = checks.mapping("The forecasters", forecasters, MAX_CLASS_ROWS)
+    if not all(isinstance(name, str) for name in forecasters):
+        raise CourseError("Give each forecaster's name as text, e.g. {'You': {...}}.")
     everyone = dict(forecasters) | {name: dict.fromkeys(known, p)
                                     for name, p in BASELINES.items()}
     rows = [{"forecaster": name, **score(f, known)} for name, f in everyone.items()]
@@ -240,6 +243,10 @@ def _template() -> dict:
 def chart(scores: pd.DataFrame, forecasts: Sequence[float], happened: Sequence[bool],
           title: str) -> charts.VegaLite:
     """Scores against the baselines, beside a calibration plot of the forecasts."""
+    checks.instance("The scores", scores, pd.DataFrame, "forecasting.score_table")
+    if scores.empty or not {"forecaster", "brier", "log"} <= set(scores.columns):
+        raise CourseError("The scores must be what forecasting.score_table returns.")
+    title = checks.text("The title", title, 200)
     table = scores.copy()
     table["kind"] = np.where(table["forecaster"].isin(BASELINES), "baseline", "forecaster")
     table["log"] = table["log"].replace(math.inf, np.nan)

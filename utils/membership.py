@@ -86,7 +86,7 @@ def csto_members(year: int) -> pd.DataFrame:
 
 def counts(first: int = FIRST_YEAR, last: int | None = None) -> pd.DataFrame:
     """Members of each alliance at the end of every year (long format, for charts)."""
-    return _counts(check_year(first), check_year(last or last_year())).copy()
+    return _counts(check_year(first), last_year() if last is None else check_year(last)).copy()
 
 
 @cache

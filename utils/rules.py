@@ -13,8 +13,6 @@ million to one decimal, are counted in tenths so that the weights are whole numb
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable
 from fractions import Fraction
 from functools import cache
 
@@ -47,8 +45,8 @@ def _weights(measure: str) -> dict[str, int]:
 
 def weights(kind: str, allies: list[str]) -> list[int]:
     """Each ally's whole-number weight for a weighted rule (0 where no figure exists)."""
-    table = _weights(MEASURES[kind])
-    return [table.get(code, 0) for code in allies]
+    table = _weights(MEASURES[checks.one_of("The kind of weight", kind, MEASURES)])
+    return [table.get(code, 0) for code in check_allies(allies)]
 
 
 def check_share(quota: object) -> Fraction:
@@ -59,11 +57,8 @@ def check_share(quota: object) -> Fraction:
 
 def check_allies(allies: object) -> list[str]:
     """Allies as a list of country codes (at least one, at most voting.MAX_PLAYERS)."""
-    if isinstance(allies, (str, bytes)) or not isinstance(allies, Iterable):
-        raise CourseError(f"The allies must be a list of country codes such as ['BEL', 'NLD'], "
-                          f"not {checks.shown(allies)}.")
-    allies = list(itertools.islice(allies, voting.MAX_PLAYERS + 1))
-    checks.size("The list of allies", allies, voting.MAX_PLAYERS)
+    allies = checks.items("The list of allies", allies, voting.MAX_PLAYERS,
+                          "a list such as ['BEL', 'NLD']")
     if not allies or not all(isinstance(code, str) for code in allies):
         raise CourseError(f"The allies must be a non-empty list of country codes such as "
                           f"['BEL', 'NLD'], not {checks.shown(allies)}.")

@@ -74,7 +74,6 @@ of up to 537 bits per state. So a rule whose diagram would exceed :data:`MAX_WOR
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -126,13 +125,10 @@ def _whole(what: str, value: object) -> int:
 
 
 def _sequence(what: str, values: object) -> list[object]:
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise CourseError(f"{what} must be a list of numbers, one per player, not {values!r}.")
-    if isinstance(values, np.ndarray) and values.ndim != 1:
+    if isinstance(values, np.ndarray) and values.ndim > 1:
         raise CourseError(f"{what} must be a flat list of numbers, one per player; got an "
                           f"array of shape {values.shape}.")
-    items = list(itertools.islice(values, MAX_PLAYERS + 1))
-    checks.size(what, items, MAX_PLAYERS)
+    items = checks.items(what, values, MAX_PLAYERS, "a list of numbers, one per player")
     if not items:
         raise CourseError(f"A voting rule needs at least one player; {what.lower()} is empty.")
     return items
@@ -154,13 +150,9 @@ class Rule:
 
     def wins(self, coalition: Iterable[int]) -> bool:
         """Whether the coalition (an iterable of player numbers) meets the rule."""
-        if isinstance(coalition, (str, bytes)) or not isinstance(coalition, Iterable):
-            raise CourseError(f"A coalition is a list of player numbers such as [0, 2], not "
-                              f"{checks.shown(coalition)}.")
         members = set()
-        listed = list(itertools.islice(coalition, 4 * MAX_PLAYERS + 1))
-        checks.size("The coalition", listed, 4 * MAX_PLAYERS)
-        for player in listed:
+        for player in checks.items("The coalition", coalition, 4 * MAX_PLAYERS,
+                                   "a list of player numbers such as [0, 2]"):
             number = checks.whole("A player's number", player, -MAX_WEIGHT, MAX_WEIGHT)
             if not 0 <= number < self.n:
                 raise CourseError(f"Players are numbered 0 to {self.n - 1}; there is no "
@@ -208,10 +200,11 @@ class Weighted(Rule):
         quota = checks.exact("The quota", self.quota)
         if quota <= 0:
             raise CourseError(f"The quota must be more than 0 (otherwise even the empty "
-                              f"coalition would win); got {self.quota!r}.")
+                              f"coalition would win); got {checks.shown(self.quota)}.")
         quota = math.ceil(quota)
         if quota > total:
-            raise CourseError(f"The quota {self.quota!r} is more than the total weight {total}, "
+            raise CourseError(f"The quota {checks.shown(self.quota)} is more than the total "
+                              f"weight {total}, "
                               "so no coalition could ever win.")
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "quota", quota)
@@ -237,7 +230,7 @@ class _Combination(Rule):
         for k, rule in enumerate(rules, 1):
             if not isinstance(rule, Rule):
                 raise CourseError(f"{type(self).__name__}(...) combines rules such as "
-                                  f"Weighted(...); item {k} is {rule!r}.")
+                                  f"Weighted(...); item {k} is {checks.shown(rule)}.")
         sizes = [rule.n for rule in rules]
         for k, size in enumerate(sizes[1:], 2):
             if size != sizes[0]:
@@ -721,7 +714,8 @@ def clear_cache() -> None:
 
 def _rule(rule: object) -> Rule:
     if not isinstance(rule, Rule):
-        raise CourseError(f"Give a voting rule such as Weighted([...], quota), not {rule!r}.")
+        raise CourseError(f"Give a voting rule such as Weighted([...], quota), not "
+                          f"{checks.shown(rule)}.")
     return rule
 
 
@@ -800,7 +794,8 @@ def power_table(rule: Rule, names: Sequence[str] | None = None) -> pd.DataFrame:
         names = [f"Player {i}" for i in range(n)]
     elif (isinstance(names, str) or not isinstance(names, Sequence)
           or not all(isinstance(name, str) for name in names)):
-        raise CourseError(f"Give the players' names as a list of texts, not {names!r}.")
+        raise CourseError(f"Give the players' names as a list of texts, not "
+                          f"{checks.shown(names)}.")
     elif len(names) != n:
         raise CourseError(f"Give one name per player: the rule has {n} players but "
                           f"{len(names)} names were given.")

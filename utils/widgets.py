@@ -124,6 +124,7 @@ def outputs(compute: Callable[..., Sequence[Any]], values: Mapping[str, Any],
     With ``live=True`` charts are sent without their static images (faster redraws).
     """
     values = check_values(compute, values)
+    live = checks.yes_no("live", live)
     try:
         results = compute(**values)
     except CourseError as error:
@@ -151,7 +152,7 @@ def check_values(compute: object, values: object) -> dict[str, Any]:
     return values
 
 
-def slots(compute: Callable[..., Any], first: list[Any]) -> int:
+def _slots(compute: Callable[..., Any], first: list[Any]) -> int:
     """How many outputs to reserve: as many as the first render, unless that was a message;
     then as many as compute's return annotation names (tuple[A, B] is two), or RESERVE."""
     if not (len(first) == 1 and isinstance(first[0], Markdown)
@@ -172,14 +173,14 @@ def show(compute: Callable[..., Sequence[Any]], controls: Mapping[str, w.ValueWi
     """Display the controls and compute's outputs, and redraw them on every change.
 
     The outputs take as many places as the first render has, so that later renders show
-    all theirs even when the first was a message about bad input (see :func:`slots`).
+    all theirs even when the first was a message about bad input (see :func:`_slots`).
     """
     controls = check_controls(controls)
     box = Controls(list(controls.values()), note)
     check_values(compute, current(controls))
     display(box)
     first = outputs(compute, current(controls), live=False)
-    first += [EMPTY] * (slots(compute, first) - len(first))
+    first += [EMPTY] * (_slots(compute, first) - len(first))
     handles: list[DisplayHandle] = [display(item, display_id=True) for item in first]
 
     def redraw(change: Any = None) -> None:
