@@ -153,11 +153,11 @@ def text(name: str, value: object, longest: int = MAX_TEXT) -> str:
     return value
 
 
-def mapping(name: str, value: object, largest: int = 1_000) -> Mapping[str, Any]:
+def mapping(name: str, value: object, largest: int = 1_000,
+            example: str = "{'United States': 0.5}") -> Mapping[str, Any]:
     """A dictionary, e.g. {'United States': 0.5}, of at most `largest` entries."""
     if not isinstance(value, Mapping):
-        raise CourseError(f"{name} must be a dictionary such as {{'United States': 0.5}}, "
-                          f"not {shown(value)}.")
+        raise CourseError(f"{name} must be a dictionary such as {example}, not {shown(value)}.")
     size(name, value, largest)
     return value
 

@@ -198,7 +198,7 @@ def show(compute: Callable[..., Sequence[Any]], controls: Mapping[str, w.ValueWi
 
 def check_controls(controls: object) -> Mapping[str, w.ValueWidget]:
     """Controls by argument name, e.g. {"year": year_slider(...)}, or a CourseError."""
-    controls = checks.mapping("The controls", controls, 50)
+    controls = checks.mapping("The controls", controls, 50, "{'year': year_slider(...)}")
     if not all(isinstance(name, str) and name.isidentifier() for name in controls) \
             or not all(isinstance(c, w.ValueWidget) for c in controls.values()):
         raise CourseError("The controls must map argument names to widgets, such as "
