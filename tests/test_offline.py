@@ -159,3 +159,15 @@ def test_the_tests_have_a_private_home() -> None:
                      "JUPYTER_CONFIG_DIR", "XDG_CACHE_HOME", "npm_config_cache"):
         assert Path(os.environ[variable]).is_relative_to(home), variable
     assert Path("~").expanduser() == home
+
+
+def test_a_child_process_writes_into_the_private_home() -> None:
+    probe = ("import IPython.paths, jupyter_core.paths; "
+             "print(IPython.paths.get_ipython_dir()); "
+             "print(jupyter_core.paths.jupyter_runtime_dir()); "
+             "print(jupyter_core.paths.jupyter_data_dir())")
+    child = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           timeout=60, check=True)
+    home = Path(os.environ["COURSE_TEST_HOME"])
+    for line in child.stdout.split():
+        assert Path(line).is_relative_to(home), line
