@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -151,3 +153,107 @@ def test_collective_security_treaty_signatories() -> None:
     signed = events[events["event"] == "signed"]
     assert sorted(signed["iso3"]) == ["ARM", "KAZ", "KGZ", "RUS", "TJK", "UZB"]
     assert set(signed["date"].dt.strftime("%Y-%m-%d")) == {"1992-05-15"}
+
+
+# Broken files (issue 14): a DataError naming file, line and column, never a raw error.
+
+def copy_of(name: str, tmp_path: Path) -> Path:
+    path = tmp_path / data.resource(name)["path"]
+    shutil.copy(data.DATA_DIR / data.resource(name)["path"], path)
+    return path
+
+
+def test_data_error_is_not_a_course_error() -> None:
+    assert not issubclass(DataError, CourseError)  # the course's fault, not the student's
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda b: b.replace(b"Belgium", b"B\xe9lgium"),
+     "nato_members.csv, line 2, column name (character 6): byte 0xe9 is not UTF-8"),
+    (lambda b: b.decode().encode("utf-16"), "nato_members.csv, line 1, column 1: the file is "
+                                            "UTF-16"),
+    (lambda b: b.decode().encode("utf-16-le"), "nato_members.csv, line 1, column iso3 "
+                                               "(character 2): a NUL character"),
+    (lambda b: b"\xef\xbb\xbf" + b, "nato_members.csv, line 1, column 1: the file starts with "
+                                    "a byte-order mark"),
+    (lambda b: b.replace(b"BEL,Belgium", b"BEL,Belgium" + b"x" * 140_000),
+     "nato_members.csv, line 2, column name: not readable as CSV (field larger than field "
+     "limit"),
+    (lambda b: b.replace(b"BEL,Belgium", b"BEL,Belgium" + b"x" * 20_000),
+     "nato_members.csv, line 2, column name: the cell has 20,007 characters; at most 10,000"),
+    (lambda b: b.split(b"\n")[0] + b"\n", "nato_members.csv, line 2: the table has a header but "
+                                          "no rows"),
+    (lambda b: b"", "nato_members.csv, line 1, column 1: the file is empty"),
+    (lambda b: re.sub(rb",\d{4}-\d\d-\d\d(\r?\n)", rb",2099-01-01\1", b, count=1),
+     "nato_members.csv, line 2, column as_of: 2099-01-01 is after today"),
+    (lambda b: b.replace(b"\nCAN,", b"\n\nCAN,"), "nato_members.csv, line 3, column iso3: 0 "
+                                                  "values for 8 columns"),
+])
+def test_a_broken_table_is_named_by_file_line_and_column(tmp_path: Path, change: Any,
+                                                         message: str) -> None:
+    path = copy_of("nato_members", tmp_path)
+    path.write_bytes(change(path.read_bytes()))
+    with pytest.raises(DataError) as caught:
+        data.validate("nato_members", data.read_rows("nato_members", path))
+    assert str(caught.value).startswith(message), str(caught.value)
+    assert len(str(caught.value)) < 400
+
+
+def test_trailing_blank_lines_are_fine(tmp_path: Path) -> None:
+    path = copy_of("nato_members", tmp_path)
+    path.write_bytes(path.read_bytes() + b"\n\r\n\n")
+    rows = data.read_rows("nato_members", path)
+    assert len(rows) == 32 and rows[-1].line == 33
+    data.validate("nato_members", rows)
+
+
+def test_a_repeated_row_in_a_table_without_a_key_is_named(tmp_path: Path) -> None:
+    assert data.resource("milestones")["schema"].get("primaryKey") is None
+    path = copy_of("milestones", tmp_path)
+    lines = path.read_bytes().rstrip(b"\n").split(b"\n")
+    path.write_bytes(b"\n".join([*lines, lines[1]]) + b"\n")
+    with pytest.raises(DataError, match=rf"milestones.csv, line {len(lines) + 1}, column date: "
+                                        "the row repeats line 2 exactly"):
+        data.validate("milestones", data.read_rows("milestones", path))
+
+
+def test_a_missing_table_file_points_to_the_descriptor(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"missing.csv: the file is missing; "
+                                        r"data/datapackage.json, line 1743, column 7, lists it "
+                                        "for the table milestones"):
+        data.read_rows("milestones", tmp_path / "missing.csv")
+
+
+def broken_package(tmp_path: Path, change: Any) -> Path:
+    path = tmp_path / "datapackage.json"
+    path.write_text(change(data.PACKAGE.read_text(encoding="utf-8")), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda t: "", "datapackage.json, line 1, column 1: the file is empty"),
+    (lambda t: t.replace('"resources": [', '"resources": [,', 1),
+     "datapackage.json, line 11, column 17: not valid JSON (Expecting value)"),
+    (lambda t: '{"name": "x"}', "datapackage.json, line 1, column 1: a data package needs a "
+                                "list of 'resources'"),
+    (lambda t: t.replace('"type": "date"', '"type": "datetime"', 1),
+     "datapackage.json, line 38, column 13: nato_members.accession_date has the unknown type "
+     "'datetime'"),
+    (lambda t: t.replace('"pattern": "^[A-Z]{3}$"', '"pattern": "^[A-Z]{3$("', 1),
+     "datapackage.json, line 20, column 13: nato_members.iso3: the pattern '^[A-Z]{3$(' is "
+     "not a valid regular expression"),
+])
+def test_a_broken_descriptor_is_named_by_line_and_column(tmp_path: Path, change: Any,
+                                                         message: str) -> None:
+    with pytest.raises(DataError) as caught:
+        data.read_package(broken_package(tmp_path, change))
+    assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_nothing_is_written_when_a_file_is_broken(tmp_path: Path) -> None:
+    path = copy_of("nato_members", tmp_path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    before = path.read_bytes()
+    with pytest.raises(DataError):
+        data.read_rows("nato_members", path)
+    assert path.read_bytes() == before and sorted(tmp_path.iterdir()) == [path]

@@ -68,8 +68,20 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _decode(path: Path) -> str:
-    """A file's text, read as UTF-8; a DataError naming line and column otherwise."""
+def _place(text: str, offset: int, header: list[str] | None) -> str:
+    """'line L, column C' of a character offset: C is the CSV column's name when the
+    file is a table (its header given), else the character's number on the line."""
+    line, column = _position(text, offset)
+    if not header:
+        return f"line {line}, column {column}"
+    start = text.rfind("\n", 0, offset) + 1
+    field = _field_at(text[start:offset], offset - start)
+    return f"line {line}, column {header[min(field, len(header) - 1)]} (character {column})"
+
+
+def _decode(path: Path, header: list[str] | None = None) -> str:
+    """A file's text, read as UTF-8; a DataError naming line and column otherwise (the
+    column by name, for a table whose `header` is given)."""
     where = _shown_path(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -84,14 +96,18 @@ def _decode(path: Path) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raise DataError(f"{where}, line 1, column 1: the file starts with a byte-order mark "
                         "(BOM); save it as UTF-8 without one.")
+    if b"\0" in raw:
+        before = raw[: raw.index(b"\0")].decode("utf-8", errors="replace")
+        raise DataError(f"{where}, {_place(before, len(before), header)}: a NUL character "
+                        "(is the file UTF-16?); save the file as UTF-8.")
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         before = raw[: error.start].decode("utf-8", errors="replace")
-        line, column = _position(before, len(before))
-        raise DataError(f"{where}, line {line}, column {column}: byte "
-                        f"0x{raw[error.start]:02x} is not UTF-8; save the file as UTF-8."
-                        ) from None
+        raise DataError(f"{where}, {_place(before, len(before), header)}: byte "
+                        f"0x{raw[error.start]:02x} is not UTF-8 (latin-1 or Windows-1252?); "
+                        "save the file as UTF-8.") from None
+    return text
 
 
 def read_package(path: Path = PACKAGE) -> dict[str, Any]:
@@ -206,7 +222,11 @@ def read_rows(name: str, path: Path | None = None) -> list[_Row]:
     expected = [field["name"] for field in resource(name)["schema"]["fields"]]
     path = DATA_DIR / resource(name)["path"] if path is None else _check_path(path)
     where = _shown_path(path)
-    text = _decode(path).rstrip("\r\n")
+    if not path.is_file():
+        line, column = _locate(PACKAGE.read_text(encoding="utf-8"), name)
+        raise DataError(f"{where}: the file is missing; {_shown_path(PACKAGE)}, line {line}, "
+                        f"column {column}, lists it for the table {name}.")
+    text = _decode(path, expected).rstrip("\r\n")
     lines = text.split("\n")
     if not text:
         raise DataError(f"{where}, line 1, column 1: the file is empty.")
