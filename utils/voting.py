@@ -29,8 +29,9 @@ collectivity to act: the share of the 2^n coalitions that win. :func:`power_tabl
 all in one table. Every rule here is monotone (joining a coalition never makes it lose), the
 empty coalition loses and the full one wins, so all these numbers are well defined.
 
-**Exact.** Weights are integers of any size; quotas may be any number (a coalition wins
-when its weight reaches the quota, i.e. the smallest whole number at or above it). Every
+**Exact.** Weights are integers of any size (up to 10^30); quotas may be any number (a
+coalition wins when its weight reaches the quota, i.e. the smallest whole number at or
+above it). Rules have at most :data:`MAX_PLAYERS` players. Every
 count of coalitions is an exact integer and each index is one exact fraction of such
 integers (:func:`counts` gives them), rounded to the nearest float only at the end.
 

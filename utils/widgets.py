@@ -14,8 +14,9 @@ the default result is stored in the notebook, and shows on GitHub, in the static
 export and in JupyterLab before anything is run. The controls themselves say, as text,
 how to use them live: see :class:`Controls`.
 
-A mistake in the input (a :class:`~utils.errors.CourseError`) is shown as a short
-message in place of the outputs, never as a traceback.
+A mistake in the input (a :class:`~utils.errors.CourseError`), or a broken data file (a
+:class:`~utils.errors.DataError`), is shown as a short message in place of the outputs,
+never as a traceback.
 """
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ import ipywidgets as w
 from IPython.display import DisplayHandle, Markdown, display
 
 from utils import charts, checks
-from utils.errors import CourseError, message_markdown
+from utils.errors import CourseError, DataError, message_markdown
+
+
+class Message(Markdown):
+    """A message shown in place of the outputs (bad input, or a broken data file)."""
+
 
 LABEL_STYLE = {"description_width": "initial"}
 EMPTY = Markdown("")
@@ -127,8 +133,8 @@ def outputs(compute: Callable[..., Sequence[Any]], values: Mapping[str, Any],
     live = checks.yes_no("live", live)
     try:
         results = compute(**values)
-    except CourseError as error:
-        return [Markdown(message_markdown(error))]
+    except (CourseError, DataError) as error:
+        return [Message(message_markdown(error))]
     if isinstance(results, (str, bytes)) or not isinstance(results, Sequence):
         raise CourseError(f"The compute function must return a tuple of things to show, not "
                           f"{checks.shown(results)}.")
@@ -155,8 +161,7 @@ def check_values(compute: object, values: object) -> dict[str, Any]:
 def _slots(compute: Callable[..., Any], first: list[Any]) -> int:
     """How many outputs to reserve: as many as the first render, unless that was a message;
     then as many as compute's return annotation names (tuple[A, B] is two), or RESERVE."""
-    if not (len(first) == 1 and isinstance(first[0], Markdown)
-            and first[0].data.startswith(message_markdown(CourseError("")).strip())):
+    if not (len(first) == 1 and isinstance(first[0], Message)):
         return len(first)
     try:
         returned = typing.get_type_hints(compute).get("return")
