@@ -136,8 +136,10 @@ def yes_no(name: str, value: object) -> bool:
 
 
 def one_of(name: str, value: object, options: Iterable[str]) -> str:
-    """One of a fixed set of words."""
-    options = [str(option) for option in options]
+    """One of a fixed set of words (at most 10,000 of them)."""
+    if isinstance(options, Mapping):  # its keys
+        options = list(options)
+    options = [str(option) for option in items("The options", options, 10_000)]
     if not isinstance(value, str) or value not in options:
         raise CourseError(f"{name} must be one of {', '.join(options)}; not {shown(value)}.")
     return value

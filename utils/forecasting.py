@@ -47,6 +47,7 @@ def questions() -> pd.DataFrame:
 
 def check_percent(value: object, where: str) -> float:
     """A probability in percent from 0 to 100, or a CourseError that says where."""
+    where = checks.text("The place of the value", where, 200)
     problem = CourseError(f"{where}: {checks.shown(value)} is not a number from 0 to 100.")
     if isinstance(value, str):
         try:

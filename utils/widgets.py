@@ -34,7 +34,7 @@ from utils import charts, checks
 from utils.errors import CourseError, DataError, message_markdown
 
 
-class Message(Markdown):
+class _Message(Markdown):
     """A message shown in place of the outputs (bad input, or a broken data file)."""
 
 
@@ -134,7 +134,7 @@ def outputs(compute: Callable[..., Sequence[Any]], values: Mapping[str, Any],
     try:
         results = compute(**values)
     except (CourseError, DataError) as error:
-        return [Message(message_markdown(error))]
+        return [_Message(message_markdown(error))]
     if isinstance(results, (str, bytes)) or not isinstance(results, Sequence):
         raise CourseError(f"The compute function must return a tuple of things to show, not "
                           f"{checks.shown(results)}.")
@@ -161,7 +161,7 @@ def check_values(compute: object, values: object) -> dict[str, Any]:
 def _slots(compute: Callable[..., Any], first: list[Any]) -> int:
     """How many outputs to reserve: as many as the first render, unless that was a message;
     then as many as compute's return annotation names (tuple[A, B] is two), or RESERVE."""
-    if not (len(first) == 1 and isinstance(first[0], Message)):
+    if not (len(first) == 1 and isinstance(first[0], _Message)):
         return len(first)
     try:
         returned = typing.get_type_hints(compute).get("return")
