@@ -9,6 +9,9 @@ maintainer who sets COURSE_TRACEBACKS=1 sees every traceback in full.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -92,6 +95,9 @@ def test_maintainers_can_see_every_traceback() -> None:
 
 
 def test_outside_a_notebook_nothing_is_installed() -> None:
-    assert errors.install_ipython_handler() is False
+    probe = "from utils import errors; print(errors.install_ipython_handler())"
+    child = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           cwd=Path(__file__).resolve().parent.parent, timeout=120, check=True)
+    assert child.stdout.strip() == "False"
     assert errors.message_markdown(CourseError("x")) == "**Cannot do that:** x"
     assert not issubclass(DataError, CourseError)
