@@ -1,10 +1,11 @@
 """Test-wide set-up (at the root, so it applies to notebooks/ too): no network for the
-test process and every process it starts, Hypothesis with a fixed seed, so that the test
-command gives the same answer on every run (new cases come from raising max_examples), and
-the grouping that lets pytest-xdist share the work between the CPU's cores: each notebook's
-nbval cells run in order in one worker (they share one kernel), and a test file whose tests
-share one expensive fixture (a JupyterLab, a built site) runs in one worker, while the
-notebooks' runs on other machines and everything else spread out."""
+test process and every process it starts, a private home for them (nothing written into
+$HOME), Hypothesis with a fixed seed, so that the test command gives the same answer on every
+run (new cases come from raising max_examples), and the grouping that lets pytest-xdist share
+the work between the CPU's cores: each notebook's nbval cells run in order in one worker (they
+share one kernel), and the tests of a file that share one expensive fixture (a JupyterLab, a
+built site) run in one worker, while the notebooks' runs on other machines and everything else
+spread out."""
 
 from __future__ import annotations
 
@@ -22,17 +23,26 @@ from hypothesis import settings
 sys.modules.setdefault("rfc3987_syntax", None)
 
 GUARD = Path(__file__).resolve().parent / "tests" / "offline" / "sitecustomize.py"
+HOME = GUARD.parent / "course_test_home.py"
 
 
 settings.register_profile("course", derandomize=True, database=None, print_blob=True)
 settings.load_profile("course")
 
 
+def _load(name: str, path: Path) -> object:
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def pytest_configure() -> None:
     paths = [str(GUARD.parent), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
-    spec = importlib.util.spec_from_file_location("course_offline_guard", GUARD)
-    spec.loader.exec_module(importlib.util.module_from_spec(spec))  # guard this process too
+    _load("course_offline_guard", GUARD)  # guard this process too (an audit hook)
+    if "COURSE_TEST_HOME" not in os.environ:  # a nested pytest keeps its parent's home
+        _load("course_test_home", HOME).make()  # nothing written into $HOME
 
 
 def pytest_terminal_summary(terminalreporter: object) -> None:

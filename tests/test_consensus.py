@@ -124,7 +124,7 @@ def test_closed_form_agrees_with_the_rounds_exactly(n: int, spread: float, thres
                                                      step: float) -> None:
     rng = np.random.default_rng(seed)
     ideal = np.clip(rng.normal(0.5, spread, (30, n)), 0, 1)
-    agreed, used, final = c.agreements(*c.summarize(ideal, np.full_like(ideal, threshold),
+    agreed, used, final = c._agreements(*c._summarize(ideal, np.full_like(ideal, threshold),
                                                     strategy), rounds, step)
     for trial in range(len(ideal)):
         result = c.negotiate(c.make_allies(ideal[trial], threshold, 0), strategy, rounds, step)

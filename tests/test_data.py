@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -51,13 +53,18 @@ def test_a_broken_row_is_named_by_table_line_and_column(name: str, tmp_path: Pat
     path = broken_copy(name, tmp_path, row=row, column="as_of", value="24/11/2026")
     with pytest.raises(DataError) as caught:
         data.validate(name, data.read_rows(name, path))
-    assert str(caught.value) == (f"{name}, line {row + 1}, column as_of: '24/11/2026' is not "
-                                 "a valid date (YYYY-MM-DD).")
+    with path.open(newline="", encoding="utf-8") as handle:  # a quoted cell may span lines
+        reader = csv.reader(handle)
+        for _ in range(row):
+            next(reader)
+        line = reader.line_num + 1
+    assert str(caught.value) == (f"{path.name}, line {line}, column as_of: '24/11/2026' is "
+                                 "not a valid date (YYYY-MM-DD).")
 
 
 def test_a_missing_source_is_rejected(tmp_path: Path) -> None:
     path = broken_copy("nato_members", tmp_path, row=5, column="source", value="")
-    with pytest.raises(DataError, match=r"nato_members, line 6, column source: is empty"):
+    with pytest.raises(DataError, match=r"nato_members.csv, line 6, column source: is empty"):
         data.validate("nato_members", data.read_rows("nato_members", path))
 
 
@@ -78,12 +85,14 @@ def test_a_row_with_too_few_values_is_rejected(tmp_path: Path) -> None:
     shutil.copy(data.DATA_DIR / "nato_members.csv", path)
     with path.open("a", encoding="utf-8") as handle:
         handle.write("XXX,Nowhere\n")
-    with pytest.raises(DataError, match=r"nato_members, line 34: 2 values for 9 columns"):
+    with pytest.raises(DataError, match=r"nato_members.csv, line 34, column name: 2 values for "
+                                        "9 columns"):
         data.read_rows("nato_members", path)
 
 
 def test_unknown_table_lists_the_real_ones() -> None:
-    with pytest.raises(DataError, match=r"There is no table called 'members'.*nato_members"):
+    # A student's typo, not a broken file: a CourseError.
+    with pytest.raises(CourseError, match=r"There is no table called 'members'.*nato_members"):
         data.load("members")
 
 
@@ -177,7 +186,7 @@ def test_a_malformed_official_url_is_rejected_by_its_declared_format(address: st
     # official_url is checked because the descriptor declares it "format": "uri" (before
     # issue 15 the loader checked only the column named source_url, and this test failed).
     path = broken_copy("primary_texts", tmp_path, row=2, column="official_url", value=address)
-    with pytest.raises(DataError, match=r"primary_texts, line 3, column official_url: .* is "
+    with pytest.raises(DataError, match=r"primary_texts.csv, line 3, column official_url: .* is "
                                         r"not a web address"):
         data.validate("primary_texts", data.read_rows("primary_texts", path))
 
@@ -285,3 +294,109 @@ def test_frictionless_rejects_a_malformed_url(tmp_path: Path) -> None:
     errors = report.tasks[0].errors
     assert [(e.type, e.row_number, e.field_name) for e in errors] == [
         ("type-error", 3, "official_url")]
+
+
+# Broken files (issue 14): a DataError naming file, line and column, never a raw error.
+
+def copy_of(name: str, tmp_path: Path) -> Path:
+    path = tmp_path / data.resource(name)["path"]
+    shutil.copy(data.DATA_DIR / data.resource(name)["path"], path)
+    return path
+
+
+def test_data_error_is_not_a_course_error() -> None:
+    assert not issubclass(DataError, CourseError)  # the course's fault, not the student's
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda b: b.replace(b"Belgium", b"B\xe9lgium"),
+     "nato_members.csv, line 2, column name (character 6): byte 0xe9 is not UTF-8"),
+    (lambda b: b.decode().encode("utf-16"), "nato_members.csv, line 1, column 1: the file is "
+                                            "UTF-16"),
+    (lambda b: b.decode().encode("utf-16-le"), "nato_members.csv, line 1, column iso3 "
+                                               "(character 2): a NUL character"),
+    (lambda b: b"\xef\xbb\xbf" + b, "nato_members.csv, line 1, column 1: the file starts with "
+                                    "a byte-order mark"),
+    (lambda b: b.replace(b"BEL,Belgium", b"BEL,Belgium" + b"x" * 140_000),
+     "nato_members.csv, line 2, column name: not readable as CSV (field larger than field "
+     "limit"),
+    (lambda b: b.replace(b"BEL,Belgium", b"BEL,Belgium" + b"x" * 20_000),
+     "nato_members.csv, line 2, column name: the cell has 20,007 characters; at most 10,000"),
+    (lambda b: b.split(b"\n")[0] + b"\n", "nato_members.csv, line 2: the table has a header but "
+                                          "no rows"),
+    (lambda b: b"", "nato_members.csv, line 1, column 1: the file is empty"),
+    (lambda b: re.sub(rb",\d{4}-\d\d-\d\d(\r?\n)", rb",2099-01-01\1", b, count=1),
+     "nato_members.csv, line 2, column as_of: 2099-01-01 is after today"),
+    (lambda b: b.replace(b"\nCAN,", b"\n\nCAN,"), "nato_members.csv, line 3, column iso3: 0 "
+                                                  "values for 9 columns"),
+])
+def test_a_broken_table_is_named_by_file_line_and_column(tmp_path: Path, change: Any,
+                                                         message: str) -> None:
+    path = copy_of("nato_members", tmp_path)
+    path.write_bytes(change(path.read_bytes()))
+    with pytest.raises(DataError) as caught:
+        data.validate("nato_members", data.read_rows("nato_members", path))
+    assert str(caught.value).startswith(message), str(caught.value)
+    assert len(str(caught.value)) < 400
+
+
+def test_trailing_blank_lines_are_fine(tmp_path: Path) -> None:
+    path = copy_of("nato_members", tmp_path)
+    path.write_bytes(path.read_bytes() + b"\n\r\n\n")
+    rows = data.read_rows("nato_members", path)
+    assert len(rows) == 32 and rows[-1].line == 33
+    data.validate("nato_members", rows)
+
+
+def test_a_repeated_row_in_a_table_without_a_key_is_named(tmp_path: Path) -> None:
+    assert data.resource("milestones")["schema"].get("primaryKey") is None
+    path = copy_of("milestones", tmp_path)
+    lines = path.read_bytes().rstrip(b"\n").split(b"\n")
+    path.write_bytes(b"\n".join([*lines, lines[1]]) + b"\n")
+    with pytest.raises(DataError, match=rf"milestones.csv, line {len(lines) + 1}, column date: "
+                                        "the row repeats line 2 exactly"):
+        data.validate("milestones", data.read_rows("milestones", path))
+
+
+def test_a_missing_table_file_points_to_the_descriptor(tmp_path: Path) -> None:
+    descriptor = (data.DATA_DIR / "datapackage.json").read_text("utf-8").splitlines()
+    line = 1 + next(i for i, text in enumerate(descriptor) if '"path": "milestones.csv"' in text)
+    with pytest.raises(DataError, match=rf"missing.csv: the file is missing; "
+                                        rf"data/datapackage.json, line {line}, column 7, lists "
+                                        "it for the table milestones"):
+        data.read_rows("milestones", tmp_path / "missing.csv")
+
+
+def broken_package(tmp_path: Path, change: Any) -> Path:
+    path = tmp_path / "datapackage.json"
+    path.write_text(change(data.PACKAGE.read_text(encoding="utf-8")), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda t: "", "datapackage.json, line 1, column 1: the file is empty"),
+    (lambda t: t.replace('"resources": [', '"resources": [,', 1),
+     "datapackage.json, line 11, column 17: not valid JSON (Expecting value)"),
+    (lambda t: '{"name": "x"}', "datapackage.json, line 1, column 1: a data package needs a "
+                                "list of 'resources'"),
+    (lambda t: t.replace('"type": "date"', '"type": "datetime"', 1),
+     "datapackage.json, line 38, column 13: nato_members.accession_date has the unknown type "
+     "'datetime'"),
+    (lambda t: t.replace('"pattern": "^[A-Z]{3}$"', '"pattern": "^[A-Z]{3$("', 1),
+     "datapackage.json, line 20, column 13: nato_members.iso3: the pattern '^[A-Z]{3$(' is "
+     "not a valid regular expression"),
+])
+def test_a_broken_descriptor_is_named_by_line_and_column(tmp_path: Path, change: Any,
+                                                         message: str) -> None:
+    with pytest.raises(DataError) as caught:
+        data.read_package(broken_package(tmp_path, change))
+    assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_nothing_is_written_when_a_file_is_broken(tmp_path: Path) -> None:
+    path = copy_of("nato_members", tmp_path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    before = path.read_bytes()
+    with pytest.raises(DataError):
+        data.read_rows("nato_members", path)
+    assert path.read_bytes() == before and sorted(tmp_path.iterdir()) == [path]

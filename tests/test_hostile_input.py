@@ -15,12 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import random
 import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -196,3 +198,76 @@ def test_hostile_arguments_get_a_result_or_a_course_error(name: str, data_draw: 
     parameter = data_draw.draw(st.sampled_from(sorted(arguments)), label="parameter")
     value = data_draw.draw(HOSTILE, label="value")
     outcome(function, arguments | {parameter: value})
+
+
+# The reproducers of issue 14, each with its right answer: a result or a short message.
+
+#: 40 players with weights in the millions: 14.6 million states, 50 s and 8 GB before.
+WEIGHTS_40 = [random.Random(k).randrange(10**6, 10**7) for k in range(40)]
+
+REFUSED = [
+    (lambda: csto.consensus_probability({"Others": 3}, {csto.OTHERS: 0.9}), "Unknown group"),
+    (lambda: csto.bilateral_probability({"Others": 3}, {csto.OTHERS: 0.9}), "Unknown group"),
+    (lambda: consensus.sweep(0.1, 0.1, 0.05, sizes=None), "must be a list"),
+    (lambda: consensus.sweep(0.1, 0.1, 0.05, sizes=[]), "at least one size"),
+    (lambda: consensus.sweep(0.1, 0.1, 0.05, sizes=[0, 1]), "from 1 to 100; 0 is not"),
+    (lambda: consensus.sweep(0.1, 0.1, 0.05, sizes=[-5, 32]), "from 1 to 100; -5 is not"),
+    (lambda: voting.eec_council_1958(np.array([])), "must be True or False"),
+    (lambda: voting.eec_council_1958("False"), "must be True or False, not 'False'"),
+    (lambda: widgets.show(None, {}, "Move it."), "Give a function"),
+    (lambda: widgets.show(lambda year: (), None, "Move it."), "controls must be a dictionary"),
+    (lambda: widgets.choice("d", {None: None}, "a"), "options must map words to words"),
+    (lambda: widgets.choice("d", {None: None}, "None"), "options must map words to words"),
+    (lambda: voting.power_table(voting.majority(1000)), "too large to compute"),
+    (lambda: voting.majority(10**8), "at most 1000; got 100000000"),
+    (lambda: voting.majority(10**100), "at most 1000; got 1e+100"),
+    (lambda: consensus.explore(12, 0.1, 0.1, 0.05, "median", 5, 0, trials=1_000_000),
+     "too many draws"),
+    (lambda: forecasting.explore_class("name,new_member_2025\n" + "x" * 100_000 + ",50"),
+     "at most 100,000"),
+    (lambda: forecasting.explore_class("name,new_member_2025\n" + "x" * 1_000 + ",50"),
+     "a name of at most 100 characters"),
+    (lambda: voting.Weighted(WEIGHTS_40, sum(WEIGHTS_40) // 2 + 1), None),
+]
+
+
+@pytest.mark.parametrize(("make", "message"), REFUSED)
+def test_issue_14_reproducers_get_a_short_message(make: Callable[[], Any],
+                                                  message: str | None) -> None:
+    if message is None:  # a rule too large for its power, refused within a second
+        rule = make()
+        with pytest.raises(CourseError, match="too large to compute"):
+            voting.shapley_shubik(rule)
+        return
+    with pytest.raises(CourseError, match=re.escape(message)) as caught:
+        make()
+    assert len(str(caught.value)) < 400
+
+
+def test_issue_14_numpy_scalars_are_numbers() -> None:
+    year = operations.out_of_area_share().loc[2, "year"]  # what a student gets: np.int64(1992)
+    assert isinstance(year, np.integer) and year == 1992
+    assert len(membership.nato_members(year)) == len(membership.nato_members(1992)) == 16
+    assert len(operations.active(np.int64(2011))) == len(operations.active(2011))
+    assert csto.group_sizes(np.int64(2024)) == csto.group_sizes(2024)
+    assert csto.check_sizes({csto.OTHERS: np.int64(3)}) == {csto.OTHERS: 3}
+    assert forecasting.brier(0.5, np.bool_(True)) == 0.25
+    assert voting.majority(np.float32(3)) == voting.majority(3)
+    assert membership.nato_members(1992.0).equals(membership.nato_members(1992))
+
+
+def test_issue_14_minus_zero_is_zero() -> None:
+    table = consensus.sweep(-0.0, 0.1, 0.05, trials=100)
+    assert table.equals(consensus.sweep(0.0, 0.1, 0.05, trials=100))
+    assert consensus.explore(12, -0.0, 0.1, 0.05, "median", 5, 0, trials=100)[1].data.startswith(
+        "**Outcome: consensus on the first draft**")
+
+
+@pytest.mark.parametrize("n", range(1, 41))
+def test_issue_14_one_rounding_of_a_quota(n: int) -> None:
+    # 0.1 * 3 is 0.30000000000000004: both rules read it as 3/10, as a student means it.
+    for share in (0.1 * 3, 2 / 3, 0.55, 0.5, 1.0, 0.7 * 0.5, 1 / 3):
+        assert rules.nato_rule("majority", ["BEL"] * n, share).quota == \
+            voting.majority(n, share).quota
+    assert voting.majority(10, 0.1 * 3).quota == 3
+    assert voting.majority(n, 2 / 3).quota == -(-2 * n // 3)

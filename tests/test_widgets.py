@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 import pytest
@@ -79,3 +81,44 @@ def test_show_replaces_outputs_by_a_message_on_bad_input(shell: InteractiveShell
     assert failed.outputs[0].data["text/markdown"] == (
         "**Cannot do that:** Choose a year from 1949.")
     assert failed.outputs[1].data["text/markdown"] == ""
+
+
+def test_a_first_render_that_is_a_message_keeps_places_for_every_output(
+        shell: InteractiveShell) -> None:
+    # Before: the places were fixed by the first render; after a message, one was left,
+    # so the chart came back without its words.
+    slider = widgets.year_slider(1900, 2026, 1920)
+    with capture_output() as first:
+        widgets.show(compute, {"year": slider}, "Move it.")
+    assert [o.data.get("text/markdown") for o in first.outputs[1:]] == [
+        "**Cannot do that:** Choose a year from 1949.", ""]
+    with capture_output() as redrawn:
+        slider.value = 2000
+    assert [o.data["text/plain"] for o in redrawn.outputs] == [
+        "Chart: Year 2000", "<IPython.core.display.Markdown object>"]
+    assert redrawn.outputs[1].data["text/markdown"] == "The year is 2000."
+
+
+def unannotated(year: int):
+    return compute(year)
+
+
+def test_without_an_annotation_the_places_are_the_reserve(shell: InteractiveShell) -> None:
+    slider = widgets.year_slider(1900, 2026, 1920)
+    with capture_output() as first:
+        widgets.show(unannotated, {"year": slider}, "Move it.")
+    assert len(first.outputs) == 1 + widgets.RESERVE
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: widgets.show(None, {}, "n"), "Give a function"),
+    (lambda: widgets.show(compute, None, "n"), "The controls must be a dictionary"),
+    (lambda: widgets.show(compute, {"year": 5}, "n"), "must map argument names to widgets"),
+    (lambda: widgets.show(compute, {"month": widgets.year_slider(1949, 2026, 1999)}, "n"),
+     "does not take the arguments 'month'"),
+    (lambda: widgets.choice("d", {None: None}, "None"), "must map words to words"),
+    (lambda: widgets.outputs(lambda year: 5, {"year": 1}, live=True), "must return a tuple"),
+])
+def test_a_widget_built_wrongly_gets_a_message(call: Any, message: str) -> None:
+    with pytest.raises(CourseError, match=message):
+        call()

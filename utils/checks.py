@@ -2,35 +2,125 @@
 
 Every function a notebook calls checks its arguments with these before it computes, so
 that a typo, a wrong type or a value out of range gets a sentence saying what is allowed,
-never a traceback from deep inside numpy or pandas.
+never a traceback from deep inside numpy or pandas. There is one check per kind of
+argument, and numpy's scalars count like Python's (``np.int64(1992)`` is a whole number,
+``np.float32(0.5)`` a number, ``np.bool_(True)`` a yes or no), since a student gets them
+from any table.
+
+Sizes have upper bounds that a class never needs to reach, so that no input can make a
+cell run for minutes or fill the memory; each message says so.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterable, Mapping
-from numbers import Integral, Real
+from collections.abc import Iterable, Mapping, Sized
+from fractions import Fraction
+from numbers import Integral, Rational, Real
 from typing import Any
+
+import numpy as np
 
 from utils.errors import CourseError
 
+#: The longest text any argument may be (a class CSV of 500 students fits many times over).
+MAX_TEXT = 200_000
+#: Shown values are cut to this many characters, so that a message stays short.
+SHOWN = 60
+#: A float share is read as the simplest fraction with a denominator up to this (2/3 as
+#: two thirds, 0.1 * 3 as 3/10), never as the binary number a little off it.
+SHARE_DENOMINATOR = 10**6
+
+
+def shown(value: object) -> str:
+    """repr(value), cut short for a message."""
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<a {type(value).__name__}>"
+    return text if len(text) <= SHOWN else text[: SHOWN - 5] + "…" + text[-4:]
+
+
+def is_number(value: object) -> bool:
+    """Whether value is a real number (Python or numpy), not a yes/no."""
+    return isinstance(value, Real) and not isinstance(value, (bool, np.bool_))
+
 
 def number(name: str, value: object, low: float, high: float) -> float:
-    """A finite number within [low, high]."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise CourseError(f"{name} must be a number, not {value!r}.")
-    if not math.isfinite(value) or not low <= value <= high:
-        raise CourseError(f"{name} must be between {low:g} and {high:g}; {value!r} is not.")
-    return float(value)
+    """A finite number within [low, high] (-0.0 comes back as 0.0)."""
+    if not is_number(value):
+        raise CourseError(f"{name} must be a number, not {shown(value)}.")
+    inside = (isinstance(value, Rational) or math.isfinite(value)) and low <= value <= high
+    if not inside:
+        raise CourseError(f"{name} must be between {low:g} and {high:g}; {shown(value)} is not.")
+    return float(value) + 0.0
 
 
-def whole(name: str, value: object, low: int, high: int) -> int:
-    """A whole number within [low, high]."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise CourseError(f"{name} must be a whole number, not {value!r}.")
+def whole(name: str, value: object, low: int, high: int, *, limit: str = "",
+          hint: str = "", outside: str = "") -> int:
+    """A whole number within [low, high]: an int, a numpy integer or a float such as 3.0.
+
+    `limit` says why `high` is the upper bound (added to the message when it is exceeded);
+    `hint` is added when the value is a number but not a whole one; `outside`, if given,
+    is the whole message for a value out of range, with ``{value}`` standing for it.
+    """
+    if not is_number(value):
+        raise CourseError(f"{name} must be a whole number, not {shown(value)}.")
+    if not isinstance(value, Integral):
+        fraction = exact(name, value)
+        if fraction.denominator != 1:
+            raise CourseError(f"{name} must be a whole number, not {shown(value)}.{hint}")
+        value = fraction.numerator
+    value = int(value)
     if not low <= value <= high:
-        raise CourseError(f"{name} must be from {low} to {high}; {value} is not.")
-    return int(value)
+        text = str(value) if abs(value) < 10**12 else f"{value:.3g}"
+        if outside:
+            raise CourseError(outside.format(value=text))
+        raise CourseError(f"{name} must be from {low} to {high}; {text} is not."
+                          + (f" {limit}" if limit and value > high else ""))
+    return value
+
+
+def exact(name: str, value: object) -> Fraction:
+    """A finite real number, exactly; a float is read as the decimal it prints as."""
+    if not is_number(value):
+        raise CourseError(f"{name} must be a number, not {shown(value)}.")
+    if isinstance(value, Integral):
+        return Fraction(int(value))
+    if isinstance(value, Rational):
+        return Fraction(int(value.numerator), int(value.denominator))
+    if math.isnan(value):
+        raise CourseError(f"{name} is not a number (NaN); give a number.")
+    if math.isinf(value):
+        raise CourseError(f"{name} is infinite; give a finite number.")
+    return Fraction(repr(float(value)))
+
+
+def share(name: str, value: object, message: str = "") -> Fraction:
+    """A share above 0 and at most 1, as an exact fraction.
+
+    Rational values (ints, Fractions) are taken as they are; a float as the simplest
+    fraction it stands for (denominator up to a million): 2/3 is two thirds, 0.55 is
+    55/100 and 0.1 * 3 is 3/10, not the binary numbers just off them.
+    `message` replaces the standard explanation when the value is not a share.
+    """
+    problem = message or f"{name} must be above 0 and at most 1; got {shown(value)}."
+    if not is_number(value) or (not isinstance(value, Rational) and not math.isfinite(value)):
+        raise CourseError(problem)
+    fraction = exact(name, value)
+    if not isinstance(value, Rational):
+        fraction = fraction.limit_denominator(SHARE_DENOMINATOR)
+    if not 0 < fraction <= 1:
+        raise CourseError(problem)
+    return fraction
+
+
+def quota(fraction: Fraction, total: int) -> int:
+    """How much of `total` a share needs: the smallest whole number at or above
+    fraction * total (at least 1). The one rounding of a quota in the course."""
+    fraction = share("The share", fraction)
+    return max(1, math.ceil(fraction * whole("The total", total, 0, 10**40)))
 
 
 def probability(name: str, value: object) -> float:
@@ -39,37 +129,70 @@ def probability(name: str, value: object) -> float:
 
 
 def yes_no(name: str, value: object) -> bool:
-    """True or False (1 and 0 accepted too)."""
-    if isinstance(value, bool) or (isinstance(value, Integral) and value in (0, 1)):
+    """True or False (numpy's too; 1 and 0 accepted). Text such as "False" is refused."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, Integral) and value in (0, 1)):
         return bool(value)
-    raise CourseError(f"{name} must be True or False, not {value!r}.")
+    raise CourseError(f"{name} must be True or False, not {shown(value)}.")
 
 
 def one_of(name: str, value: object, options: Iterable[str]) -> str:
-    """One of a fixed set of words."""
-    options = list(options)
+    """One of a fixed set of words (at most 10,000 of them)."""
+    if isinstance(options, Mapping):  # its keys
+        options = list(options)
+    options = [str(option) for option in items("The options", options, 10_000)]
     if not isinstance(value, str) or value not in options:
-        raise CourseError(f"{name} must be one of {', '.join(options)}; not {value!r}.")
+        raise CourseError(f"{name} must be one of {', '.join(options)}; not {shown(value)}.")
     return value
 
 
-def text(name: str, value: object) -> str:
-    """Some text."""
+def text(name: str, value: object, longest: int = MAX_TEXT) -> str:
+    """Some text, at most `longest` characters."""
     if not isinstance(value, str):
-        raise CourseError(f"{name} must be text, not {value!r}.")
+        raise CourseError(f"{name} must be text, not {shown(value)}.")
+    if len(value) > longest:
+        raise CourseError(f"{name} is {len(value):,} characters long; at most {longest:,} "
+                          "are allowed (far more than a class ever needs).")
     return value
 
 
-def mapping(name: str, value: object) -> Mapping[str, Any]:
-    """A dictionary, e.g. {'United States': 0.5}."""
+def mapping(name: str, value: object, largest: int = 1_000,
+            example: str = "{'United States': 0.5}") -> Mapping[str, Any]:
+    """A dictionary, e.g. {'United States': 0.5}, of at most `largest` entries."""
     if not isinstance(value, Mapping):
-        raise CourseError(f"{name} must be a dictionary such as {{'United States': 0.5}}, "
-                          f"not {value!r}.")
+        raise CourseError(f"{name} must be a dictionary such as {example}, not {shown(value)}.")
+    size(name, value, largest)
     return value
+
+
+def items(name: str, values: object, largest: int,
+          expected: str = "a list such as [1, 2, 3]") -> list[Any]:
+    """The items of a list (any iterable but text), at most `largest` of them."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable) \
+            or getattr(values, "ndim", 1) == 0:
+        raise CourseError(f"{name} must be {expected}, not {shown(values)}.")
+    try:
+        listed = list(itertools.islice(values, largest + 1))
+    except (TypeError, ValueError, RuntimeError):  # an iterable that breaks on the way
+        raise CourseError(f"{name} must be {expected}, not {shown(values)}.") from None
+    size(name, listed, largest)
+    return listed
+
+
+def size(name: str, value: Sized, largest: int) -> int:
+    """The length of a collection, if it is at most `largest`."""
+    try:
+        length = len(value)
+    except (TypeError, ValueError, RuntimeError):  # not a collection, or a broken one
+        raise CourseError(f"{name} must be a list, not {shown(value)}.") from None
+    if length > largest:
+        raise CourseError(f"{name} has more than {largest:,} entries; at most {largest:,} "
+                          "are allowed (more than a class ever needs, and few enough to keep "
+                          "a cell fast).")
+    return length
 
 
 def instance(name: str, value: object, kind: type, made_by: str) -> Any:
     """An object of the course's own kind, made by the function named in `made_by`."""
     if not isinstance(value, kind):
-        raise CourseError(f"{name} must be what {made_by} returns, not {value!r}.")
+        raise CourseError(f"{name} must be what {made_by} returns, not {shown(value)}.")
     return value

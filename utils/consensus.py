@@ -36,6 +36,7 @@ disagreement, not what any ally wants.
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from dataclasses import dataclass
 from functools import cache
 
@@ -57,6 +58,11 @@ OUTCOMES = {"consensus": "consensus on the first draft",
 #: The centre of the allies' ideal points, and the membership range of the Monte Carlo.
 CENTRE = 0.5
 SWEEP_SIZES = range(12, 33)
+#: Most allies in one model alliance (NATO has 32), and most ally-draws in one Monte
+#: Carlo (trials × sizes × largest size): about 1.5 s at the limit (measured).
+MAX_ALLIES = 100
+MAX_DRAWS = 50_000_000
+LIMIT = "(A class never needs more, and it keeps a cell within seconds.)"
 
 
 @dataclass(frozen=True)
@@ -121,11 +127,15 @@ class Negotiation:
 
 def make_allies(ideal: object, tolerance: object, cost: object) -> Allies:
     """Allies from plain numbers or lists (a single tolerance or cost applies to all)."""
+    for name, values in (("ideal points", ideal), ("tolerances", tolerance), ("costs", cost)):
+        if isinstance(values, Sized) and not isinstance(values, str) \
+                and getattr(values, "ndim", 1):
+            checks.size(f"The list of {name}", values, MAX_ALLIES)
     try:
         points = np.atleast_1d(np.asarray(ideal, dtype=float))
     except (TypeError, ValueError):
         raise CourseError("The ideal points must be numbers, e.g. [0.25, 0.75]; not "
-                          f"{ideal!r}.") from None
+                          f"{checks.shown(ideal)}.") from None
     if points.ndim != 1 or len(points) < 1:
         raise CourseError("Give at least one ally's ideal point, e.g. [0.25, 0.75].")
 
@@ -158,14 +168,14 @@ def draw_allies(n_allies: int, spread: float, tolerance: float, cost: float,
                        checks.number("The cost of breaking silence", cost, 0, 1))
 
 
-def first_draft(ideal: np.ndarray, strategy: str) -> np.ndarray:
+def _first_draft(ideal: np.ndarray, strategy: str) -> np.ndarray:
     """The Secretary General's first draft for each row of ideal points."""
     if checks.one_of("The drafting strategy", strategy, STRATEGIES) == "median":
         return np.median(ideal, axis=-1)
     return np.min(ideal, axis=-1)
 
 
-def reword(text: float, objectors_low: np.ndarray, objectors_high: np.ndarray,
+def _reword(text: float, objectors_low: np.ndarray, objectors_high: np.ndarray,
            step: float) -> float:
     """The next draft: toward what the objectors accept, by at most `step`.
 
@@ -178,10 +188,10 @@ def reword(text: float, objectors_low: np.ndarray, objectors_high: np.ndarray,
         target = objectors_high.max()
     else:
         target = (objectors_low.min() + objectors_high.max()) / 2
-    return float(step_toward(np.float64(text), target, step))
+    return float(_step_toward(np.float64(text), target, step))
 
 
-def step_toward(text: np.ndarray, target: np.ndarray, step: float) -> np.ndarray:
+def _step_toward(text: np.ndarray, target: np.ndarray, step: float) -> np.ndarray:
     """Move each text to its target, or by `step` toward it if the target is farther.
 
     "Within one step" allows a billionth of a step for rounding, so that a walk of five
@@ -200,7 +210,7 @@ def negotiate(allies: Allies, strategy: str = "median", rounds: int = 5,
     step = checks.number("The step of rewording", step, 1e-6, 1)
     low = allies.ideal - allies.threshold
     high = allies.ideal + allies.threshold
-    text = float(first_draft(allies.ideal, strategy))
+    text = float(_first_draft(allies.ideal, strategy))
     history = []
     for number in range(1, rounds + 1):
         wants_less, wants_more = text > high, text < low
@@ -210,11 +220,11 @@ def negotiate(allies: Allies, strategy: str = "median", rounds: int = 5,
             outcome = "consensus" if number == 1 else "watered_down"
             return Negotiation(allies, strategy, tuple(history), outcome, text)
         if number < rounds:
-            text = reword(text, high[wants_less], low[wants_more], step)
+            text = _reword(text, high[wants_less], low[wants_more], step)
     return Negotiation(allies, strategy, tuple(history), "deadlock", text)
 
 
-def agreements(first: np.ndarray, overlap_low: np.ndarray, overlap_high: np.ndarray,
+def _agreements(first: np.ndarray, overlap_low: np.ndarray, overlap_high: np.ndarray,
                rounds: int, step: float = STEP) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For many alliances at once: agreed?, rounds used, and the final text if agreed.
 
@@ -232,15 +242,24 @@ def agreements(first: np.ndarray, overlap_low: np.ndarray, overlap_high: np.ndar
         used[silent] = number
         agreed |= silent
         target = np.where(text > overlap_high, overlap_high, overlap_low)
-        text = np.where(possible & ~agreed, step_toward(text, target, step), text)
+        text = np.where(possible & ~agreed, _step_toward(text, target, step), text)
     return agreed, used, np.where(agreed, text, np.nan)
 
 
-def summarize(ideal: np.ndarray, threshold: np.ndarray, strategy: str
+def _summarize(ideal: np.ndarray, threshold: np.ndarray, strategy: str
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """First draft and overlap ends for each row of allies (the input of agreements)."""
-    return (first_draft(ideal, strategy), np.max(ideal - threshold, axis=-1),
+    return (_first_draft(ideal, strategy), np.max(ideal - threshold, axis=-1),
             np.min(ideal + threshold, axis=-1))
+
+
+def check_sizes(sizes: object) -> list[int]:
+    """Alliance sizes for the Monte Carlo: whole numbers of allies from 1 to MAX_ALLIES."""
+    listed = checks.items("The list of sizes", sizes, MAX_ALLIES,
+                          "a list such as range(12, 33)")
+    if not listed:
+        raise CourseError("Give at least one size of alliance, e.g. range(12, 33).")
+    return [checks.whole("A number of allies", n, 1, MAX_ALLIES, limit=LIMIT) for n in listed]
 
 
 def sweep(spread: float, tolerance: float, cost: float, strategy: str = "median",
@@ -257,9 +276,14 @@ def sweep(spread: float, tolerance: float, cost: float, strategy: str = "median"
                  + checks.number("The cost of breaking silence", cost, 0, 1))
     strategy = checks.one_of("The drafting strategy", strategy, STRATEGIES)
     rounds = checks.whole("The number of rounds allowed", rounds, 1, 100)
-    trials = checks.whole("The number of trials", trials, 1, 1_000_000)
+    trials = checks.whole("The number of trials", trials, 1, 1_000_000, limit=LIMIT)
     seed = checks.whole("The random seed", seed, 0, 2**32 - 1)
-    sizes = list(sizes)
+    sizes = check_sizes(sizes)
+    if trials * len(sizes) * max(sizes) > MAX_DRAWS:
+        raise CourseError(f"{trials:,} trials for {len(sizes)} sizes of up to {max(sizes)} "
+                          f"allies are too many draws for a classroom computer (at most "
+                          f"{MAX_DRAWS:,}); use fewer trials: 10,000 give each chance to "
+                          "within about one percentage point.")
     rng = np.random.default_rng(seed)
     ideal = np.clip(rng.normal(CENTRE, spread, (trials, max(sizes))), 0, 1)
     columns = np.array(sizes) - 1
@@ -269,7 +293,7 @@ def sweep(spread: float, tolerance: float, cost: float, strategy: str = "median"
         first = np.stack([np.median(ideal[:, :n], axis=1) for n in sizes], axis=1)
     else:
         first = np.minimum.accumulate(ideal, axis=1)[:, columns]
-    agreed, used, final = agreements(first, low, high, rounds)
+    agreed, used, final = _agreements(first, low, high, rounds)
     count = agreed.sum(axis=0)
     per_agreement = np.where(count > 0, 1 / np.maximum(count, 1), np.nan)
     return pd.DataFrame({
@@ -311,7 +335,7 @@ def _negotiation_template() -> dict:
 
 def negotiation_chart(result: Negotiation) -> charts.VegaLite:
     """The allies and what each accepts, above the draft round by round."""
-    allies = result.allies
+    allies = checks.instance("The result", result, Negotiation, "consensus.negotiate").allies
     broke = {i for r in result.rounds for i in r.objectors}
     table = pd.DataFrame({
         "ally": [f"Ally {i + 1}" for i in range(len(allies))],
@@ -362,6 +386,12 @@ def _sweep_template() -> dict:
 def sweep_chart(table: pd.DataFrame, trials: int, highlight: int | None = None
                 ) -> charts.VegaLite:
     """The chance of consensus and the dilution as membership grows."""
+    checks.instance("The table", table, pd.DataFrame, "consensus.sweep")
+    if table.empty or not {"allies", "consensus", "dilution"} <= set(table.columns):
+        raise CourseError("The table must be what consensus.sweep returns.")
+    trials = checks.whole("The number of trials", trials, 1, 1_000_000)
+    if highlight is not None:
+        highlight = checks.whole("The number of allies to mark", highlight, 1, MAX_ALLIES)
     marked = [highlight] if highlight is not None and 12 <= highlight <= 32 else []
     first, last = table.iloc[0], table.iloc[-1]
     return charts.fill(

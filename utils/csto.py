@@ -41,24 +41,32 @@ GROUP_NAMES = (*GROUPS, OTHERS)
 DEFAULT_WILLINGNESS = {"United States": 0.5, "Poland and the Baltic states": 0.3,
                        "Türkiye": 0.9, "Western Europe": 0.95, OTHERS: 0.95}
 FIRST_YEAR = 2011  # the commentary's year: 28 allies
+#: Most allies a group may have in the model (NATO has 32): a class never needs more.
+MAX_ALLIES = 1_000
+LIMIT = "(A class never needs more.)"
 
 
 def check_willingness(willingness: Mapping[str, object]) -> dict[str, float]:
     """Each group's willingness as a probability, or a CourseError saying what is wrong."""
-    willingness = checks.mapping("The willingness", willingness)
-    unknown = set(map(str, willingness)) - set(GROUP_NAMES)
-    if unknown:
-        raise CourseError(f"Unknown group(s): {', '.join(sorted(unknown))}. The groups are: "
-                          + ", ".join(GROUP_NAMES) + ".")
+    willingness = check_groups("The willingness", willingness)
     checked = {}
     for group in GROUP_NAMES:
         value = willingness.get(group, DEFAULT_WILLINGNESS[group])
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value) or not 0 <= value <= 1:
+        if not checks.is_number(value) or not 0 <= value <= 1:
             raise CourseError(f"The willingness of {group} must be a probability from 0 to 1; "
-                              f"{value!r} is not.")
-        checked[group] = float(value)
+                              f"{checks.shown(value)} is not.")
+        checked[group] = float(value) + 0.0
     return checked
+
+
+def check_groups(name: str, values: object) -> Mapping[str, object]:
+    """A dictionary keyed by the names of GROUPS (and OTHERS), or a CourseError."""
+    values = checks.mapping(name, values)
+    unknown = [checks.shown(g) for g in values if not isinstance(g, str) or g not in GROUP_NAMES]
+    if unknown:
+        raise CourseError(f"Unknown group(s): {', '.join(sorted(unknown))}. The groups are: "
+                          + ", ".join(GROUP_NAMES) + ".")
+    return values
 
 
 def group_sizes(year: int) -> dict[str, int]:
@@ -75,12 +83,13 @@ def _group_sizes(year: int) -> tuple[tuple[str, int], ...]:
 
 
 def check_sizes(sizes: Mapping[str, int]) -> dict[str, int]:
+    """How many allies each group has, or a CourseError (unknown group, not a count)."""
     checked = {}
-    for group, count in checks.mapping("The group sizes", sizes).items():
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise CourseError(f"The number of allies in {group} must be a whole number of 0 "
-                              f"or more; {count!r} is not.")
-        checked[group] = count
+    for group, count in check_groups("The group sizes", sizes).items():
+        checked[group] = checks.whole(
+            f"The number of allies in {group}", count, 0, MAX_ALLIES, limit=LIMIT,
+            outside=f"The number of allies in {group} must be a whole number of 0 or more "
+                    f"(at most {MAX_ALLIES}); {{value}} is not.")
     return checked
 
 
@@ -100,8 +109,10 @@ def by_year(willingness: Mapping[str, float], first: int = FIRST_YEAR,
             last: int | None = None) -> pd.DataFrame:
     """Both chances for each year's membership, from 2011 (28 allies) to today."""
     willingness = check_willingness(willingness)
+    first = membership.check_year(first)
+    last = membership.last_year() if last is None else membership.check_year(last)
     rows = []
-    for year in range(first, (last or membership.last_year()) + 1):
+    for year in range(first, last + 1):
         sizes = group_sizes(year)
         rows.append({"year": year, "allies": sum(sizes.values()),
                      "consensus": consensus_probability(sizes, willingness),
@@ -156,7 +167,8 @@ def chart(willingness: Mapping[str, float], year: int) -> charts.VegaLite:
                       var_name="route", value_name="chance")
     long["route"] = long["route"].map({"consensus": "formal ties by consensus",
                                        "bilateral": "at least one ally, bilaterally"})
-    sizes = group_sizes(membership.check_year(year))
+    year = membership.check_year(year)
+    sizes = group_sizes(year)
     groups = pd.DataFrame({"group": list(GROUP_NAMES),
                            "allies": [sizes[g] for g in GROUP_NAMES],
                            "willingness": [willingness[g] for g in GROUP_NAMES]})
@@ -182,7 +194,8 @@ def chart(willingness: Mapping[str, float], year: int) -> charts.VegaLite:
 def summary(willingness: Mapping[str, float], year: int) -> Markdown:
     """Both chances for one year, in words."""
     willingness = check_willingness(willingness)
-    sizes = group_sizes(membership.check_year(year))
+    year = membership.check_year(year)
+    sizes = group_sizes(year)
     consensus = consensus_probability(sizes, willingness)
     bilateral = bilateral_probability(sizes, willingness)
     blocker = min(GROUP_NAMES, key=lambda g: willingness[g] ** sizes[g])

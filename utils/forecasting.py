@@ -35,6 +35,9 @@ from utils.errors import CourseError
 
 BASELINES = {"Always 50%": 50.0, "Nothing changes (10%)": 10.0}
 MAX_CLASS_ROWS = 500
+#: The longest name or value a class CSV may hold in one cell, and the longest text.
+MAX_CELL = 100
+MAX_CLASS_TEXT = 100_000
 
 
 def questions() -> pd.DataFrame:
@@ -44,16 +47,18 @@ def questions() -> pd.DataFrame:
 
 def check_percent(value: object, where: str) -> float:
     """A probability in percent from 0 to 100, or a CourseError that says where."""
-    problem = CourseError(f"{where}: {value!r} is not a number from 0 to 100.")
+    where = checks.text("The place of the value", where, 200)
+    problem = CourseError(f"{where}: {checks.shown(value)} is not a number from 0 to 100.")
     if isinstance(value, str):
         try:
+            if len(value) > MAX_CELL:
+                raise ValueError(value)
             value = float(value.strip().rstrip("%").strip())
         except ValueError:
             raise problem from None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value) or not 0 <= value <= 100:
+    if not checks.is_number(value) or not 0 <= value <= 100:
         raise problem
-    return float(value)
+    return float(value) + 0.0
 
 
 def brier(probability: float, outcome: bool) -> float:
@@ -72,10 +77,13 @@ def log_score(probability: float, outcome: bool) -> float:
 
 def score(forecasts: Mapping[str, float], outcomes: Mapping[str, bool]) -> dict[str, float]:
     """Mean Brier and log scores of forecasts in percent, by question id."""
-    missing = set(outcomes) - set(forecasts)
+    forecasts = checks.mapping("The forecasts", forecasts)
+    outcomes = checks.mapping("The outcomes", outcomes)
+    missing = [checks.shown(q) for q in outcomes if q not in forecasts]
     if missing:
         raise CourseError("No forecast for: " + ", ".join(sorted(missing)) + ".")
-    fractions = {q: check_percent(forecasts[q], f"question {q}") / 100 for q in outcomes}
+    fractions = {q: check_percent(forecasts[q], f"question {checks.shown(q)}") / 100
+                 for q in outcomes}
     return {"brier": float(np.mean([brier(fractions[q], o) for q, o in outcomes.items()])),
             "log": float(np.mean([log_score(fractions[q], o) for q, o in outcomes.items()])),
             "questions": len(outcomes)}
@@ -90,6 +98,9 @@ def outcomes() -> dict[str, bool]:
 def score_table(forecasters: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
     """Scores of every forecaster and of the baselines, best Brier score first."""
     known = outcomes()
+    forecasters = checks.mapping("The forecasters", forecasters, MAX_CLASS_ROWS)
+    if not all(isinstance(name, str) for name in forecasters):
+        raise CourseError("Give each forecaster's name as text, e.g. {'You': {...}}.")
     everyone = dict(forecasters) | {name: dict.fromkeys(known, p)
                                     for name, p in BASELINES.items()}
     rows = [{"forecaster": name, **score(f, known)} for name, f in everyone.items()]
@@ -100,6 +111,10 @@ def score_table(forecasters: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
 def calibration(forecasts: Sequence[float], happened: Sequence[bool],
                 bins: int = 5) -> pd.DataFrame:
     """For each band of forecasts (0–20%, 20–40%, …): mean forecast, share that happened."""
+    forecasts = check_list("The forecasts", forecasts)
+    happened = [checks.yes_no("Whether it happened", h)
+                for h in check_list("The outcomes", happened)]
+    bins = checks.whole("The number of bands", bins, 1, 100)
     if len(forecasts) != len(happened):
         raise CourseError("Give one outcome per forecast.")
     values = np.array([check_percent(p, "forecast") for p in forecasts])
@@ -116,6 +131,15 @@ def calibration(forecasts: Sequence[float], happened: Sequence[bool],
     return pd.DataFrame(rows, columns=["band", "forecast", "happened", "count"])
 
 
+def check_list(name: str, values: object) -> list[object]:
+    """A list (or other sequence) of at most MAX_CLASS_ROWS × questions items."""
+    if isinstance(values, (str, bytes)) \
+            or not isinstance(values, Sequence | np.ndarray | pd.Series):
+        raise CourseError(f"{name} must be a list, not {checks.shown(values)}.")
+    checks.size(name, values, MAX_CLASS_ROWS * 100)
+    return list(values)
+
+
 def parse_class_csv(text: str) -> pd.DataFrame:
     """A class's forecasts from CSV text: a header `name,<question id>,…`, one row each.
 
@@ -127,6 +151,7 @@ def parse_class_csv(text: str) -> pd.DataFrame:
         raise CourseError("Paste the class's forecasts: a header line such as "
                           "'name," + ",".join(questions()["id"][:2]) + ",…' and one line "
                           "per student.")
+    checks.text("The class's forecasts", text, MAX_CLASS_TEXT)
     lines = text.strip().replace("\r\n", "\n").replace("\r", "\n")
     try:
         rows = list(csv.reader(io.StringIO(lines), strict=True))
@@ -138,7 +163,8 @@ def parse_class_csv(text: str) -> pd.DataFrame:
         raise CourseError("Line 1 must be the header and start with 'name'.")
     unknown = [q for q in header[1:] if q not in known]
     if unknown:
-        raise CourseError(f"Line 1: unknown question id(s) {', '.join(unknown)}. The ids are: "
+        raise CourseError(f"Line 1: unknown question id(s) "
+                          f"{', '.join(checks.shown(q) for q in unknown[:5])}. The ids are: "
                           + ", ".join(known) + ".")
     if len(rows) - 1 > MAX_CLASS_ROWS:
         raise CourseError(f"At most {MAX_CLASS_ROWS} students, please; there are "
@@ -151,6 +177,9 @@ def parse_class_csv(text: str) -> pd.DataFrame:
             raise CourseError(f"Line {line}: {len(cells)} values, but the header has "
                               f"{len(header)} columns.")
         name = cells[0].strip()
+        if len(name) > MAX_CELL:
+            raise CourseError(f"Line {line}: a name of at most {MAX_CELL} characters, please "
+                              f"(this one has {len(name):,}).")
         if not name or name in names:
             raise CourseError(f"Line {line}: each student needs a name of their own "
                               f"({name!r} is {'empty' if not name else 'used twice'}).")
@@ -215,6 +244,10 @@ def _template() -> dict:
 def chart(scores: pd.DataFrame, forecasts: Sequence[float], happened: Sequence[bool],
           title: str) -> charts.VegaLite:
     """Scores against the baselines, beside a calibration plot of the forecasts."""
+    checks.instance("The scores", scores, pd.DataFrame, "forecasting.score_table")
+    if scores.empty or not {"forecaster", "brier", "log"} <= set(scores.columns):
+        raise CourseError("The scores must be what forecasting.score_table returns.")
+    title = checks.text("The title", title, 200)
     table = scores.copy()
     table["kind"] = np.where(table["forecaster"].isin(BASELINES), "baseline", "forecaster")
     table["log"] = table["log"].replace(math.inf, np.nan)

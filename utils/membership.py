@@ -17,9 +17,8 @@ import altair as alt
 import pandas as pd
 from IPython.display import Markdown
 
-from utils import charts, data
+from utils import charts, checks, data
 from utils.charts import CSTO_COLOR, NATO_COLOR
-from utils.errors import CourseError
 
 FIRST_YEAR = 1949
 CSTO_LABEL = "Collective Security Treaty (CSTO)"
@@ -44,12 +43,10 @@ def last_year() -> int:
 
 def check_year(year: int) -> int:
     """The year, if the course's data covers it; otherwise a CourseError saying which do."""
-    if isinstance(year, bool) or not isinstance(year, int):
-        raise CourseError(f"The year must be a whole number such as 1999, not {year!r}.")
-    if not FIRST_YEAR <= year <= last_year():
-        raise CourseError(f"Choose a year from {FIRST_YEAR} to {last_year()}; {year} is "
-                          "outside the years the data covers.")
-    return year
+    last = last_year()
+    return checks.whole("The year", year, FIRST_YEAR, last,
+                        outside=f"Choose a year from {FIRST_YEAR} to {last}; {{value}} is "
+                                "outside the years the data covers.")
 
 
 def nato_members(year: int) -> pd.DataFrame:
@@ -89,7 +86,7 @@ def csto_members(year: int) -> pd.DataFrame:
 
 def counts(first: int = FIRST_YEAR, last: int | None = None) -> pd.DataFrame:
     """Members of each alliance at the end of every year (long format, for charts)."""
-    return _counts(check_year(first), check_year(last or last_year())).copy()
+    return _counts(check_year(first), last_year() if last is None else check_year(last)).copy()
 
 
 @cache
@@ -122,7 +119,7 @@ def _chart_template() -> dict:
 
 def chart(year: int) -> charts.VegaLite:
     """Members of NATO and of the CST/CSTO per year, with `year` marked."""
-    check_year(year)
+    year = check_year(year)
     table = counts()
     nato_now, csto_now = len(nato_members(year)), len(csto_members(year))
     return charts.fill(
@@ -140,6 +137,7 @@ def chart(year: int) -> charts.VegaLite:
 
 def member_list(year: int) -> Markdown:
     """The members of both alliances at the end of `year`, as text."""
+    year = check_year(year)
     nato = nato_members(year)
     lines = [f"**NATO, end of {year}: {len(nato)} members.** " + ", ".join(nato["name"]) + "."]
     if year < 1992:

@@ -13,11 +13,10 @@ million to one decimal, are counted in tenths so that the weights are whole numb
 
 from __future__ import annotations
 
-import math
+from fractions import Fraction
 from functools import cache
 
 import altair as alt
-import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
@@ -46,17 +45,24 @@ def _weights(measure: str) -> dict[str, int]:
 
 def weights(kind: str, allies: list[str]) -> list[int]:
     """Each ally's whole-number weight for a weighted rule (0 where no figure exists)."""
-    table = _weights(MEASURES[kind])
-    return [table.get(code, 0) for code in allies]
+    table = _weights(MEASURES[checks.one_of("The kind of weight", kind, MEASURES)])
+    return [table.get(code, 0) for code in check_allies(allies)]
 
 
-def check_share(quota: object) -> float:
+def check_share(quota: object) -> Fraction:
     """A quota as a share of the total, from just over 0 to 1, or a CourseError."""
-    if isinstance(quota, bool) or not isinstance(quota, (int, float, np.floating)) \
-            or not math.isfinite(quota) or not 0 < quota <= 1:
-        raise CourseError(f"The quota must be a share above 0 and at most 1 (e.g. 0.5 for "
-                          f"half, 2/3 for two thirds); {quota!r} is not.")
-    return float(quota)
+    return checks.share("The quota", quota, "The quota must be a share above 0 and at most 1 "
+                        f"(e.g. 0.5 for half, 2/3 for two thirds); {checks.shown(quota)} is not.")
+
+
+def check_allies(allies: object) -> list[str]:
+    """Allies as a list of country codes (at least one, at most voting.MAX_PLAYERS)."""
+    allies = checks.items("The list of allies", allies, voting.MAX_PLAYERS,
+                          "a list such as ['BEL', 'NLD']")
+    if not allies or not all(isinstance(code, str) for code in allies):
+        raise CourseError(f"The allies must be a non-empty list of country codes such as "
+                          f"['BEL', 'NLD'], not {checks.shown(allies)}.")
+    return allies
 
 
 def nato_rule(kind: str, allies: list[str], quota: float) -> voting.Rule:
@@ -66,18 +72,19 @@ def nato_rule(kind: str, allies: list[str], quota: float) -> voting.Rule:
     Consensus ignores the quota: every ally must agree.
     """
     checks.one_of("The rule", kind, KINDS)
-    quota = check_share(quota)
+    share = check_share(quota)
+    allies = check_allies(allies)
     n = len(allies)
     if kind == "consensus":
         return voting.consensus(n)
-    heads = voting.Weighted([1] * n, math.ceil(quota * n - 1e-9))
+    heads = voting.majority(n, share)
     if kind == "majority":
         return heads
     people = weights("population", allies)
     if kind == "double":
-        return heads & voting.Weighted(people, quota * sum(people))
+        return heads & voting.Weighted(people, checks.quota(share, sum(people)))
     chosen = weights(kind, allies)
-    return voting.Weighted(chosen, quota * sum(chosen))
+    return voting.Weighted(chosen, checks.quota(share, sum(chosen)))
 
 
 def power(kind: str, year: int, quota: float) -> tuple[pd.DataFrame, float]:
@@ -105,6 +112,7 @@ def _power_template() -> dict:
 def power_chart(kind: str, year: int, quota: float) -> tuple[charts.VegaLite, Markdown]:
     """Each ally's Shapley–Shubik power under a rule, with the equal share marked."""
     table, passage = power(kind, year, quota)
+    year, quota = membership.check_year(year), float(check_share(quota))
     n = len(table)
     top = table.sort_values("shapley_shubik", ascending=False).iloc[0]
     vetoes = list(table.loc[table["veto"], "player"])
@@ -157,6 +165,7 @@ def passage_by_year(quota: float = 2 / 3) -> pd.DataFrame:
 def passage_chart(quota: float = 2 / 3) -> alt.Chart:
     """How likely a random proposal is to pass, under each rule, as NATO grew."""
     table = passage_by_year(quota)
+    quota = float(check_share(quota))
     consensus = table[table["rule"] == KINDS["consensus"]]
     return alt.Chart(table).mark_line(point=True).encode(
         x=alt.X("allies:Q", title="Number of allies (after each enlargement)",

@@ -12,7 +12,37 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
+from utils import checks
 from utils.charts import PALETTE
+from utils.errors import CourseError
+
+#: The most rows a timeline draws (the course's longest has under a hundred).
+MAX_ROWS = 2_000
+
+
+def _check(table: object, dates: Sequence[object], columns: Sequence[object],
+           names: object, tooltip: object, texts: dict[str, object]) -> pd.DataFrame:
+    """The arguments of a timeline, or a CourseError: a table with these date and other
+    columns, codes-to-words for the legend, tooltip columns and the chart's texts."""
+    table = checks.instance("The table", table, pd.DataFrame, "data.load")
+    if table.empty:
+        raise CourseError("The table has no rows to draw.")
+    checks.size("The table", table, MAX_ROWS)
+    for column in [*dates, *columns]:
+        checks.one_of("The column", column, table.columns)
+    for column in dates:
+        if not pd.api.types.is_datetime64_any_dtype(table[column]):
+            raise CourseError(f"The column {column!r} must hold dates.")
+    names = checks.mapping("The legend's words", names, 50)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in names.items()):
+        raise CourseError("The legend's words must map codes to words, e.g. {'a': 'A'}.")
+    if isinstance(tooltip, (str, bytes)) or not isinstance(tooltip, Sequence):
+        raise CourseError(f"The tooltip must be a list of columns, not {checks.shown(tooltip)}.")
+    for column in tooltip:
+        checks.one_of("A tooltip column", column, table.columns)
+    for what, text in texts.items():
+        checks.text(what, text, 2_000)
+    return table
 
 
 def spells(table: pd.DataFrame, *, start: str, end: str, label: str, colour: str,
@@ -20,7 +50,13 @@ def spells(table: pd.DataFrame, *, start: str, end: str, label: str, colour: str
            description: str, tooltip: Sequence[str] = ()) -> alt.LayerChart:
     """One bar per row from `start` to `end` (or to `until` when open), coloured by a code
     column whose codes `colour_names` turns into words for the legend."""
-    frame = table.copy()
+    frame = _check(table, [start, end], [label, colour], colour_names, tooltip,
+                   {"The title": title, "The subtitle": subtitle,
+                    "The description": description}).copy()
+    until = checks.instance("The end of open spells", until, pd.Timestamp, "pd.Timestamp")
+    if pd.isna(until) or frame[start].isna().any():
+        raise CourseError("Every spell needs a start date, and open spells an end date "
+                          "(`until`).")
     frame["ongoing"] = frame[end].isna()
     frame["drawn_end"] = frame[end].fillna(until)
     frame["colour_name"] = frame[colour].map(colour_names)
@@ -48,7 +84,9 @@ def events(table: pd.DataFrame, *, date: str, label: str, lane: str,
            lane_names: dict[str, str], title: str, subtitle: str, description: str,
            tooltip: Sequence[str] = ()) -> alt.LayerChart:
     """One dot per dated event, in lanes (e.g. who acted), labelled by a short text."""
-    frame = table.copy()
+    frame = _check(table, [date], [label, lane], lane_names, tooltip,
+                   {"The title": title, "The subtitle": subtitle,
+                    "The description": description}).copy()
     frame["lane_name"] = frame[lane].map(lane_names)
     lanes = [name for name in lane_names.values() if name in set(frame["lane_name"])]
     dark = [c for c in PALETTE if c != "#F0E442"]  # yellow dots vanish on white

@@ -29,8 +29,9 @@ collectivity to act: the share of the 2^n coalitions that win. :func:`power_tabl
 all in one table. Every rule here is monotone (joining a coalition never makes it lose), the
 empty coalition loses and the full one wins, so all these numbers are well defined.
 
-**Exact.** Weights are integers of any size; quotas may be any number (a coalition wins
-when its weight reaches the quota, i.e. the smallest whole number at or above it). Every
+**Exact.** Weights are integers of any size (up to 10^30); quotas may be any number (a
+coalition wins when its weight reaches the quota, i.e. the smallest whole number at or
+above it). Rules have at most :data:`MAX_PLAYERS` players. Every
 count of coalitions is an exact integer and each index is one exact fraction of such
 integers (:func:`counts` gives them), rounded to the nearest float only at the end.
 
@@ -68,13 +69,13 @@ measures it against the packages on PyPI); one-vote-each rules with hundreds of 
 take a fraction of a second. The size of the diagram is what limits: the US federal system
 (537 players, seven weighted rules) has 257,000 states and takes about 1 s for Banzhaf and
 Coleman, but about 45 s and 4 GB for Shapley-Shubik, whose counts by size are 537 numbers
-of up to 537 bits per state.
+of up to 537 bits per state. So a rule whose diagram would exceed :data:`MAX_WORK`
+(states times players) is refused with a CourseError before it takes seconds.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -83,6 +84,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from utils import checks
 from utils.errors import CourseError
 
 #: The five permanent members of the Security Council (UN Charter, Art. 23), in the order
@@ -103,47 +105,31 @@ _EINSUM_LIMIT = 1 << 21
 
 # Checking input.
 
+#: Most players a rule may have (the UN General Assembly has 193 members, the US federal
+#: system of House, Senate and President 537): enough for any body a class looks at.
+MAX_PLAYERS = 1_000
+#: Largest weight of a player: far beyond any population, GDP or budget, in any unit.
+MAX_WEIGHT = 10**30
+#: Most work for the power of one rule: states of its decision diagram times players.
+#: Measured (2 shared cores): a simple majority of 300 (6.8 million) takes 1.7 s for every
+#: index, 40 players with random weights in the millions 14.6 million states times 40,
+#: i.e. 50 s and 8 GB, which is refused. EU-27 needs 0.6 million, NATO's rules less.
+MAX_WORK = 10_000_000
+LIMIT = "(A class never needs more, and it keeps every computation within seconds.)"
+
+
 def _whole(what: str, value: object) -> int:
     """`value` as a Python int, or a CourseError saying why it is not a whole number."""
-    if isinstance(value, bool):
-        raise CourseError(f"{what} must be a whole number, not {value!r}.")
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        if math.isnan(value):
-            raise CourseError(f"{what} is not a number (NaN); give a whole number.")
-        if math.isinf(value):
-            raise CourseError(f"{what} is infinite; give a whole number.")
-        exact = Fraction(value)
-        if exact.denominator == 1:
-            return int(exact)
-        raise CourseError(
-            f"{what} must be a whole number, not {value!r}. Weights are counted exactly, "
-            "so they must be integers: multiply every weight and the quota by the same "
-            "factor (e.g. 10 to count in tenths).")
-    raise CourseError(f"{what} must be a whole number, not {value!r}.")
-
-
-def _exact(what: str, value: object) -> Fraction:
-    """A finite real number, exactly; a float is read as the decimal it prints as."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise CourseError(f"{what} must be a number, not {value!r}.")
-    if isinstance(value, numbers.Rational):
-        return Fraction(value.numerator, value.denominator)
-    if math.isnan(value):
-        raise CourseError(f"{what} is not a number (NaN); give a number.")
-    if math.isinf(value):
-        raise CourseError(f"{what} is infinite; give a finite number.")
-    return Fraction(repr(float(value)))
+    return checks.whole(what, value, -MAX_WEIGHT, MAX_WEIGHT, limit=LIMIT, hint=(
+        " Weights are counted exactly, so they must be integers: multiply every weight and "
+        "the quota by the same factor (e.g. 10 to count in tenths)."))
 
 
 def _sequence(what: str, values: object) -> list[object]:
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise CourseError(f"{what} must be a list of numbers, one per player, not {values!r}.")
-    if isinstance(values, np.ndarray) and values.ndim != 1:
+    if isinstance(values, np.ndarray) and values.ndim > 1:
         raise CourseError(f"{what} must be a flat list of numbers, one per player; got an "
                           f"array of shape {values.shape}.")
-    items = list(values)
+    items = checks.items(what, values, MAX_PLAYERS, "a list of numbers, one per player")
     if not items:
         raise CourseError(f"A voting rule needs at least one player; {what.lower()} is empty.")
     return items
@@ -166,8 +152,9 @@ class Rule:
     def wins(self, coalition: Iterable[int]) -> bool:
         """Whether the coalition (an iterable of player numbers) meets the rule."""
         members = set()
-        for player in coalition:
-            number = _whole("A player's number", player)
+        for player in checks.items("The coalition", coalition, 4 * MAX_PLAYERS,
+                                   "a list of player numbers such as [0, 2]"):
+            number = checks.whole("A player's number", player, -MAX_WEIGHT, MAX_WEIGHT)
             if not 0 <= number < self.n:
                 raise CourseError(f"Players are numbered 0 to {self.n - 1}; there is no "
                                   f"player {number}.")
@@ -211,13 +198,14 @@ class Weighted(Rule):
             if w < 0:
                 raise CourseError(f"The weight of player {i} is {w}; weights must be 0 or more.")
         total = sum(weights)
-        quota = _exact("The quota", self.quota)
+        quota = checks.exact("The quota", self.quota)
         if quota <= 0:
             raise CourseError(f"The quota must be more than 0 (otherwise even the empty "
-                              f"coalition would win); got {self.quota!r}.")
+                              f"coalition would win); got {checks.shown(self.quota)}.")
         quota = math.ceil(quota)
         if quota > total:
-            raise CourseError(f"The quota {self.quota!r} is more than the total weight {total}, "
+            raise CourseError(f"The quota {checks.shown(self.quota)} is more than the total "
+                              f"weight {total}, "
                               "so no coalition could ever win.")
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "quota", quota)
@@ -243,7 +231,7 @@ class _Combination(Rule):
         for k, rule in enumerate(rules, 1):
             if not isinstance(rule, Rule):
                 raise CourseError(f"{type(self).__name__}(...) combines rules such as "
-                                  f"Weighted(...); item {k} is {rule!r}.")
+                                  f"Weighted(...); item {k} is {checks.shown(rule)}.")
         sizes = [rule.n for rule in rules]
         for k, size in enumerate(sizes[1:], 2):
             if size != sizes[0]:
@@ -280,10 +268,9 @@ class Any(_Combination):
 # The real rules.
 
 def _players(n: object) -> int:
-    n = _whole("The number of players", n)
-    if n < 1:
-        raise CourseError(f"A voting rule needs at least one player; got {n}.")
-    return n
+    return checks.whole("The number of players", n, 1, MAX_PLAYERS, limit=LIMIT,
+                        outside="A voting rule needs at least one player and at most "
+                                f"{MAX_PLAYERS}; got {{value}}. {LIMIT}")
 
 
 def unanimity(n: int) -> Weighted:
@@ -315,17 +302,15 @@ def majority(n: int, share: object = None) -> Weighted:
 
     Without ``share``, a simple majority: more than half (``n // 2 + 1`` members). With a
     ``share`` such as ``2/3`` or ``Fraction(2, 3)`` the quota is the smallest whole number
-    of members at or above ``share * n``, computed exactly (a float is read as the decimal
-    it prints as, so ``0.55`` means 55/100).
+    of members at or above ``share * n``, computed exactly by :func:`utils.checks.quota`
+    (a float is read as the simple fraction it stands for, so ``0.55`` means 55/100 and
+    ``0.1 * 3`` means 3/10).
     """
     n = _players(n)
     if share is None:
         return Weighted((1,) * n, n // 2 + 1)
-    fraction = _exact("The share of members needed", share)
-    if not 0 < fraction <= 1:
-        raise CourseError(f"The share of members needed must be above 0 and at most 1; "
-                          f"got {share!r}.")
-    return Weighted((1,) * n, math.ceil(fraction * n))
+    fraction = checks.share("The share of members needed", share)
+    return Weighted((1,) * n, checks.quota(fraction, n))
 
 
 def un_security_council() -> All:
@@ -352,7 +337,7 @@ def eec_council_1958(on_commission_proposal: bool = True) -> Rule:
     vote to make 12.
     """
     weighted = Weighted(EEC_1958_WEIGHTS, 12)
-    if on_commission_proposal:
+    if checks.yes_no("on_commission_proposal", on_commission_proposal):
         return weighted
     return weighted & Weighted((1,) * 6, 4)
 
@@ -579,6 +564,7 @@ def _build(rule: Rule) -> tuple[list[int], list[tuple[np.ndarray, np.ndarray, in
 
     state, _, _ = canonical(0, np.array([[q for _, q in reduced]], dtype=dtype))
     steps = []
+    work = 0
     for i in range(n):
         size = len(state)
         residual = np.concatenate([state - weights[:, i], state])
@@ -589,6 +575,13 @@ def _build(rule: Rule) -> tuple[list[int], list[tuple[np.ndarray, np.ndarray, in
         pointer = np.where(result == 1, len(first), len(first) + 1)
         pointer[open_] = inverse
         steps.append((pointer[:size], pointer[size:], len(first)))
+        work += len(first) * n
+        if work > MAX_WORK:
+            raise CourseError(
+                f"This rule is too large to compute its power exactly in a class: its "
+                f"decision diagram passes {MAX_WORK // n:,} states after {i + 1} of {n} "
+                "players. Use fewer players, or rounder weights (e.g. populations in "
+                f"thousands). {LIMIT}")
         state = values[open_][first]
     return order, steps
 
@@ -722,7 +715,8 @@ def clear_cache() -> None:
 
 def _rule(rule: object) -> Rule:
     if not isinstance(rule, Rule):
-        raise CourseError(f"Give a voting rule such as Weighted([...], quota), not {rule!r}.")
+        raise CourseError(f"Give a voting rule such as Weighted([...], quota), not "
+                          f"{checks.shown(rule)}.")
     return rule
 
 
@@ -801,7 +795,8 @@ def power_table(rule: Rule, names: Sequence[str] | None = None) -> pd.DataFrame:
         names = [f"Player {i}" for i in range(n)]
     elif (isinstance(names, str) or not isinstance(names, Sequence)
           or not all(isinstance(name, str) for name in names)):
-        raise CourseError(f"Give the players' names as a list of texts, not {names!r}.")
+        raise CourseError(f"Give the players' names as a list of texts, not "
+                          f"{checks.shown(names)}.")
     elif len(names) != n:
         raise CourseError(f"Give one name per player: the rule has {n} players but "
                           f"{len(names)} names were given.")

@@ -14,12 +14,15 @@ the default result is stored in the notebook, and shows on GitHub, in the static
 export and in JupyterLab before anything is run. The controls themselves say, as text,
 how to use them live: see :class:`Controls`.
 
-A mistake in the input (a :class:`~utils.errors.CourseError`) is shown as a short
-message in place of the outputs, never as a traceback.
+A mistake in the input (a :class:`~utils.errors.CourseError`), or a broken data file (a
+:class:`~utils.errors.DataError`), is shown as a short message in place of the outputs,
+never as a traceback.
 """
 
 from __future__ import annotations
 
+import inspect
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -28,10 +31,18 @@ import ipywidgets as w
 from IPython.display import DisplayHandle, Markdown, display
 
 from utils import charts, checks
-from utils.errors import CourseError, message_markdown
+from utils.errors import CourseError, DataError, message_markdown
+
+
+class _Message(Markdown):
+    """A message shown in place of the outputs (bad input, or a broken data file)."""
+
 
 LABEL_STYLE = {"description_width": "initial"}
 EMPTY = Markdown("")
+#: Places kept for the outputs when the first render is a message and compute's return
+#: annotation does not say how many it shows.
+RESERVE = 3
 
 
 class Controls(w.VBox):
@@ -42,8 +53,12 @@ class Controls(w.VBox):
     """
 
     def __init__(self, controls: Sequence[w.Widget], note: str) -> None:
+        if isinstance(controls, (str, bytes)) or not isinstance(controls, Sequence) \
+                or not all(isinstance(c, w.Widget) for c in controls):
+            raise CourseError(f"The controls must be a list of widgets such as year_slider(...), "
+                              f"not {checks.shown(controls)}.")
         super().__init__(children=list(controls))
-        self.note = note
+        self.note = checks.text("The note under the controls", note, 2_000)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         names = ", ".join(getattr(c, "description", "") or type(c).__name__
@@ -99,6 +114,10 @@ def choice(description: str, options: Mapping[str, str], value: str) -> w.Dropdo
     """A labelled drop-down; `options` maps each value to the words shown for it."""
     description = checks.text("The drop-down's label", description)
     options = checks.mapping("The drop-down's options", options)
+    if not options or not all(isinstance(k, str) and isinstance(v, str)
+                              for k, v in options.items()):
+        raise CourseError("The drop-down's options must map words to words, such as "
+                          f"{{'median': 'the median ally'}}; not {checks.shown(options)}.")
     checks.one_of("The drop-down's starting value", value, options)
     return w.Dropdown(options=[(label, key) for key, label in options.items()], value=value,
                       description=description, style=LABEL_STYLE)
@@ -110,34 +129,89 @@ def outputs(compute: Callable[..., Sequence[Any]], values: Mapping[str, Any],
 
     With ``live=True`` charts are sent without their static images (faster redraws).
     """
+    values = check_values(compute, values)
+    live = checks.yes_no("live", live)
     try:
-        results = list(compute(**values))
-    except CourseError as error:
-        return [Markdown(message_markdown(error))]
+        results = compute(**values)
+    except (CourseError, DataError) as error:
+        return [_Message(message_markdown(error))]
+    if isinstance(results, (str, bytes)) or not isinstance(results, Sequence):
+        raise CourseError(f"The compute function must return a tuple of things to show, not "
+                          f"{checks.shown(results)}.")
+    results = list(results)
     if live:
         results = [charts.live(r) if isinstance(r, alt.TopLevelMixin | charts.VegaLite) else r
                    for r in results]
     return results
 
 
+def check_values(compute: object, values: object) -> dict[str, Any]:
+    """The arguments for compute, if it is a function that takes them."""
+    if not callable(compute):
+        raise CourseError(f"Give a function to compute the outputs, not {checks.shown(compute)}.")
+    values = dict(checks.mapping("The control values", values))
+    try:
+        inspect.signature(compute).bind(**values)
+    except (TypeError, ValueError):
+        raise CourseError(f"The function {checks.shown(compute)} does not take the arguments "
+                          f"{', '.join(map(checks.shown, values)) or '(none)'}.") from None
+    return values
+
+
+def _slots(compute: Callable[..., Any], first: list[Any]) -> int:
+    """How many outputs to reserve: as many as the first render, unless that was a message;
+    then as many as compute's return annotation names (tuple[A, B] is two), or RESERVE."""
+    if not (len(first) == 1 and isinstance(first[0], _Message)):
+        return len(first)
+    try:
+        returned = typing.get_type_hints(compute).get("return")
+    except Exception:
+        returned = None
+    arguments = typing.get_args(returned) if typing.get_origin(returned) is tuple else ()
+    if arguments and Ellipsis not in arguments:
+        return len(arguments)
+    return RESERVE
+
+
 def show(compute: Callable[..., Sequence[Any]], controls: Mapping[str, w.ValueWidget],
          note: str) -> None:
-    """Display the controls and compute's outputs, and redraw them on every change."""
+    """Display the controls and compute's outputs, and redraw them on every change.
+
+    The outputs take as many places as the first render has, so that later renders show
+    all theirs even when the first was a message about bad input (see :func:`_slots`).
+    """
+    controls = check_controls(controls)
     box = Controls(list(controls.values()), note)
+    check_values(compute, current(controls))
     display(box)
     first = outputs(compute, current(controls), live=False)
+    first += [EMPTY] * (_slots(compute, first) - len(first))
     handles: list[DisplayHandle] = [display(item, display_id=True) for item in first]
 
     def redraw(change: Any = None) -> None:
         new = outputs(compute, current(controls), live=True)
+        if len(new) > len(handles):
+            new[len(handles) - 1:] = [Markdown("(More outputs than places: run the cell again "
+                                               "to see them all.)")]
         new += [EMPTY] * (len(handles) - len(new))
-        for handle, item in zip(handles, new, strict=False):
+        for handle, item in zip(handles, new, strict=True):
             handle.update(item)
 
     for control in controls.values():
         control.observe(redraw, names="value")
 
 
+def check_controls(controls: object) -> Mapping[str, w.ValueWidget]:
+    """Controls by argument name, e.g. {"year": year_slider(...)}, or a CourseError."""
+    controls = checks.mapping("The controls", controls, 50, "{'year': year_slider(...)}")
+    if not all(isinstance(name, str) and name.isidentifier() for name in controls) \
+            or not all(isinstance(c, w.ValueWidget) for c in controls.values()):
+        raise CourseError("The controls must map argument names to widgets, such as "
+                          f"{{'year': year_slider(1949, 2026, 1999)}}; not "
+                          f"{checks.shown(controls)}.")
+    return controls
+
+
 def current(controls: Mapping[str, w.ValueWidget]) -> dict[str, Any]:
     """The controls' values, by argument name."""
-    return {name: control.value for name, control in controls.items()}
+    return {name: control.value for name, control in check_controls(controls).items()}

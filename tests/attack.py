@@ -1,0 +1,352 @@
+"""The attack on utils, run by tests/test_attack.py in a process of its own.
+
+Every public callable of every ``utils`` module is found by introspection (a function or
+class defined there whose name has no leading underscore), so a function added tomorrow is
+attacked tomorrow. For each, one valid call is built (its defaults, plus a valid value per
+required parameter from VALID), then each parameter in turn is replaced by hostile values
+and, once per callable, all parameters at once. A fixed seed samples the pairs, so the
+attack is the same on every run. Each call may use at most LIMIT_SECONDS of CPU and the
+process at most LIMIT_MEMORY more memory than at the start; a call that exceeds either,
+or raises anything but the course's own CourseError or DataError, is a finding. A crash
+of the whole process (a dead kernel) is caught by the test that started it.
+
+Output, one line per call on stdout: ``start <id> <description>`` before and
+``done <id> <outcome> <detail>`` after, so the parent knows which call killed it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import itertools
+import json
+import math
+import pkgutil
+import random
+import resource
+import signal
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+import utils
+from utils import consensus, data, voting, widgets
+from utils.errors import CourseError, DataError
+
+LIMIT_SECONDS = 3.0
+LIMIT_MEMORY = 1_500_000_000
+SEED = 14
+#: Left out, with the reason. utils.charts is being rewritten for issue 14 item 2 (chart
+#: text made XML-safe, rendering that never kills the kernel): attack it once that lands.
+SKIPPED_MODULES = {"charts": "issue 14 item 2 rewrites it"}
+#: Parameters that only course code passes, never a student: the bounds and wording of a
+#: check (the value checked is attacked). Their callers are attacked instead.
+TRUSTED = {"checks": {"name", "low", "high", "options", "kind", "made_by", "largest",
+                      "longest", "limit", "hint", "outside", "message", "total",
+                      "expected", "example"}}
+
+
+class Timeout(BaseException):
+    """A call ran past its CPU limit (a BaseException, so no `except Exception` eats it)."""
+
+
+class Weird:
+    """An object that fails at everything it is asked."""
+
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+    def __len__(self) -> int:
+        raise RuntimeError("no len")
+
+    def __iter__(self) -> Any:
+        raise RuntimeError("no iter")
+
+    def __bool__(self) -> bool:
+        raise RuntimeError("no bool")
+
+
+def hostile_values() -> list[Any]:
+    """What a student, a slider, a table or a careless caller may pass."""
+    return [
+        None, True, False, np.bool_(True), 0, 1, -1, 2, 7, 10**9, 2**63, 10**100, -10**100,
+        np.int64(1992), np.int8(-3), np.uint64(2**64 - 1), 0.5, -0.0, 1e-300, 5e-324, 0.1 * 3,
+        math.nan, math.inf, -math.inf, 1e308, np.float32(3), np.float64(math.nan),
+        np.float16(0.5), Fraction(1, 3), Decimal("1.5"), complex(1, 1), "", " ", "a",
+        "False", "0.5", "1999", "nato_members", "median", "\x00\x0c\x1b\x08\ufffe",
+        "💥 ünïcödé ∞", "x" * 100_000, "name,new_member_2025\nA\x0cB,10", "\ud800", b"bytes",
+        bytearray(b"x"), [], [None], [1, 2, 3], [0.5, "a"], [[1, 2], [3]], list(range(5000)),
+        (), (1,), {}, {None: None}, {"a": 1}, {"Others": 3}, {"United States": math.nan},
+        set(), frozenset({1}), range(10**12), range(0), itertools.count(), iter([1, 2]),
+        np.array([]), np.array([1.0, np.nan]), np.zeros((2, 2)), np.array(["a"]),
+        np.array(5), pd.DataFrame(), pd.DataFrame({"x": [1]}), pd.Series(dtype=float),
+        pd.NA, pd.NaT, pd.Timestamp("2099-01-01"), date(2024, 1, 1), Path("/"),
+        Path("/nonexistent/file.csv"), object(), Weird(), print, lambda *a, **k: None,
+        type, CourseError("x"), voting.majority(3),
+    ]
+
+
+ALLIES = consensus.make_allies([0.25, 0.75], 0.125, 0.125)
+SPEC = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "mark": "point",
+        "data": {"values": [{"x": 1}]}, "encoding": {"x": {"field": "x", "type": "quantitative"}},
+        "title": "T"}
+
+
+def valid_values() -> dict[str, Any]:
+    """A valid value for each required parameter, by name (OVERRIDES by callable)."""
+    return {
+        "year": 1999, "n": 5, "rule": voting.majority(5), "kind": "population", "quota": 0.5,
+        "allies": ["BEL", "NLD", "LUX"], "name": "The value", "value": 0.5, "low": 0,
+        "high": 1, "options": ["median", "most_reluctant"], "made_by": "a function",
+        "largest": 10, "fraction": Fraction(1, 2), "total": 10, "sizes": {"Other allies": 3},
+        "willingness": {"Other allies": 0.9}, "values": {"Other allies": 3},
+        "probability": 0.5, "outcome": True, "reason": "organizations", "seed": 0,
+        "ideal": [0.2, 0.8], "tolerance": 0.1, "cost": 0.1, "spread": 0.1, "n_allies": 12,
+        "strategy": "median", "rounds": 5, "result": consensus.negotiate(ALLIES),
+        "table": consensus.sweep(0.1, 0.05, 0.1, trials=50), "trials": 50,
+        "field": {"name": "iso3", "type": "string"}, "text": "BEL", "column": "reason",
+        "allowed": ["organizations"], "label": "The reason", "path": data.PACKAGE,
+        "rows": data.read_rows("milestones"), "error": CourseError("x"), "tb": None,
+        "names": ["Player 0"], "word": "yeer", "known": ["year"], "forecasts": [50, 10],
+        "happened": [True, False], "scores": None, "title": "T", "where": "question q",
+        "outcomes": {"q": True}, "forecasters": {"You": {}}, "us": 0.5,
+        "poland_baltics": 0.3, "turkey": 0.9, "western_europe": 0.95, "others": 0.95,
+        "weights": [4, 4, 4, 2, 2, 1], "populations": [10, 20, 30, 40, 50, 60, 70, 80, 90,
+                                                        100, 110, 120, 130, 140, 150, 160],
+        "winning_by_size": (0, 1), "swings_by_size": ((1,),), "on_commission_proposal": True,
+        "description": "Year", "start": 1949, "end": 2026, "step": 0.1, "live": True,
+        "compute": lambda year: (f"{year}",), "controls": {}, "note": "Move it.",
+        "first": [], "spec": SPEC, "template": SPEC, "datasets": {},
+        "chart": alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q"),
+        "number": 1, "objectors": (), "final_text": 0.5,
+        "date": "date", "lane": "category", "lane_names": {"proposal": "offers"},
+        "subtitle": "S", "start_date": "start_date", "until": pd.Timestamp("2026-12-02"),
+        "colour": "model_parameter", "colour_names": {"tolerance": "tolerance"},
+    }
+
+
+def overrides() -> dict[str, dict[str, Any]]:
+    """Valid calls that differ from the generic values, by callable."""
+    timeline = data.load("nato_csto_timeline")
+    episodes = data.load("consensus_episodes")
+    every = dict.fromkeys(utils.forecasting.outcomes(), 50)
+    return {
+        "checks.whole": {"value": 3, "high": 10},
+        "checks.exact": {"value": 3},
+        "checks.one_of": {"value": "median"},
+        "checks.instance": {"value": 3, "kind": int},
+        "checks.size": {"value": [1, 2]},
+        "checks.items": {"values": [1, 2]},
+        "checks.text": {"value": "words"},
+        "checks.mapping": {"value": {"a": 1}},
+        "checks.yes_no": {"value": True},
+        "checks.share": {"value": 0.5},
+        "consensus.Allies": {"ideal": np.array([0.2]), "tolerance": np.array([0.1]),
+                             "cost": np.array([0.1])},
+        "consensus.Negotiation": {"allies": ALLIES, "rounds": ()},
+        "consensus.check_sizes": {"sizes": [12, 13]},
+        "consensus.negotiate": {"allies": ALLIES},
+        "consensus.sweep": {"trials": 50},
+        "consensus.explore": {"trials": 50},
+        "csto.check_groups": {"name": "The sizes"},
+        "data.load": {"name": "milestones"},
+        "data.resource": {"name": "milestones"},
+        "data.read_rows": {"name": "milestones"},
+        "data.validate": {"name": "milestones"},
+        "data.load_where": {"name": "csto_evidence", "value": "organizations"},
+        "forecasting.check_list": {"values": [1, 2]},
+        "forecasting.check_percent": {"value": 50},
+        "forecasting.score": {"forecasts": {"q": 50}},
+        "forecasting.chart": {"scores": utils.forecasting.score_table({"You": every})},
+        "forecasting.score_table": {"forecasters": {"You": every}},
+        "forecasting.explore": {"**": every},
+        "scenario.quiz": {"seed": "scenario_2010"},
+        "widgets.year_slider": {"value": 1999},
+        "forecasting.parse_class_csv": {"text": "name,new_member_2025\nAna,50"},
+        "forecasting.class_scores": {"text": "name,new_member_2025\nAna,50"},
+        "forecasting.explore_class": {"text": "name,new_member_2025\nAna,50"},
+        "timelines.events": {"table": timeline, "label": "event", "description": "D"},
+        "timelines.spells": {"table": episodes, "start": "start_date", "end": "end_date",
+                             "label": "title", "description": "D"},
+        "voting.Weighted": {"quota": 12},
+        "voting.Counts": {"n": 1},
+        "voting.power_table": {"names": None},
+        "widgets.choice": {"description": "Rule", "options": {"a": "A", "b": "B"},
+                           "value": "a"},
+        "widgets.int_slider": {"description": "Allies", "low": 2, "high": 40, "value": 32},
+        "widgets.float_slider": {"description": "Spread", "low": 0, "high": 1, "value": 0.5},
+        "widgets.text_area": {"value": "name"},
+        "widgets.Controls": {"controls": [widgets.year_slider(1949, 2026, 1999)]},
+        "widgets.show": {"compute": lambda year: (f"{year}",),
+                         "controls": {"year": widgets.year_slider(1949, 2026, 1999)}},
+        "widgets.outputs": {"values": {"year": 1999}},
+        "widgets.current": {"controls": {"year": widgets.year_slider(1949, 2026, 1999)}},
+        "widgets.check_controls": {"controls": {"year": widgets.year_slider(1949, 2026, 1999)}},
+        "widgets.check_values": {"values": {"year": 1999}},
+        "errors.student_message": {"names": []},
+        "errors.message_markdown": {"error": DataError("x")},
+    }
+
+
+def public_callables() -> dict[str, Callable[..., Any]]:
+    """Every public function and class of every utils module, by 'module.name'."""
+    found = {}
+    for module_info in pkgutil.iter_modules(utils.__path__):
+        if module_info.name in SKIPPED_MODULES:
+            continue
+        module = importlib.import_module(f"utils.{module_info.name}")
+        for name, item in vars(module).items():
+            if not name.startswith("_") and callable(item) \
+                    and getattr(item, "__module__", None) == module.__name__:
+                found[f"{module_info.name}.{name}"] = item
+    return dict(sorted(found.items()))
+
+
+def parameters(function: Callable[..., Any]) -> list[inspect.Parameter]:
+    try:
+        return list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):  # a builtin-based class such as an exception: one argument
+        return [inspect.Parameter("args", inspect.Parameter.VAR_POSITIONAL)]
+
+
+def base_call(qualified: str, function: Callable[..., Any], valid: dict[str, Any],
+              special: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """The valid call: positional values for *args, keyword values for the rest."""
+    positional, keywords = [], {}
+    for p in parameters(function):
+        if p.kind is p.VAR_POSITIONAL:
+            positional = [voting.majority(3), voting.majority(3)] if qualified.startswith(
+                "voting.") else ["message"]
+        elif p.kind is p.VAR_KEYWORD:
+            keywords.update(special.get("**", {}))
+        elif p.name in special:
+            keywords[p.name] = special[p.name]
+        elif p.default is not p.empty:
+            keywords[p.name] = p.default
+        elif p.name in valid:
+            keywords[p.name] = valid[p.name]
+        else:
+            raise LookupError(f"{qualified}: add a valid value for parameter {p.name!r} to "
+                              "tests/attack.py (VALID or OVERRIDES)")
+    return positional, keywords
+
+
+def calls(per_parameter: int, combined: int) -> list[tuple[str, str, list, dict]]:
+    """(callable, description, args, kwargs) for the whole attack, sampled with SEED."""
+    rng = random.Random(SEED)
+    hostile = hostile_values()
+    valid, special = valid_values(), overrides()
+    planned = []
+    for qualified, function in public_callables().items():
+        positional, keywords = base_call(qualified, function, valid,
+                                         special.get(qualified, {}))
+        planned.append((qualified, "valid call", positional, keywords))
+        trusted = TRUSTED.get(qualified.split(".")[0], set())
+        slots = [("*", k) for k in range(len(positional))] + [
+            ("=", k) for k in keywords if k not in trusted]
+        for kind, key in slots:
+            for index in rng.sample(range(len(hostile)), min(per_parameter, len(hostile))):
+                args, kwargs = list(positional), dict(keywords)
+                if kind == "*":
+                    args[key] = hostile[index]
+                else:
+                    kwargs[key] = hostile[index]
+                planned.append((qualified, f"{key}=hostile[{index}]", args, kwargs))
+        for _ in range(combined if slots else 0):
+            picks = [rng.randrange(len(hostile)) for _ in slots]
+            args, kwargs = list(positional), dict(keywords)
+            for (kind, key), index in zip(slots, picks, strict=True):
+                if kind == "*":
+                    args[key] = hostile[index]
+                else:
+                    kwargs[key] = hostile[index]
+            planned.append((qualified, "all hostile " + ",".join(map(str, picks)), args, kwargs))
+    return planned
+
+
+def check_result(result: Any) -> None:
+    """A chart in a result must be valid JSON (no NaN or infinity leaking into it)."""
+    items = result if isinstance(result, tuple) else (result,)
+    for item in items:
+        spec = getattr(item, "spec", None)
+        if isinstance(spec, dict):
+            json.dumps(spec, allow_nan=False)
+
+
+def data_bytes() -> int:
+    """This process's data segment, as RLIMIT_DATA counts it (from /proc/self/status)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmData:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def on_timeout(signum: int, frame: Any) -> None:
+    raise Timeout
+
+
+def run(per_parameter: int, combined: int) -> int:
+    warnings.simplefilter("ignore")
+    # RLIMIT_DATA (private writable memory), not RLIMIT_AS: vl-convert's V8 reserves
+    # gigabytes of address space it never uses, and dies when it cannot.
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    start_memory = data_bytes()
+    resource.setrlimit(resource.RLIMIT_DATA, (start_memory + LIMIT_MEMORY, hard))
+    signal.signal(signal.SIGPROF, on_timeout)
+    planned = calls(per_parameter, combined)
+    print(f"planned {len(planned)}", flush=True)
+    findings = 0
+    for number, (qualified, description, args, kwargs) in enumerate(planned):
+        print(f"start {number} {qualified} {description}", flush=True)
+        began = time.process_time()
+        signal.setitimer(signal.ITIMER_PROF, LIMIT_SECONDS)
+        try:
+            result = CALLABLES[qualified](*args, **kwargs)
+            check_result(result)
+            outcome, detail = "ok", ""
+        except (CourseError, DataError) as error:
+            text = str(error)
+            outcome, detail = ("message", "") if text and len(text) <= 600 else (
+                "finding", f"a message of {len(text)} characters")
+        except Timeout:
+            outcome, detail = "finding", f"over {LIMIT_SECONDS} s of CPU"
+        except MemoryError:
+            outcome, detail = "finding", "out of memory"
+        except Exception as error:
+            outcome, detail = "finding", f"{type(error).__name__}: {str(error)[:200]}"
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+        if description == "valid call" and outcome != "ok":
+            outcome, detail = "finding", f"the valid call failed: {detail or 'a message'}"
+        findings += outcome == "finding"
+        seconds = time.process_time() - began
+        print(f"done {number} {outcome} {seconds:.3f} {json.dumps(detail)}", flush=True)
+    resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+    return findings
+
+
+CALLABLES = public_callables()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--per-parameter", type=int, default=12)
+    parser.add_argument("--combined", type=int, default=3)
+    args = parser.parse_args()
+    run(args.per_parameter, args.combined)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
