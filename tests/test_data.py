@@ -360,7 +360,7 @@ def test_a_repeated_row_in_a_table_without_a_key_is_named(tmp_path: Path) -> Non
 
 def test_a_missing_table_file_points_to_the_descriptor(tmp_path: Path) -> None:
     descriptor = (data.DATA_DIR / "datapackage.json").read_text("utf-8").splitlines()
-    line = 1 + next(i for i, text in enumerate(descriptor) if '"path": "milestones.csv"' in text)
+    line = 1 + next(i for i, text in enumerate(descriptor) if '"name": "milestones"' in text)
     with pytest.raises(DataError, match=rf"missing.csv: the file is missing; "
                                         rf"data/datapackage.json, line {line}, column 7, lists "
                                         "it for the table milestones"):
