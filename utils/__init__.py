@@ -6,10 +6,11 @@ inside a notebook, shows a :class:`~utils.errors.CourseError` as a short message
 than a traceback.
 """
 
-from utils import charts, errors
+from utils import charts, display, errors
 from utils.errors import CourseError
 
 charts.enable()
+display.setup()
 errors.install_ipython_handler()
 
 __all__ = ["CourseError"]

@@ -232,22 +232,49 @@ def chart(scores: pd.DataFrame, forecasts: Sequence[float], happened: Sequence[b
                      "against the mean forecast."))
 
 
-def explore(**forecasts: float) -> tuple[charts.VegaLite, Markdown]:
+def standing(table: pd.DataFrame, name: str) -> str:
+    """Where `name` stands in a score table, ties (to three decimals) said as ties.
+
+    >>> standing(pd.DataFrame({"forecaster": ["A", "You", "B"],
+    ...                        "brier": [0.25, 0.25, 0.5]}), "You")
+    'tied for place 1 of 3, with A'
+    """
+    shown = table.assign(rounded=table["brier"].round(3)).set_index("forecaster")
+    mine = shown.loc[name, "rounded"]
+    place = 1 + int((shown["rounded"] < mine).sum())
+    tied = [f for f in shown.index[shown["rounded"] == mine] if f != name]
+    if tied:
+        return f"tied for place {place} of {len(shown)}, with {' and '.join(tied)}"
+    return f"place {place} of {len(shown)}"
+
+
+def class_line(forecasts: Mapping[str, float], name: str = "Your name") -> str:
+    """Forecasts as the two CSV lines the class box reads (header, then one student)."""
+    ids = list(forecasts)
+    values = [f"{check_percent(forecasts[q], f'question {q}'):g}" for q in ids]
+    return "name," + ",".join(ids) + "\n" + ",".join([name, *values])
+
+
+def explore(**forecasts: float) -> tuple[charts.VegaLite, Markdown, Markdown]:
     """The notebook's interactive: your forecasts (in percent, by question id) scored.
 
     It shows your scores beside the baselines and your calibration, but not the answers
-    question by question: the notebook reveals those after you have committed.
+    question by question: the notebook reveals those after you have committed. It also
+    writes your forecasts as CSV lines to paste into the class box (section 6).
     """
     known = outcomes()
     table = score_table({"You": forecasts})
     you = table.set_index("forecaster").loc["You"]
-    rank = list(table["forecaster"]).index("You") + 1
     words = Markdown(f"**Your mean Brier score: {you['brier']:.3f}** (log score "
-                     f"{you['log']:.3f}): place {rank} of {len(table)}, against "
+                     f"{you['log']:.3f}): {standing(table, 'You')}, against "
                      + " and ".join(f"{b} ({table.set_index('forecaster').loc[b, 'brier']:.3f})"
                                     for b in BASELINES) + ".")
+    line = Markdown("**Your forecasts for the class box** (section 6): copy these lines, "
+                    "put your name in place of `Your name`, and send the second line to "
+                    "whoever collects the class's forecasts.\n\n```\n"
+                    + class_line({q: forecasts[q] for q in known}) + "\n```")
     return (chart(table, [forecasts[q] for q in known], list(known.values()),
-                  "Your forecasts, scored"), words)
+                  "Your forecasts, scored"), words, line)
 
 
 def sliders() -> dict[str, widgets.w.IntSlider]:
