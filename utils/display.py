@@ -60,7 +60,7 @@ def number(value: float) -> str:
     if math.isnan(value):
         return MISSING
     if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
+        return "∞" if value > 0 else "-∞"
     if value == 0:
         return "0.0"
     size = abs(value)
