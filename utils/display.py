@@ -44,9 +44,8 @@ MAX_ROWS = 200
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _URL = re.compile(r"^https?://\S+$")
-_TEXT_CELL = ("text-align: left; vertical-align: top; white-space: normal; "
-              "overflow-wrap: anywhere; max-width: 42em")
-_NUMBER_CELL = "text-align: right; vertical-align: top; white-space: nowrap"
+_TEXT_CELL = "text-align:left;vertical-align:top;white-space:normal;overflow-wrap:anywhere"
+_NUMBER_CELL = "text-align:right;vertical-align:top"
 
 
 def number(value: float) -> str:
@@ -132,20 +131,20 @@ def html_table(frame: pd.DataFrame) -> str:
     if not _flat(frame):
         return frame.to_html(render_links=True, na_rep=MISSING, float_format=number)
     corner = html.escape(cell(frame.index.name)) if frame.index.name else ""
-    head = "".join(f'<th style="text-align: left">{html.escape(str(c))}</th>'
+    head = "".join(f'<th style="text-align:left">{html.escape(str(c))}</th>'
                    for c in frame.columns)
     title = ""
     if frame.columns.name:
-        title = (f'<tr><th></th><th colspan="{len(frame.columns)}" style="text-align: '
+        title = (f'<tr><th></th><th colspan="{len(frame.columns)}" style="text-align:'
                  f'left">{html.escape(str(frame.columns.name))}</th></tr>')
     rows = []
     for label, values in zip(frame.index, frame.itertuples(index=False), strict=True):
         cells = "".join(
             f'<td style="{_NUMBER_CELL if _is_number(v) else _TEXT_CELL}">'
             f"{_html_cell(v)}</td>" for v in values)
-        rows.append(f'<tr><th style="vertical-align: top">{html.escape(cell(label))}</th>'
+        rows.append(f'<tr><th style="vertical-align:top">{html.escape(cell(label))}</th>'
                     f"{cells}</tr>")
-    return ('<table class="dataframe course-table" style="border-collapse: collapse">'
+    return ('<table class="dataframe course-table" style="border-collapse:collapse">'
             f"<thead>{title}<tr><th>{corner}</th>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
             f"<p><small>{len(frame)} row{'s' if len(frame) != 1 else ''}</small></p>")
