@@ -224,4 +224,4 @@ def test_timelines_label_their_events_with_numbers() -> None:
                       if mark_type(v) == "text"
                       and v.get("encoding", {}).get("text", {}).get("field") == "n"]
         assert text_marks, "no numbered labels"
-        assert list(table["n"]) == list(range(1, len(table) + 1))
+        assert list(table.index) == list(range(1, len(table) + 1))

@@ -269,7 +269,7 @@ def timeline_table() -> pd.DataFrame:
     """The events of :func:`timeline_chart`, numbered as on the chart, in words."""
     table = timelines.numbered(data.load("nato_csto_timeline"), "date")
     table["kind"] = table["category"].map(TIMELINE_LANES)
-    return table[["n", "date", "kind", "event", "description", "source_url"]]
+    return table[["n", "date", "kind", "event", "description", "source_url"]].set_index("n")
 
 
 def csto_partners() -> pd.DataFrame:

@@ -266,7 +266,9 @@ def explore(year: int) -> tuple[charts.VegaLite, Markdown, pd.DataFrame]:
                      "out of area.")
     table = running[["name", "type_name", "area", "countries"]].rename(
         columns={"type_name": "type", "countries": "where"}).reset_index(drop=True)
-    table["where"] = table["where"].map(membership.country_names)
+    table["where"] = table["where"].map(membership.country_names).where(
+        table["type"] != TYPES["maritime"], "at sea, off " + table["where"].map(
+            membership.country_names))
     return world_map(year), words, table
 
 

@@ -169,7 +169,7 @@ def passage_chart(quota: float = 2 / 3) -> alt.FacetChart:
     table = passage_by_year(quota)
     table["label"] = ""
     last = table["allies"] == table["allies"].max()
-    table.loc[last, "label"] = [f"{p:.2g} at 32" for p in table.loc[last, "passage"]]
+    table.loc[last, "label"] = [f"{display.number(p)} at 32" for p in table.loc[last, "passage"]]
     consensus = table[table["rule"] == KINDS["consensus"]]
     names = {**KINDS, "majority": "Simple majority of allies (more than half)"}
     table["rule"] = table["rule"].map({KINDS[k]: names[k] for k in KINDS})
@@ -190,8 +190,9 @@ def passage_chart(quota: float = 2 / 3) -> alt.FacetChart:
                         subtitle=f"Simple majority: more than half of the allies; weighted and "
                                  f"double-majority rules: quota {quota:.0%}"),
         description=(f"Passage probability after each enlargement, one panel per rule. Under "
-                     f"consensus it falls as 2^-n, from {consensus['passage'].iloc[0]:.2e} "
-                     f"with 12 allies to {consensus['passage'].iloc[-1]:.2e} with 32; a "
+                     f"consensus it falls as 2^-n, from "
+                     f"{display.number(consensus['passage'].iloc[0])} with 12 allies to "
+                     f"{display.number(consensus['passage'].iloc[-1])} with 32; a "
                      "simple majority stays near one half, weighted rules with a two-thirds "
                      "quota lower."))
 

@@ -52,7 +52,7 @@ def events() -> pd.DataFrame:
                       "what": record["event"], "outcome": OUTCOMES["record"],
                       "source_url": record["source_url"]}),
     ], ignore_index=True)
-    return timelines.numbered(rows, "date")
+    return timelines.numbered(rows, "date").set_index("n")
 
 
 def chart() -> alt.LayerChart:
@@ -60,7 +60,7 @@ def chart() -> alt.LayerChart:
     each dot numbered as in :func:`events`."""
     imagined = data.load("scenario_events")
     record = data.load("nato_russia_timeline")
-    rows = events().drop(columns="source_url")
+    rows = events().drop(columns="source_url").reset_index()
     lanes = [SCENARIO_LANE, *RECORD_LANES.values()]
     dots = alt.Chart(rows).mark_point(filled=True, size=90, opacity=0.9).encode(
         x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y")),
