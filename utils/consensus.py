@@ -387,12 +387,15 @@ def summary(result: Negotiation) -> Markdown:
     checks.instance("The result", result, Negotiation, "consensus.negotiate")
     lines = [f"**Outcome: {OUTCOMES[result.outcome]}** after {result.rounds_used} "
              f"round(s) of silence procedure among {len(result.allies)} allies."]
-    previous = None
+    previous, explained = None, False
     for r in result.rounds:
         who = ", ".join(f"Ally {i + 1}" for i in r.objectors) or "nobody (silence holds)"
-        again = (" The same draft again: allies object from both sides, and the text "
-                 "midway between what the two sides accept has not moved."
-                 if previous is not None and abs(r.text - previous) < 1e-12 else "")
+        again = ""
+        if previous is not None and abs(r.text - previous) < 1e-12:
+            again = (" The same draft again." if explained else
+                     " The same draft again: allies object from both sides, and the text "
+                     "midway between what the two sides accept does not move.")
+            explained = True
         lines.append(f"- Round {r.number}: draft at {r.text:.3f}; broke silence: {who}.{again}")
         previous = r.text
     lines.append(f"\nFirst draft {result.first_text:.3f}; final text {result.final_text:.3f}. "

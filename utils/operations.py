@@ -40,7 +40,7 @@ STATUS_COLOURS = ["#0072B2", "#56B4E9", "#E69F00", "#CC79A7", "#009E73", "#eeeee
 OPERATION_STROKE = "#000000"
 #: Europe, the Mediterranean and the Middle East, where most operations were: the map's
 #: large panel (longitude and latitude of its centre, and its zoom).
-REGION_CENTRE, REGION_SCALE = (22, 42), 430
+REGION_CENTRE, REGION_SCALE = (15, 50), 330
 
 
 def operations() -> pd.DataFrame:

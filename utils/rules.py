@@ -176,8 +176,11 @@ def passage_chart(quota: float = 2 / 3) -> alt.FacetChart:
     base = alt.Chart().encode(
         x=alt.X("allies:Q", title="Number of allies", scale=alt.Scale(domain=[12, 32]),
                 axis=alt.Axis(values=[12, 16, 20, 24, 28, 32])),
-        y=alt.Y("passage:Q", title="Chance a random proposal passes (log scale)",
-                scale=alt.Scale(type="log", domain=[1e-10, 1])),
+        y=alt.Y("passage:Q", title="Chance (log scale)",
+                scale=alt.Scale(type="log", domain=[1e-10, 1]),
+                axis=alt.Axis(values=[1e-10, 1e-8, 1e-6, 1e-4, 1e-2, 1], labelExpr=(
+                    "datum.value >= 0.01 ? format(datum.value, '~g') : "
+                    "'10^' + format(log(datum.value) / LN10, '.0f')"))),
         tooltip=["year:O", "allies:Q", "rule:N", alt.Tooltip("passage:Q", format=".3g")])
     lines = base.mark_line(point=True, color=charts.NATO_COLOR)
     labels = base.mark_text(align="right", dy=-10, fontSize=12).encode(text="label:N")
@@ -187,8 +190,9 @@ def passage_chart(quota: float = 2 / 3) -> alt.FacetChart:
         columns=3,
     ).properties(
         title=alt.Title("The power to act: how enlargement changed it, rule by rule",
-                        subtitle=f"Simple majority: more than half of the allies; weighted and "
-                                 f"double-majority rules: quota {quota:.0%}"),
+                        subtitle=[f"Chance that a random proposal passes. Simple majority: more "
+                                  f"than half of the allies; weighted and double-majority rules: "
+                                  f"quota {quota:.0%}"]),
         description=(f"Passage probability after each enlargement, one panel per rule. Under "
                      f"consensus it falls as 2^-n, from "
                      f"{display.number(consensus['passage'].iloc[0])} with 12 allies to "
