@@ -220,14 +220,16 @@ def chart(scores: pd.DataFrame, forecasts: Sequence[float], happened: Sequence[b
     table["log"] = table["log"].replace(math.inf, np.nan)
     cal = calibration(forecasts, happened)
     best = table.iloc[0]
+    leaders = " and ".join(table.loc[table["brier"].round(3) == round(best["brier"], 3),
+                                     "forecaster"])
     return charts.fill(
         _template(),
         {"scores": table[["forecaster", "brier", "log", "kind"]], "calibration": cal,
          "diagonal": pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]})},
-        title={"text": title, "subtitle": f"Best Brier score: {best['forecaster']} "
+        title={"text": title, "subtitle": f"Best Brier score: {leaders} "
                                           f"({best['brier']:.3f})"},
         description=(f"Bars: mean Brier score of {len(table)} forecasters including the "
-                     f"baselines; best {best['forecaster']} with {best['brier']:.3f}. Dots: "
+                     f"baselines; best {leaders} with {best['brier']:.3f}. Dots: "
                      f"{len(forecasts)} forecasts grouped in bands, share that happened "
                      "against the mean forecast."))
 
@@ -266,9 +268,9 @@ def explore(**forecasts: float) -> tuple[charts.VegaLite, Markdown, Markdown]:
     table = score_table({"You": forecasts})
     you = table.set_index("forecaster").loc["You"]
     words = Markdown(f"**Your mean Brier score: {you['brier']:.3f}** (log score "
-                     f"{you['log']:.3f}): {standing(table, 'You')}, against "
-                     + " and ".join(f"{b} ({table.set_index('forecaster').loc[b, 'brier']:.3f})"
-                                    for b in BASELINES) + ".")
+                     f"{you['log']:.3f}): {standing(table, 'You')}. The baselines: "
+                     + "; ".join(f"{b}, {table.set_index('forecaster').loc[b, 'brier']:.3f}"
+                                 for b in BASELINES) + ".")
     line = Markdown("**Your forecasts for the class box** (section 6): copy these lines, "
                     "put your name in place of `Your name`, and send the second line to "
                     "whoever collects the class's forecasts.\n\n```\n"
