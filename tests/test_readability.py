@@ -68,6 +68,18 @@ def test_text_tables_keep_every_character() -> None:
     assert "0.3" in short and "0.30000000000000004" not in short
 
 
+def test_long_and_odd_tables_say_what_they_leave_out() -> None:
+    big = pd.DataFrame({"n": range(display.MAX_ROWS + 5)})
+    assert f"the first {display.MAX_ROWS} of {display.MAX_ROWS + 5} rows" in (
+        display.html_table(big))
+    assert display.text_table(big).endswith(f"of {display.MAX_ROWS + 5} rows)")
+    assert "0 rows" in display.html_table(pd.DataFrame({"a": []}))
+    odd = pd.DataFrame({1: [[1, 2]], "b": [{"x": 1}]}, index=pd.Index(["r"], name="row"))
+    assert "[1, 2]" in display.html_table(odd) and "[1, 2]" in display.text_table(odd)
+    wide = pd.DataFrame([[1, 2]], columns=pd.MultiIndex.from_tuples([("a", "x"), ("a", "y")]))
+    assert "<table" in display.html_table(wide)
+
+
 def test_setup_changes_what_ipython_shows() -> None:
     shell = InteractiveShell.instance()
     display.setup()

@@ -125,8 +125,16 @@ def _flat(frame: pd.DataFrame) -> bool:
         frame.columns, pd.MultiIndex)
 
 
+def _count(frame: pd.DataFrame) -> str:
+    """How many rows a table has, and how many are shown when it is too long to show."""
+    if len(frame) > MAX_ROWS:
+        return f"the first {MAX_ROWS} of {len(frame)} rows"
+    return f"{len(frame)} row{'s' if len(frame) != 1 else ''}"
+
+
 def html_table(frame: pd.DataFrame) -> str:
     """A table as HTML: full text, wrapped, links clickable, numbers for people."""
+    count = _count(frame)
     frame = frame.head(MAX_ROWS)
     if not _flat(frame):
         return frame.to_html(render_links=True, na_rep=MISSING, float_format=number)
@@ -147,16 +155,17 @@ def html_table(frame: pd.DataFrame) -> str:
     return ('<table class="dataframe course-table" style="border-collapse:collapse">'
             f"<thead>{title}<tr><th>{corner}</th>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
-            f"<p><small>{len(frame)} row{'s' if len(frame) != 1 else ''}</small></p>")
+            f"<p><small>{count}</small></p>")
 
 
 def text_table(frame: pd.DataFrame) -> str:
     """A table as plain text, nothing cut: one row at a time when it holds long texts."""
+    note = f"\n({_count(frame)})" if len(frame) > MAX_ROWS else ""
     frame = frame.head(MAX_ROWS)
     shown = frame.apply(lambda column: column.map(cell)) if len(frame.columns) else frame
     longest = max((len(v) for column in shown.columns for v in shown[column]), default=0)
     if longest <= LONG_TEXT or not _flat(frame):
-        return shown.to_string()
+        return shown.to_string() + note
     names = [str(c) for c in frame.columns]
     pad = max(len(n) for n in names) + 2
     blocks = []
@@ -168,7 +177,7 @@ def text_table(frame: pd.DataFrame) -> str:
             lines.append(f"  {name.ljust(pad)}{wrapped[0]}")
             lines += [" " * (pad + 2) + more for more in wrapped[1:]]
         blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
+    return "\n\n".join(blocks) + note
 
 
 def _series_frame(series: pd.Series) -> pd.DataFrame:
