@@ -202,3 +202,18 @@ def test_chart_specs_are_valid_vega_lite() -> None:
     negotiation, _, curve = c.explore(32, 0.2, 0.05, 0.1, "most_reluctant", 3, 1, trials=200)
     alt.VConcatChart.from_dict(negotiation.to_dict(), validate=True)
     alt.HConcatChart.from_dict(curve.to_dict(), validate=True)
+
+
+def test_a_recirculated_draft_is_explained_once() -> None:
+    """Objectors on both sides with no common text: the midway draft comes back unchanged,
+    and the words say why (before, rounds 2-5 repeated the same draft unexplained)."""
+    trio = c.make_allies([0.2, 0.8], tolerance=0.1, cost=0.0)
+    text = c.summary(c.negotiate(trio, "median", rounds=4)).data
+    assert text.count("The same draft again") == 3
+    assert text.count("allies object from both sides") == 1
+
+
+def test_the_widget_monte_carlo_does_not_move_with_the_seed() -> None:
+    *_, one = c.explore(32, 0.08, 0.05, 0.1, "median", 5, 3, trials=300)
+    *_, other = c.explore(32, 0.08, 0.05, 0.1, "median", 5, 41, trials=300)
+    assert one.to_dict()["datasets"]["sweep"] == other.to_dict()["datasets"]["sweep"]

@@ -64,6 +64,7 @@ def test_chances_are_probabilities(groups: dict, chances: dict) -> None:
 @pytest.mark.parametrize(("p", "words"), [
     (0.5, "50%"), (0.999, "99.9%"), (0.001, "1 in 1,000"), (1 / 2345, "1 in 2,345"),
     (0, "0 (impossible)"), (1e-300, "less than 1 in a trillion"),
+    (1.0, "more than 99.9%"), (0.9996, "more than 99.9%"),  # was "100.0%" for both
 ])
 def test_one_in(p: float, words: str) -> None:
     assert csto.one_in(p) == words

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -117,13 +118,24 @@ def test_a_bad_class_csv_in_the_widget_is_a_message_and_the_text_stays() -> None
 
 
 def test_explore_scores_your_forecasts() -> None:
-    chart, words = f.explore(**dict.fromkeys(f.outcomes(), 50))
+    chart, words, line = f.explore(**dict.fromkeys(f.outcomes(), 50))
     spec = chart.to_dict()
     scores = {row["forecaster"]: row["brier"] for row in spec["datasets"]["scores"]}
     assert scores["You"] == 0.25 and scores["Always 50%"] == 0.25
     assert "**Your mean Brier score: 0.250**" in words.data
+    # A tie is a tie (it was "place 2 of 3"), and the forecasts can go to the class box.
+    assert "tied for place 1 of 3, with Always 50%" in words.data
+    csv_lines = line.data.split("```")[1].strip()
+    assert f.parse_class_csv(csv_lines)["probability"].tolist() == [50.0] * 10
     with pytest.raises(CourseError, match="No forecast for"):
         f.score({}, {"a": True})
+
+
+def test_standing_says_places_and_ties() -> None:
+    table = pd.DataFrame({"forecaster": ["A", "You", "B", "C"],
+                            "brier": [0.1, 0.2, 0.2004, 0.3]})
+    assert f.standing(table, "You") == "tied for place 2 of 4, with B"
+    assert f.standing(table, "C") == "place 4 of 4"
 
 
 def test_every_scenario_event_points_to_a_claim() -> None:

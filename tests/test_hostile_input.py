@@ -123,7 +123,8 @@ CALLS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
 #: Called by notebooks without arguments (nothing to make hostile), or only ever with the
 #: fixed values a notebook's own code gives them.
 NO_ARGUMENTS = {"membership.last_year", "episodes.chart", "episodes.table", "csto.evidence_chart",
-                "csto.timeline_chart", "csto.formal_relation", "csto.csto_partners",
+                "csto.timeline_chart", "csto.timeline_table", "csto.formal_relation",
+                "csto.csto_partners", "scenario.events",
                 "forecasting.questions", "forecasting.sliders", "operations.gantt",
                 "operations.operations", "operations.out_of_area_share",
                 "operations.share_chart", "rules.bodies", "rules.passage_chart",

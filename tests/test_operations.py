@@ -69,11 +69,24 @@ def test_map_statuses() -> None:
     assert before.loc["RUS", "status"] == "Partner: Partnership for Peace"
 
 
+def test_the_map_outlines_operation_sites_not_every_coast_of_a_patrolled_sea() -> None:
+    """Active Endeavour patrolled the Mediterranean: Syria, Israel and Algeria were never
+    operation sites (before the fix, all three were outlined in 2011)."""
+    status = operations.statuses(2011).set_index("iso3")
+    outlined = set(status.index[status["operation"]])
+    assert {"AFG", "LBY", "XKX", "IRQ"} <= outlined
+    assert not {"SYR", "ISR", "DZA", "EGY", "LBN"} & outlined
+    assert operations.OPERATION_STROKE not in operations.STATUS_COLOURS
+
+
 def test_explore_and_charts_are_valid() -> None:
     world, words, table = operations.explore(2011)
     spec = world.to_dict()
-    alt.LayerChart.from_dict(spec, validate=True)
+    alt.VConcatChart.from_dict(spec, validate=True)
     assert spec["datasets"]["world"]["type"] == "Topology"
+    assert list(table.columns) == ["name", "type", "area", "where"]
+    assert set(table["area"]) <= {"in_area", "out_of_area"}  # the data's words
+    assert table.set_index("name").loc["Operation Unified Protector", "where"] == "Libya"
     assert words.data.startswith("**8 NATO operations active in 2011**")
     assert len(table) == 8
     for chart in (operations.gantt(), operations.share_chart()):

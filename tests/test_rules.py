@@ -53,10 +53,10 @@ def test_passage_under_consensus_halves_with_each_ally() -> None:
 
 def test_real_bodies() -> None:
     table = rules.bodies().set_index("body")
-    assert table.loc["UN Security Council", "largest_power"] == pytest.approx(421 / 2145)
+    assert table.loc["UN Security Council", "largest_shapley_shubik"] == pytest.approx(421 / 2145)
     assert table.loc["UN Security Council", "veto_players"] == 5
     assert table.loc["EEC Council, 1958", "dummies"] == 1
-    assert table.loc["NATO (consensus)", "largest_power"] == pytest.approx(1 / 32)
+    assert table.loc["NATO (consensus)", "largest_shapley_shubik"] == pytest.approx(1 / 32)
     assert table.loc["EU Council since 2014", "members"] == 27
 
 

@@ -15,10 +15,11 @@ import sys
 # runs in another process and keeps it.)
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from utils import charts, errors  # noqa: E402
+from utils import charts, display, errors  # noqa: E402
 from utils.errors import CourseError  # noqa: E402
 
 charts.enable()
+display.setup()
 errors.install_ipython_handler()
 
 __all__ = ["CourseError"]

@@ -125,6 +125,8 @@ def one_in(probability: float) -> str:
     probability = checks.probability("The probability", probability)
     if probability <= 0:
         return "0 (impossible)"
+    if probability >= 0.9995:
+        return "more than 99.9%"
     if probability >= 0.01:
         return f"{probability:.0%}" if probability < 0.995 else f"{probability:.1%}"
     if probability < 1e-12:
@@ -199,10 +201,14 @@ def summary(willingness: Mapping[str, float], year: int) -> Markdown:
     consensus = consensus_probability(sizes, willingness)
     bilateral = bilateral_probability(sizes, willingness)
     blocker = min(GROUP_NAMES, key=lambda g: willingness[g] ** sizes[g])
+    willing = sum(willingness[g] * n for g, n in sizes.items())
+    nobody = math.prod((1 - willingness[g]) ** n for g, n in sizes.items())
     return Markdown(
         f"**{year}, {sum(sizes.values())} allies.** Chance that NATO agrees to formal ties "
         f"with the CSTO by consensus: **{one_in(consensus)}**. Chance that at least one ally "
-        f"cooperates with the CSTO or its members bilaterally: **{one_in(bilateral)}**. "
+        f"cooperates with the CSTO or its members bilaterally: **{one_in(bilateral)}**: on "
+        f"average {willing:.1f} of the {sum(sizes.values())} allies are willing, and the "
+        f"chance that not one of them is: {one_in(nobody)}. "
         f"The group most likely to object: {blocker} "
         f"({sizes[blocker]} all{'y' if sizes[blocker] == 1 else 'ies'}, each willing "
         f"{willingness[blocker]:.0%}).")
@@ -265,11 +271,18 @@ def timeline_chart() -> alt.LayerChart:
     return timelines.events(
         table, date="date", label="event", lane="category", lane_names=TIMELINE_LANES,
         title="NATO and the CSTO, 1992 to today",
-        subtitle="Hover over a dot for the event; data/nato_csto_timeline.csv has sources",
+        subtitle="Each dot is numbered: the table below the chart says what happened",
         description=(f"{len(table)} dated events from {table['date'].min():%Y} to "
                      f"{table['date'].max():%Y}: CSTO and Russian offers of cooperation, "
                      "NATO's answers or silence, and the events that framed them."),
         tooltip=["actor", "description"])
+
+
+def timeline_table() -> pd.DataFrame:
+    """The events of :func:`timeline_chart`, numbered as on the chart, in words."""
+    table = timelines.numbered(data.load("nato_csto_timeline"), "date")
+    table["kind"] = table["category"].map(TIMELINE_LANES)
+    return table[["n", "date", "kind", "event", "description", "source_url"]].set_index("n")
 
 
 def csto_partners() -> pd.DataFrame:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from utils import data, timelines
+from utils import data, membership, timelines
 
 PARAMETERS = {
     "cost_of_breaking_silence": "cost of breaking silence",
@@ -31,8 +31,10 @@ RESOLUTIONS = {
 
 
 def table() -> pd.DataFrame:
-    """The episodes, oldest first, with the model parameter and resolution in words."""
+    """The episodes, oldest first, with the model parameter and resolution in words, and
+    the allies who objected by name (``who``; ``allies`` keeps their codes)."""
     episodes = data.load("consensus_episodes").sort_values("start_date", kind="stable")
+    episodes["who"] = episodes["allies"].map(membership.country_names)
     episodes["parameter"] = episodes["model_parameter"].map(PARAMETERS)
     episodes["resolved"] = episodes["resolution"].map(RESOLUTIONS)
     return episodes.reset_index(drop=True)
@@ -51,4 +53,4 @@ def chart() -> alt.LayerChart:
         description=(f"{len(episodes)} episodes from {episodes['start_date'].min():%Y} to "
                      f"{episodes['start_date'].max():%Y}, each a bar from start to "
                      "resolution, coloured by the model parameter it illustrates."),
-        tooltip=["allies", "resolved"])
+        tooltip=["who", "resolved"])

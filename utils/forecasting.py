@@ -253,34 +253,63 @@ def chart(scores: pd.DataFrame, forecasts: Sequence[float], happened: Sequence[b
     table["log"] = table["log"].replace(math.inf, np.nan)
     cal = calibration(forecasts, happened)
     best = table.iloc[0]
+    leaders = " and ".join(table.loc[table["brier"].round(3) == round(best["brier"], 3),
+                                     "forecaster"])
     return charts.fill(
         _template(),
         {"scores": table[["forecaster", "brier", "log", "kind"]], "calibration": cal,
          "diagonal": pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]})},
-        title={"text": title, "subtitle": f"Best Brier score: {best['forecaster']} "
+        title={"text": title, "subtitle": f"Best Brier score: {leaders} "
                                           f"({best['brier']:.3f})"},
         description=(f"Bars: mean Brier score of {len(table)} forecasters including the "
-                     f"baselines; best {best['forecaster']} with {best['brier']:.3f}. Dots: "
+                     f"baselines; best {leaders} with {best['brier']:.3f}. Dots: "
                      f"{len(forecasts)} forecasts grouped in bands, share that happened "
                      "against the mean forecast."))
 
 
-def explore(**forecasts: float) -> tuple[charts.VegaLite, Markdown]:
+def standing(table: pd.DataFrame, name: str) -> str:
+    """Where `name` stands in a score table, ties (to three decimals) said as ties.
+
+    >>> standing(pd.DataFrame({"forecaster": ["A", "You", "B"],
+    ...                        "brier": [0.25, 0.25, 0.5]}), "You")
+    'tied for place 1 of 3, with A'
+    """
+    shown = table.assign(rounded=table["brier"].round(3)).set_index("forecaster")
+    mine = shown.loc[name, "rounded"]
+    place = 1 + int((shown["rounded"] < mine).sum())
+    tied = [f for f in shown.index[shown["rounded"] == mine] if f != name]
+    if tied:
+        return f"tied for place {place} of {len(shown)}, with {' and '.join(tied)}"
+    return f"place {place} of {len(shown)}"
+
+
+def class_line(forecasts: Mapping[str, float], name: str = "Your name") -> str:
+    """Forecasts as the two CSV lines the class box reads (header, then one student)."""
+    ids = list(forecasts)
+    values = [f"{check_percent(forecasts[q], f'question {q}'):g}" for q in ids]
+    return "name," + ",".join(ids) + "\n" + ",".join([name, *values])
+
+
+def explore(**forecasts: float) -> tuple[charts.VegaLite, Markdown, Markdown]:
     """The notebook's interactive: your forecasts (in percent, by question id) scored.
 
     It shows your scores beside the baselines and your calibration, but not the answers
-    question by question: the notebook reveals those after you have committed.
+    question by question: the notebook reveals those after you have committed. It also
+    writes your forecasts as CSV lines to paste into the class box (section 6).
     """
     known = outcomes()
     table = score_table({"You": forecasts})
     you = table.set_index("forecaster").loc["You"]
-    rank = list(table["forecaster"]).index("You") + 1
     words = Markdown(f"**Your mean Brier score: {you['brier']:.3f}** (log score "
-                     f"{you['log']:.3f}): place {rank} of {len(table)}, against "
-                     + " and ".join(f"{b} ({table.set_index('forecaster').loc[b, 'brier']:.3f})"
-                                    for b in BASELINES) + ".")
+                     f"{you['log']:.3f}): {standing(table, 'You')}. The baselines: "
+                     + "; ".join(f"{b}, {table.set_index('forecaster').loc[b, 'brier']:.3f}"
+                                 for b in BASELINES) + ".")
+    line = Markdown("**Your forecasts for the class box** (section 6): copy these lines, "
+                    "put your name in place of `Your name`, and send the second line to "
+                    "whoever collects the class's forecasts.\n\n```\n"
+                    + class_line({q: forecasts[q] for q in known}) + "\n```")
     return (chart(table, [forecasts[q] for q in known], list(known.values()),
-                  "Your forecasts, scored"), words)
+                  "Your forecasts, scored"), words, line)
 
 
 def sliders() -> dict[str, widgets.w.IntSlider]:

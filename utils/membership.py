@@ -159,3 +159,20 @@ def member_list(year: int) -> Markdown:
 def explore(year: int) -> tuple[charts.VegaLite, Markdown]:
     """The start notebook's interactive: the chart and the member lists for one year."""
     return chart(year), member_list(year)
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    countries = data.load("countries")
+    return dict(zip(countries["iso3"], countries["name"], strict=True))
+
+
+def country_names(codes: str) -> str:
+    """Country codes separated by ";" ("BEL;DEU;FRA") as names ("Belgium, Germany, France").
+
+    A code the table does not know is kept as it is, so nothing is silently lost.
+    """
+    if not isinstance(codes, str) or not codes.strip():
+        return ""
+    names = _country_names()
+    return ", ".join(names.get(code.strip(), code.strip()) for code in codes.split(";"))

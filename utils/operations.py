@@ -36,7 +36,11 @@ FRAMEWORKS = {"pfp": "Partnership for Peace", "mediterranean_dialogue": "Mediter
 STATUSES = {"member": "NATO member", **{k: f"Partner: {v}" for k, v in FRAMEWORKS.items()},
             "none": "Neither"}
 STATUS_COLOURS = ["#0072B2", "#56B4E9", "#E69F00", "#CC79A7", "#009E73", "#eeeeee"]
-OPERATION_STROKE = "#D55E00"
+#: Black: distinct from every fill of the map (the Mediterranean Dialogue's orange too).
+OPERATION_STROKE = "#000000"
+#: Europe, the Mediterranean and the Middle East, where most operations were: the map's
+#: large panel (longitude and latitude of its centre, and its zoom).
+REGION_CENTRE, REGION_SCALE = (15, 50), 330
 
 
 def operations() -> pd.DataFrame:
@@ -179,7 +183,7 @@ def statuses(year: int) -> pd.DataFrame:
                         & (partners["left"].isna() | (partners["left"].dt.year > year))]
     first_framework = partners.sort_values("joined").drop_duplicates("iso3")
     framework = dict(zip(first_framework["iso3"], first_framework["framework"], strict=True))
-    hosting = {code for codes in active(year)["countries"] for code in codes.split(";")}
+    hosting = outlined(active(year))
     table = countries[["iso3", "iso_numeric", "name"]].copy()
     table["status"] = [STATUSES["member"] if c in members
                        else STATUSES.get(framework.get(c, "none"), STATUSES["none"])
@@ -189,6 +193,17 @@ def statuses(year: int) -> pd.DataFrame:
     return table
 
 
+def outlined(running: pd.DataFrame) -> set[str]:
+    """The countries to outline on the map: where operations on land or in the air were.
+
+    A maritime operation patrols a sea, not the states on its coasts: outlining every
+    coastal state of the Mediterranean (Syria, Israel, Algeria…) for Active Endeavour
+    would mark them as operation sites. Maritime operations are listed under the map.
+    """
+    on_land = running[running["type"] != "maritime"]
+    return {code for codes in on_land["countries"] for code in codes.split(";")}
+
+
 @cache
 def _map_template() -> dict:
     world = alt.NamedData(name="world", format=alt.DataFormat(type="topojson",
@@ -196,7 +211,8 @@ def _map_template() -> dict:
     lookup = alt.LookupData(alt.NamedData(name="status"), key="map_id",
                             fields=["name", "status", "operation"])
     colours = alt.Scale(domain=list(STATUSES.values()), range=STATUS_COLOURS)
-    fill = alt.Chart(world).mark_geoshape(stroke="white", strokeWidth=0.3).transform_calculate(
+    fill = alt.Chart(world).mark_geoshape(
+        stroke="white", strokeWidth=0.3, clip=True).transform_calculate(
         map_id="datum.id ? datum.id : datum.properties.name").transform_lookup(
         lookup="map_id", from_=lookup).encode(
         color=alt.Color("status:N", scale=colours, title=None,
@@ -204,11 +220,16 @@ def _map_template() -> dict:
         tooltip=[alt.Tooltip("name:N", title="Country"), "status:N",
                  alt.Tooltip("operation:N", title="NATO operation")])
     operations_layer = alt.Chart(world).mark_geoshape(
-        fill=None, stroke=OPERATION_STROKE, strokeWidth=1.6).transform_calculate(
+        fill=None, stroke=OPERATION_STROKE, strokeWidth=2, clip=True).transform_calculate(
         map_id="datum.id ? datum.id : datum.properties.name").transform_lookup(
         lookup="map_id", from_=lookup).transform_filter("datum.operation == true")
-    return (fill + operations_layer).project("equalEarth").properties(
-        width=620, height=330).to_dict()
+    layers = fill + operations_layer
+    region = layers.project("mercator", center=list(REGION_CENTRE),
+                            scale=REGION_SCALE).properties(
+        width=620, height=400, title="Europe, the Mediterranean and the Middle East")
+    world_view = layers.project("equalEarth").properties(
+        width=620, height=320, title="The whole world")
+    return alt.vconcat(region, world_view, spacing=12).to_dict()
 
 
 def world_map(year: int) -> charts.VegaLite:
@@ -217,16 +238,24 @@ def world_map(year: int) -> charts.VegaLite:
     counts = table["status"].value_counts()
     hosts = table[table["operation"]].sort_values("name")
     running = active(year)
+    at_sea = running[running["type"] == "maritime"]
+    sea = (f"; {len(at_sea)} maritime operation{'s' if len(at_sea) != 1 else ''} at sea, "
+           "listed below, not outlined" if len(at_sea) else "")
     return charts.fill(
         _map_template(),
         {"world": topology(), "status": table[["map_id", "name", "status", "operation"]]},
         title={"text": f"NATO, its partners and its operations in {year}",
-               "subtitle": f"{counts.get(STATUSES['member'], 0)} members; "
-                           f"{len(running)} operations active, in the countries outlined in "
-                           "red (Bahrain and Malta are too small for this map)"},
-        description=(f"World map for {year}: {counts.get(STATUSES['member'], 0)} NATO members, "
+               "subtitle": [f"{counts.get(STATUSES['member'], 0)} members; "
+                            f"{len(running) - len(at_sea)} operations on land or in the air, "
+                            f"in the countries outlined in black{sea}",
+                            "Small states such as Bahrain and Malta do not show at this scale"]},
+        description=(f"Map for {year}, of Europe and its neighbours and of the world: "
+                     f"{counts.get(STATUSES['member'], 0)} NATO members, "
                      f"{int(table['status'].str.startswith('Partner').sum())} partners; NATO "
-                     f"operations active in or off: {', '.join(hosts['name']) or 'none'}."))
+                     f"operations on land or in the air in: "
+                     f"{', '.join(hosts['name']) or 'none'}"
+                     + (f"; at sea: {', '.join(at_sea['name'])}" if len(at_sea) else "")
+                     + "."))
 
 
 def explore(year: int) -> tuple[charts.VegaLite, Markdown, pd.DataFrame]:
@@ -235,8 +264,11 @@ def explore(year: int) -> tuple[charts.VegaLite, Markdown, pd.DataFrame]:
     outside = int((running["area"] == "out_of_area").sum())
     words = Markdown(f"**{len(running)} NATO operations active in {year}**, {outside} of them "
                      "out of area.")
-    table = running[["name", "type_name", "area_name", "countries"]].rename(
-        columns={"type_name": "type", "area_name": "area"}).reset_index(drop=True)
+    table = running[["name", "type_name", "area", "countries"]].rename(
+        columns={"type_name": "type", "countries": "where"}).reset_index(drop=True)
+    table["where"] = table["where"].map(membership.country_names).where(
+        table["type"] != TYPES["maritime"], "at sea, off " + table["where"].map(
+            membership.country_names))
     return world_map(year), words, table
 
 

@@ -20,12 +20,12 @@ import altair as alt
 import pandas as pd
 from IPython.display import Markdown
 
-from utils import charts, checks, data, membership, voting
+from utils import charts, checks, data, display, membership, voting
 from utils.errors import CourseError
 
 KINDS = {
     "consensus": "Consensus (NATO's rule)",
-    "majority": "Majority of allies",
+    "majority": "Share of allies (one ally, one vote)",
     "population": "Weighted by population",
     "gdp": "Weighted by GDP",
     "defence": "Weighted by defence spending",
@@ -100,7 +100,7 @@ def _power_template() -> dict:
     bars = alt.Chart(alt.NamedData(name="power")).mark_bar(color=charts.NATO_COLOR).encode(
         x=alt.X("shapley_shubik:Q", title="Shapley–Shubik index (share of power)",
                 axis=alt.Axis(format="%")),
-        y=alt.Y("player:N", sort="-x", title=None, axis=alt.Axis(labelFontSize=10)),
+        y=alt.Y("player:N", sort="-x", title=None, axis=alt.Axis(labelFontSize=12)),
         tooltip=["player:N", alt.Tooltip("shapley_shubik:Q", format=".2%"),
                  alt.Tooltip("banzhaf_normalized:Q", format=".2%"),
                  alt.Tooltip("banzhaf_raw:Q", format=".4f"), "veto:N"])
@@ -124,27 +124,35 @@ def power_chart(kind: str, year: int, quota: float) -> tuple[charts.VegaLite, Ma
         _power_template(),
         {"power": table, "equal": pd.DataFrame({"share": [1 / n]})},
         title={"text": f"{KINDS[kind]}, {n} allies ({year})",
-               "subtitle": (f"Quota {quota:.0%}; " if kind != "consensus" else "")
-               + f"chance a random proposal passes: {passage:.3g}; dashed line: equal "
-                 f"share 1/{n}"},
+               "subtitle": (f"Quota {quota:.0%}; " if kind != "consensus"
+                            else "The quota does not apply: every ally must agree; ")
+               + f"chance a random proposal passes: {display.number(passage)}; dashed line: "
+                 f"equal share 1/{n}"},
         description=(f"Shapley–Shubik power of each of {n} allies under the rule "
                      f"'{KINDS[kind]}'; largest share: {largest}. Passage probability "
-                     f"{passage:.3g}."))
-    spec.spec["height"] = 12 * n
+                     f"{display.number(passage)}."))
+    spec.spec["height"] = 16 * n
+    ignored = (f" (The quota, {quota:.0%}, does not matter here: under consensus every "
+               "ally must agree.)" if kind == "consensus" else "")
     words = [f"**{KINDS[kind]}, {n} allies in {year}.** Chance that a random proposal "
-             f"passes (Coleman's power to act): **{passage:.3g}**. Largest share of power: "
-             f"{largest}."]
+             f"passes (Coleman's power to act): **{display.number(passage)}**. Largest share "
+             f"of power: {largest}."]
     if vetoes:
         words.append(f"Veto players: {len(vetoes)} of {n}"
                      + (" (every ally)." if len(vetoes) == n else f": {', '.join(vetoes)}."))
     if dummies:
         words.append(f"Allies with no power at all: {', '.join(dummies)}.")
-    return spec, Markdown(" ".join(words))
+    return spec, Markdown(" ".join(words) + ignored)
 
 
 def explore(kind: str, quota: float, year: int) -> tuple[charts.VegaLite, Markdown]:
     """The notebook's interactive: a rule, a quota and a year in; power chart and words out."""
     return power_chart(kind, membership.check_year(year), quota)
+
+
+def simple_majority(n: int) -> voting.Weighted:
+    """More than half of `n` allies, one vote each (a tie fails): 7 of 12, 17 of 32."""
+    return voting.Weighted([1] * n, n // 2 + 1)
 
 
 ENLARGEMENT_YEARS = (1949, 1952, 1955, 1982, 1999, 2004, 2009, 2017, 2020, 2023, 2024)
@@ -156,38 +164,55 @@ def passage_by_year(quota: float = 2 / 3) -> pd.DataFrame:
     for year in ENLARGEMENT_YEARS:
         allies = list(membership.nato_members(year)["iso3"])
         for kind in KINDS:
-            rule = nato_rule(kind, allies, 0.5 if kind == "majority" else quota)
+            rule = (simple_majority(len(allies)) if kind == "majority"
+                    else nato_rule(kind, allies, quota))
             rows.append({"year": year, "allies": len(allies), "rule": KINDS[kind],
                          "passage": voting.passage_probability(rule)})
     return pd.DataFrame(rows)
 
 
-def passage_chart(quota: float = 2 / 3) -> alt.Chart:
-    """How likely a random proposal is to pass, under each rule, as NATO grew."""
+def passage_chart(quota: float = 2 / 3) -> alt.FacetChart:
+    """How likely a random proposal is to pass, under each rule, as NATO grew: one panel
+    per rule (the lines overlap when drawn together), each labelled with its last value."""
     table = passage_by_year(quota)
     quota = float(check_share(quota))
+    table["label"] = ""
+    last = table["allies"] == table["allies"].max()
+    table.loc[last, "label"] = [f"{display.number(p)} at 32" for p in table.loc[last, "passage"]]
     consensus = table[table["rule"] == KINDS["consensus"]]
-    return alt.Chart(table).mark_line(point=True).encode(
-        x=alt.X("allies:Q", title="Number of allies (after each enlargement)",
-                scale=alt.Scale(domain=[12, 32])),
-        y=alt.Y("passage:Q", title="Chance a random proposal passes (log scale)",
-                scale=alt.Scale(type="log")),
-        color=alt.Color("rule:N", title=None, sort=list(KINDS.values()),
-                        legend=alt.Legend(orient="right")),
-        tooltip=["year:O", "allies:Q", "rule:N", alt.Tooltip("passage:Q", format=".3g")],
+    names = {**KINDS, "majority": "Simple majority of allies (more than half)"}
+    table["rule"] = table["rule"].map({KINDS[k]: names[k] for k in KINDS})
+    base = alt.Chart().encode(
+        x=alt.X("allies:Q", title="Number of allies", scale=alt.Scale(domain=[12, 32]),
+                axis=alt.Axis(values=[12, 16, 20, 24, 28, 32])),
+        y=alt.Y("passage:Q", title="Chance (log scale)",
+                scale=alt.Scale(type="log", domain=[1e-10, 1]),
+                axis=alt.Axis(values=[1e-10, 1e-8, 1e-6, 1e-4, 1e-2, 1], labelExpr=(
+                    "datum.value >= 0.01 ? format(datum.value, '~g') : "
+                    "'10^' + format(log(datum.value) / LN10, '.0f')"))),
+        tooltip=["year:O", "allies:Q", "rule:N", alt.Tooltip("passage:Q", format=".3g")])
+    lines = base.mark_line(point=True, color=charts.NATO_COLOR)
+    labels = base.mark_text(align="right", dy=-10, fontSize=12).encode(text="label:N")
+    return alt.layer(lines, labels, data=table).properties(width=200, height=150).facet(
+        facet=alt.Facet("rule:N", sort=list(names.values()), title=None,
+                        header=alt.Header(labelFontSize=12, labelLimit=240)),
+        columns=3,
     ).properties(
-        width=420, height=260,
         title=alt.Title("The power to act: how enlargement changed it, rule by rule",
-                        subtitle=f"Majority: half of the allies; weighted and double-majority "
-                                 f"rules: quota {quota:.0%}"),
-        description=(f"Passage probability after each enlargement. Under consensus it falls "
-                     f"as 2^-n, from {consensus['passage'].iloc[0]:.2e} with 12 allies to "
-                     f"{consensus['passage'].iloc[-1]:.2e} with 32; majority rules stay near "
-                     "one half, weighted rules with a two-thirds quota lower."))
+                        subtitle=[f"Chance that a random proposal passes. Simple majority: more "
+                                  f"than half of the allies; weighted and double-majority rules: "
+                                  f"quota {quota:.0%}"]),
+        description=(f"Passage probability after each enlargement, one panel per rule. Under "
+                     f"consensus it falls as 2^-n, from "
+                     f"{display.number(consensus['passage'].iloc[0])} with 12 allies to "
+                     f"{display.number(consensus['passage'].iloc[-1])} with 32; a "
+                     "simple majority stays near one half, weighted rules with a two-thirds "
+                     "quota lower."))
 
 
 def bodies() -> pd.DataFrame:
-    """Four real rules side by side: members, passage probability, vetoes, power range."""
+    """Four real rules side by side: members, passage probability, vetoes, and the largest
+    and smallest member's Shapley–Shubik index."""
     eu = data.load("eu_council_population")
     rules = {
         "UN Security Council": voting.un_security_council(),
@@ -203,6 +228,6 @@ def bodies() -> pd.DataFrame:
                      "passage_probability": voting.passage_probability(rule),
                      "veto_players": len(voting.veto_players(rule)),
                      "dummies": len(voting.dummy_players(rule)),
-                     "largest_power": float(shapley.max()),
-                     "smallest_power": float(shapley.min())})
+                     "largest_shapley_shubik": float(shapley.max()),
+                     "smallest_shapley_shubik": float(shapley.min())})
     return pd.DataFrame(rows)

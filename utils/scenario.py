@@ -11,7 +11,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from utils import data
+from utils import data, timelines
 
 WRITTEN = pd.Timestamp("2010-09-27")
 #: The first event of the record that the scenario's path could not survive.
@@ -38,17 +38,29 @@ def quiz(seed: str) -> pd.DataFrame:
     return claims(seed)[["id", "quotation", "claim_type"]]
 
 
-def chart() -> alt.LayerChart:
-    """The scenario's imagined events laid over the record of NATO–Russia relations."""
+def events() -> pd.DataFrame:
+    """The scenario's imagined events and the record of NATO–Russia relations in one
+    table, in date order, each numbered as on :func:`chart`."""
     imagined = data.load("scenario_events")
     record = data.load("nato_russia_timeline")
     rows = pd.concat([
         pd.DataFrame({"date": imagined["date"], "lane": SCENARIO_LANE,
                       "what": imagined["imagined"],
-                      "outcome": imagined["outcome"].map(OUTCOMES)}),
+                      "outcome": imagined["outcome"].map(OUTCOMES),
+                      "source_url": imagined["source_url"]}),
         pd.DataFrame({"date": record["date"], "lane": record["category"].map(RECORD_LANES),
-                      "what": record["event"], "outcome": OUTCOMES["record"]}),
+                      "what": record["event"], "outcome": OUTCOMES["record"],
+                      "source_url": record["source_url"]}),
     ], ignore_index=True)
+    return timelines.numbered(rows, "date").set_index("n")
+
+
+def chart() -> alt.LayerChart:
+    """The scenario's imagined events laid over the record of NATO–Russia relations,
+    each dot numbered as in :func:`events`."""
+    imagined = data.load("scenario_events")
+    record = data.load("nato_russia_timeline")
+    rows = events().drop(columns="source_url").reset_index()
     lanes = [SCENARIO_LANE, *RECORD_LANES.values()]
     dots = alt.Chart(rows).mark_point(filled=True, size=90, opacity=0.9).encode(
         x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y")),
@@ -58,7 +70,9 @@ def chart() -> alt.LayerChart:
                                         range=OUTCOME_COLOURS)),
         shape=alt.condition(alt.datum.lane == SCENARIO_LANE, alt.value("diamond"),
                             alt.value("circle")),
-        tooltip=["date:T", "lane:N", "what:N", "outcome:N"])
+        tooltip=["n:Q", "date:T", "lane:N", "what:N", "outcome:N"])
+    numbers = alt.Chart(rows).mark_text(dy=-12, fontSize=11, color="black").encode(
+        x="date:T", y=alt.Y("lane:N", sort=lanes), text="n:Q")
     marks = pd.DataFrame({"date": [WRITTEN, DIVERGENCE],
                           "label": ["scenario written", "NATO suspends cooperation"]})
     rules = alt.Chart(marks).mark_rule(strokeDash=[4, 3], color="#555555").encode(x="date:T")
@@ -66,11 +80,11 @@ def chart() -> alt.LayerChart:
         align=side, dx=4 if side == "left" else -4, dy=-6, fontSize=11,
         color="#555555").encode(x="date:T", y=alt.value(0), text="label:N")
         for i, side in enumerate(["right", "left"])]
-    return alt.layer(rules, *notes, dots).properties(
+    return alt.layer(rules, *notes, dots, numbers).properties(
         width=560, height=34 * len(lanes),
         title=alt.Title("The scenario against the record of NATO–Russia relations",
                         subtitle="Diamonds: what the 2010 scenario imagined; circles: what "
-                                 "happened"),
+                                 "happened; the numbers lead to the table below"),
         description=(f"{len(imagined)} imagined events (2009–2013) above "
                      f"{len(record)} recorded NATO–Russia events "
                      f"({record['date'].min():%Y}–{record['date'].max():%Y}). The imagined "

@@ -80,13 +80,25 @@ def spells(table: pd.DataFrame, *, start: str, end: str, label: str, colour: str
         description=description)
 
 
+def numbered(table: pd.DataFrame, date: str) -> pd.DataFrame:
+    """The rows in date order, each with a number ``n`` (1, 2, …) to find it by.
+
+    A chart of many dated events labels each dot with its number, and a table beside it
+    gives the number, the date and the event in words: readable without hovering.
+    """
+    frame = table.sort_values(date, kind="stable").reset_index(drop=True)
+    frame.insert(0, "n", range(1, len(frame) + 1))
+    return frame
+
+
 def events(table: pd.DataFrame, *, date: str, label: str, lane: str,
            lane_names: dict[str, str], title: str, subtitle: str, description: str,
            tooltip: Sequence[str] = ()) -> alt.LayerChart:
-    """One dot per dated event, in lanes (e.g. who acted), labelled by a short text."""
-    frame = _check(table, [date], [label, lane], lane_names, tooltip,
-                   {"The title": title, "The subtitle": subtitle,
-                    "The description": description}).copy()
+    """One dot per dated event, in lanes (e.g. who acted), each labelled by its number
+    (see :func:`numbered`: the notebook shows the numbered events as a table)."""
+    frame = numbered(_check(table, [date], [label, lane], lane_names, tooltip,
+                            {"The title": title, "The subtitle": subtitle,
+                             "The description": description}), date)
     frame["lane_name"] = frame[lane].map(lane_names)
     lanes = [name for name in lane_names.values() if name in set(frame["lane_name"])]
     dark = [c for c in PALETTE if c != "#F0E442"]  # yellow dots vanish on white
@@ -95,7 +107,10 @@ def events(table: pd.DataFrame, *, date: str, label: str, lane: str,
         x=alt.X(f"{date}:T", title=None, axis=alt.Axis(format="%Y")),
         y=alt.Y("lane_name:N", sort=lanes, title=None, axis=alt.Axis(labelLimit=320)),
         color=alt.Color("lane_name:N", scale=scale, legend=None),
-        tooltip=[f"{date}:T", label, *tooltip])
+        tooltip=["n:Q", f"{date}:T", label, *tooltip])
     dots = base.mark_point(filled=True, size=90, opacity=0.85)
-    return dots.properties(height=46 * len(lanes), title=alt.Title(title, subtitle=subtitle),
-                           description=description)
+    numbers = base.mark_text(dy=-12, fontSize=11, color="black").encode(
+        text="n:Q", color=alt.value("black"))
+    return (dots + numbers).properties(
+        width=620, height=46 * len(lanes), title=alt.Title(title, subtitle=subtitle),
+        description=description)

@@ -1,0 +1,225 @@
+"""How the course's notebooks show tables and numbers: readable by people, the same on
+every machine.
+
+pandas and numpy show values the way a programmer debugs them: text cut at 50
+characters, ``2.587891e-02``, ``np.float64(0.0625)``, ``0.09000000000000002``,
+``2026-11-24 00:00:00``. A student reading a claim to fact-check, or a source to open,
+needs the whole text, a link to click, and numbers written the way people write them.
+
+:func:`setup` (called once, when ``utils`` is imported) makes every notebook show
+
+* tables (DataFrames and Series) as HTML with the full text, wrapped and left-aligned,
+  web addresses as clickable links, missing values as a dash, dates without a time of
+  day, and numbers through :func:`number`;
+* the same tables as plain text (for GitHub's text view, screen readers and nbval) with
+  the full text too: a table of long texts is written one row at a time;
+* single numbers the same way: ``0.09`` for ``0.09000000000000002``, ``0.0625`` for
+  ``np.float64(0.0625)``, ``5`` for ``np.int64(5)``.
+
+Everything here is a pure function of the value shown, so outputs are byte-identical
+from run to run and from machine to machine.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import textwrap
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Significant digits of a number shown to students.
+DIGITS = 4
+#: What a missing value looks like.
+MISSING = "—"
+#: A table whose longest text is longer than this is written one row at a time as text.
+LONG_TEXT = 40
+#: Width of the plain-text form of a table.
+WIDTH = 88
+#: Tables are shown whole up to this many rows.
+MAX_ROWS = 200
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_URL = re.compile(r"^https?://\S+$")
+_TEXT_CELL = "text-align:left;vertical-align:top;white-space:normal;overflow-wrap:anywhere"
+_NUMBER_CELL = "text-align:right;vertical-align:top"
+
+
+def number(value: float) -> str:
+    """A number as people write it: four significant digits (whole numbers from 1,000
+    on, powers of ten below 0.0001), no float noise.
+
+    >>> number(0.09000000000000002), number(2.587891e-02), number(2.3283064365386963e-10)
+    ('0.09', '0.02588', '2.328 × 10⁻¹⁰')
+    """
+    value = float(value)
+    if math.isnan(value):
+        return MISSING
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if value == 0:
+        return "0.0"
+    size = abs(value)
+    if size >= 1e15 or size < 1e-4:
+        mantissa, exponent = f"{value:.{DIGITS - 1}e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+    if size >= 1000:
+        return f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
+    rounded = float(f"{value:.{DIGITS}g}")
+    if rounded.is_integer():
+        return f"{rounded:.1f}"
+    decimals = max(DIGITS - 1 - math.floor(math.log10(size)), 0)
+    return f"{rounded:.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def date(value: pd.Timestamp) -> str:
+    """A date without a time of day when it has none (``2026-11-24``)."""
+    if pd.isna(value):
+        return MISSING
+    if value == value.normalize():
+        return f"{value:%Y-%m-%d}"
+    return f"{value:%Y-%m-%d %H:%M}"
+
+
+def cell(value: Any) -> str:
+    """One value of a table as text."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return MISSING
+    if isinstance(value, bool | np.bool_):
+        return "True" if value else "False"
+    if isinstance(value, pd.Timestamp):
+        return date(value)
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return number(value)
+    if isinstance(value, str):
+        return value
+    try:
+        if pd.isna(value):
+            return MISSING
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _html_cell(value: Any) -> str:
+    text = cell(value)
+    if isinstance(value, str) and _URL.match(value):
+        address = html.escape(value, quote=True)
+        return f'<a href="{address}" target="_blank" rel="noopener">{address}</a>'
+    return html.escape(text, quote=False)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_)
+
+
+def _flat(frame: pd.DataFrame) -> bool:
+    return not isinstance(frame.index, pd.MultiIndex) and not isinstance(
+        frame.columns, pd.MultiIndex)
+
+
+def _count(frame: pd.DataFrame) -> str:
+    """How many rows a table has, and how many are shown when it is too long to show."""
+    if len(frame) > MAX_ROWS:
+        return f"the first {MAX_ROWS} of {len(frame)} rows"
+    return f"{len(frame)} row{'s' if len(frame) != 1 else ''}"
+
+
+def html_table(frame: pd.DataFrame) -> str:
+    """A table as HTML: full text, wrapped, links clickable, numbers for people."""
+    count = _count(frame)
+    frame = frame.head(MAX_ROWS)
+    if not _flat(frame):
+        return frame.to_html(render_links=True, na_rep=MISSING, float_format=number)
+    corner = html.escape(cell(frame.index.name)) if frame.index.name else ""
+    head = "".join(f'<th style="text-align:left">{html.escape(str(c))}</th>'
+                   for c in frame.columns)
+    title = ""
+    if frame.columns.name:
+        title = (f'<tr><th></th><th colspan="{len(frame.columns)}" style="text-align:'
+                 f'left">{html.escape(str(frame.columns.name))}</th></tr>')
+    rows = []
+    for label, values in zip(frame.index, frame.itertuples(index=False), strict=True):
+        cells = "".join(
+            f'<td style="{_NUMBER_CELL if _is_number(v) else _TEXT_CELL}">'
+            f"{_html_cell(v)}</td>" for v in values)
+        rows.append(f'<tr><th style="vertical-align:top">{html.escape(cell(label))}</th>'
+                    f"{cells}</tr>")
+    return ('<table class="dataframe course-table" style="border-collapse:collapse">'
+            f"<thead>{title}<tr><th>{corner}</th>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            f"<p><small>{count}</small></p>")
+
+
+def text_table(frame: pd.DataFrame) -> str:
+    """A table as plain text, nothing cut: one row at a time when it holds long texts."""
+    note = f"\n({_count(frame)})" if len(frame) > MAX_ROWS else ""
+    frame = frame.head(MAX_ROWS)
+    shown = frame.apply(lambda column: column.map(cell)) if len(frame.columns) else frame
+    longest = max((len(v) for column in shown.columns for v in shown[column]), default=0)
+    if longest <= LONG_TEXT or not _flat(frame):
+        return shown.to_string() + note
+    names = [str(c) for c in frame.columns]
+    pad = max(len(n) for n in names) + 2
+    blocks = []
+    for label, values in zip(frame.index, shown.itertuples(index=False), strict=True):
+        lines = [f"[{cell(label)}]"]
+        for name, value in zip(names, values, strict=True):
+            wrapped = textwrap.wrap(value, WIDTH - pad - 2, break_long_words=False,
+                                    break_on_hyphens=False) or [""]
+            lines.append(f"  {name.ljust(pad)}{wrapped[0]}")
+            lines += [" " * (pad + 2) + more for more in wrapped[1:]]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + note
+
+
+def _series_frame(series: pd.Series) -> pd.DataFrame:
+    return series.to_frame(name=series.name if series.name is not None else "value")
+
+
+def _pretty(render: Any) -> Any:
+    """An IPython pretty-printer from a function of the value to its text."""
+    def printer(value: Any, p: Any, cycle: bool) -> None:
+        p.text(render(value))
+    return printer
+
+
+def _array_text(array: np.ndarray) -> str:
+    if array.ndim != 1:
+        return np.array2string(array)
+    return "[" + ", ".join(cell(v) for v in array.tolist()) + "]"
+
+
+def setup() -> None:
+    """Make tables and numbers readable in this kernel (importing ``utils`` does this)."""
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_rows", MAX_ROWS)
+    pd.set_option("display.width", WIDTH)
+    pd.set_option("display.float_format", number)
+    np.set_printoptions(legacy="1.25")
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a course dependency
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatters = shell.display_formatter.formatters
+    plain, rich = formatters["text/plain"], formatters["text/html"]
+    plain.for_type(float, _pretty(number))
+    plain.for_type(np.floating, _pretty(number))
+    plain.for_type(np.integer, _pretty(lambda v: str(int(v))))
+    plain.for_type(np.bool_, _pretty(lambda v: str(bool(v))))
+    plain.for_type(pd.Timestamp, _pretty(date))
+    plain.for_type(np.ndarray, _pretty(_array_text))
+    plain.for_type(pd.DataFrame, _pretty(text_table))
+    plain.for_type(pd.Series, _pretty(lambda s: text_table(_series_frame(s))))
+    rich.for_type(pd.DataFrame, html_table)
+    rich.for_type(pd.Series, lambda s: html_table(_series_frame(s)))
