@@ -188,11 +188,15 @@ def test(extra: list[str]) -> int:
 
 
 def bench(extra: list[str]) -> int:
-    """Print the course's speed and size figures, then the voting-power library's against
-    its fastest peer."""
+    """Print the course's speed and size figures (the test command's time by part among
+    them), the voting-power library's against its fastest peer, the live council's
+    broadcast latency and, where it has been built, the browser edition's figures."""
     python = setup("test")
-    codes = [subprocess.call([str(python), "scripts/benchmarks.py", *extra], cwd=ROOT),
-             subprocess.call([str(python), "scripts/bench_voting.py"], cwd=ROOT)]
+    scripts = [["benchmarks.py", *extra], ["bench_voting.py"], ["bench_council.py"]]
+    if (ROOT / "scripts" / "bench_lite.py").exists():
+        scripts.append(["bench_lite.py"])
+    codes = [subprocess.call([str(python), f"scripts/{name}", *args], cwd=ROOT)
+             for name, *args in scripts]
     return max(codes)
 
 
