@@ -2,10 +2,9 @@
 test process and every process it starts, a private home for them (nothing written into
 $HOME), Hypothesis with a fixed seed, so that the test command gives the same answer on every
 run (new cases come from raising max_examples), and the grouping that lets pytest-xdist share
-the work between the CPU's cores: each notebook's nbval cells run in order in one worker (they
-share one kernel), and the tests of a file that share one expensive fixture (a JupyterLab, a
-built site) run in one worker, while the notebooks' runs on other machines and everything else
-spread out."""
+the work between the CPU's cores (pyproject.toml asks for --dist=loadscope: each notebook's
+nbval cells run in order on one worker, as they share one kernel, and so do the tests of one
+module or class, which share its fixtures: a JupyterLab, a built site)."""
 
 from __future__ import annotations
 
@@ -50,25 +49,6 @@ def pytest_terminal_summary(terminalreporter: object) -> None:
     hostile = sys.modules.get("tests.test_hostile_input")
     if hostile is not None and hostile.CASES["count"]:
         terminalreporter.write_line(f"hostile-input cases run: {hostile.CASES['count']}")
-
-
-#: Test files whose tests share costly module-scoped fixtures, and those fixtures: the tests
-#: of one file that use one such fixture run on one worker, which builds it once.
-SHARED_FIXTURES = {"test_browser_lab.py": ("lab",),
-                   "test_editions.py": ("slides", "site", "student")}
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep what must stay together on one xdist worker (see the module docstring)."""
-    for item in items:
-        if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.stem}"))
-        elif item.path.name in SHARED_FIXTURES:
-            used = [f for f in SHARED_FIXTURES[item.path.name]
-                    if f in getattr(item, "fixturenames", ())]
-            if used:
-                item.add_marker(pytest.mark.xdist_group(f"{item.path.stem}-{used[0]}"))
 
 
 #: Where `python3 course.py bench` asks for each test's duration (see scripts/benchmarks.py).

@@ -75,16 +75,21 @@ def normalize(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 #: Run as one extra cell, then removed: the kernel's CPU seconds (all its threads) and peak
-#: memory in MB, on Linux, macOS (whose ru_maxrss is in bytes) and Windows (no `resource`).
+#: memory in MB. Linux: VmHWM, the peak of this program's own memory (ru_maxrss would count
+#: the memory of the process that started the kernel, from before it exec'd); macOS:
+#: ru_maxrss, in bytes there; Windows (no `resource`): the peak working set.
 PROBE = """\
 import sys as _sys, time as _time
 try:
-    import resource as _resource
-    _peak = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss
-    _peak_mb = _peak / 2**20 if _sys.platform == "darwin" else _peak / 2**10
-except ImportError:
-    import psutil as _psutil
-    _peak_mb = _psutil.Process().memory_info().peak_wset / 2**20
+    with open("/proc/self/status") as _status:
+        _peak_mb = next(int(_l.split()[1]) for _l in _status if _l.startswith("VmHWM")) / 1024
+except OSError:
+    try:
+        import resource as _resource
+        _peak_mb = _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss / 2**20
+    except ImportError:
+        import psutil as _psutil
+        _peak_mb = _psutil.Process().memory_info().peak_wset / 2**20
 print(f"{_time.process_time():.3f} {_peak_mb:.1f}")
 """
 

@@ -93,6 +93,8 @@ CALLS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
                                     "western_europe": 0.95, "others": 0.95, "year": 2024}),
     "forecasting.brier": (forecasting.brier, {"probability": 0.8, "outcome": True}),
     "forecasting.log_score": (forecasting.log_score, {"probability": 0.8, "outcome": True}),
+    "forecasting.calibration": (forecasting.calibration, {"forecasts": [0.7, 0.2],
+                                                          "happened": [True, False]}),
     "forecasting.explore": (forecasting.explore, FORECASTS),
     "forecasting.explore_class": (forecasting.explore_class,
                                   {"text": "name,new_member_2025\nAna,50"}),

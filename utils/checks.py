@@ -191,6 +191,18 @@ def size(name: str, value: Sized, largest: int) -> int:
     return length
 
 
+def table(name: str, value: object, columns: Iterable[str], made_by: str) -> Any:
+    """A pandas table (made by `made_by`) that has the given columns."""
+    import pandas as pd
+
+    instance(name, value, pd.DataFrame, made_by)
+    missing = [c for c in columns if c not in value.columns]
+    if missing:
+        raise CourseError(f"{name} has no column {missing[0]!r}: give the table that "
+                          f"{made_by} returns.")
+    return value
+
+
 def instance(name: str, value: object, kind: type, made_by: str) -> Any:
     """An object of the course's own kind, made by the function named in `made_by`."""
     if not isinstance(value, kind):

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from utils import charts, checks, consensus, data
-from utils.errors import CourseError
+from utils.errors import CourseError, DataError
 
 MIN_SEATS, MAX_SEATS = 2, 40
 MAX_REASON = 280
@@ -505,7 +505,7 @@ def export(state: State, session: str, as_of: str, notes: str = "") -> pd.DataFr
 
 def to_csv(table: pd.DataFrame) -> str:
     """The export as CSV text, in the course's data style (true/false, empty for missing)."""
-    out = table.copy()
+    out = _session_table(table).copy()
     for column in ("joined", "broke_silence"):
         out[column] = out[column].map({True: "true", False: "false"})
     return out.to_csv(index=False, lineterminator="\n", float_format="%.10g")
@@ -532,13 +532,15 @@ def load_session(path: str | Path | None = None) -> pd.DataFrame:
         if not Path(path).is_file():
             raise CourseError(f"There is no file {str(path)!r}: give the path of the CSV "
                               "the Secretary General exported.")
-        rows = data.read_rows(name, Path(path))
+        return data.load_file(name, Path(path))
+    except DataError as error:  # the student's file, not the course's: say what is wrong
+        if "not readable" in str(error) or "encoding" in str(error) or "UTF-8" in str(error):
+            raise CourseError(f"Cannot read {str(path)!r} as an exported session.") from None
+        raise CourseError(f"{str(path)!r} is not an exported session: {error}") from None
     except (OSError, ValueError, UnicodeDecodeError, csv.Error) as error:
         if isinstance(error, CourseError):
             raise
         raise CourseError(f"Cannot read {str(path)!r} as an exported session.") from None
-    data.validate(name, rows)
-    return data.to_frame(name, rows)
 
 
 def class_allies(session: pd.DataFrame) -> tuple[consensus.Allies, list[str]]:
@@ -591,6 +593,8 @@ def _class_title(played: consensus.Negotiation) -> dict[str, str]:
 def model_objectors(allies: consensus.Allies, text: float) -> tuple[int, ...]:
     """The allies (0-based) whose loss on `text` exceeds their threshold: the model's
     objectors to that draft."""
+    checks.instance("The allies", allies, consensus.Allies, "consensus.make_allies")
+    text = checks.number("The text", text, 0, 1)
     return tuple(int(i) for i in np.flatnonzero(np.abs(text - allies.ideal)
                                                 > allies.threshold))
 

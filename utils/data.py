@@ -47,7 +47,7 @@ LAST_CHECKED = date(2026, 12, 2)
 def _check_path(path: object) -> Path:
     try:
         usable = isinstance(path, (str, Path)) and bool(str(path).strip()) \
-            and "\0" not in str(path) and bool(os.fsencode(path))
+            and len(str(path)) <= 4_096 and "\0" not in str(path) and bool(os.fsencode(path))
     except UnicodeEncodeError:
         usable = False
     if not usable:
@@ -235,6 +235,10 @@ def read_rows(name: str, path: Path | None = None) -> list[_Row]:
     rows: list[_Row] = []
     header: list[str] = []
     previous = 0
+    # The csv module's cell limit is process-wide, and other libraries change it (Frictionless
+    # sets its own on import): read with one fixed, generous limit, so that the same file
+    # gives the same message whatever was imported before; cell_problem checks the size.
+    limit = csv.field_size_limit(MAX_FILE_BYTES)
     try:
         for values in reader:
             line = previous + 1
@@ -261,6 +265,8 @@ def read_rows(name: str, path: Path | None = None) -> list[_Row]:
             else "?"
         raise DataError(f"{where}, line {line}, column {column}: not readable as CSV "
                         f"({error}).") from None
+    finally:
+        csv.field_size_limit(limit)
     if not rows:
         raise DataError(f"{where}, line 2: the table has a header but no rows.")
     return rows
@@ -352,7 +358,7 @@ def is_web_address(text: str) -> bool:
 
     Checks the fields declared ``"format": "uri"`` in the descriptor (and ``source_url``).
     """
-    if not URL.match(text):
+    if not isinstance(text, str) or not URL.match(text):
         return False
     try:
         parts = urlsplit(text)
@@ -408,6 +414,14 @@ def _load(name: str) -> pd.DataFrame:
 def load(name: str) -> pd.DataFrame:
     """A table from data/ by name, validated and typed (a fresh copy each call)."""
     return _load(resource(name)["name"]).copy()
+
+
+def load_file(name: str, path: Path) -> pd.DataFrame:
+    """Another file with the columns of the table `name` (a class's exported session, say),
+    validated against that table's schema and typed."""
+    rows = read_rows(name, _check_path(path))
+    validate(name, rows)
+    return _to_frame(name, rows)
 
 
 def load_where(name: str, column: str, value: str | None, allowed: Iterable[str],

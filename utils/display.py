@@ -31,6 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from utils import checks
+from utils.errors import CourseError
+
 #: Significant digits of a number shown to students.
 DIGITS = 4
 #: What a missing value looks like.
@@ -55,6 +58,8 @@ def number(value: float) -> str:
     >>> number(0.09000000000000002), number(2.587891e-02), number(2.3283064365386963e-10)
     ('0.09', '0.02588', '2.328 × 10⁻¹⁰')
     """
+    if not checks.is_number(value):
+        raise CourseError(f"Only a number can be written as one, not {checks.shown(value)}.")
     value = float(value)
     if math.isnan(value):
         return MISSING
@@ -78,8 +83,10 @@ def number(value: float) -> str:
 
 def date(value: pd.Timestamp) -> str:
     """A date without a time of day when it has none (``2026-11-24``)."""
-    if pd.isna(value):
+    if value is None or value is pd.NaT:
         return MISSING
+    if not isinstance(value, pd.Timestamp):
+        raise CourseError(f"Only a date can be written as one, not {checks.shown(value)}.")
     if value == value.normalize():
         return f"{value:%Y-%m-%d}"
     return f"{value:%Y-%m-%d %H:%M}"
@@ -134,6 +141,7 @@ def _count(frame: pd.DataFrame) -> str:
 
 def html_table(frame: pd.DataFrame) -> str:
     """A table as HTML: full text, wrapped, links clickable, numbers for people."""
+    checks.instance("The table", frame, pd.DataFrame, "data.load")
     count = _count(frame)
     frame = frame.head(MAX_ROWS)
     if not _flat(frame):
@@ -160,6 +168,7 @@ def html_table(frame: pd.DataFrame) -> str:
 
 def text_table(frame: pd.DataFrame) -> str:
     """A table as plain text, nothing cut: one row at a time when it holds long texts."""
+    checks.instance("The table", frame, pd.DataFrame, "data.load")
     note = f"\n({_count(frame)})" if len(frame) > MAX_ROWS else ""
     frame = frame.head(MAX_ROWS)
     shown = frame.apply(lambda column: column.map(cell)) if len(frame.columns) else frame

@@ -274,6 +274,9 @@ def standing(table: pd.DataFrame, name: str) -> str:
     ...                        "brier": [0.25, 0.25, 0.5]}), "You")
     'tied for place 1 of 3, with A'
     """
+    checks.table("The score table", table, ["forecaster", "brier"], "forecasting.score_table")
+    if checks.text("The name", name, 100) not in set(table["forecaster"]):
+        raise CourseError(f"{name!r} is not in the score table.")
     shown = table.assign(rounded=table["brier"].round(3)).set_index("forecaster")
     mine = shown.loc[name, "rounded"]
     place = 1 + int((shown["rounded"] < mine).sum())
@@ -285,7 +288,9 @@ def standing(table: pd.DataFrame, name: str) -> str:
 
 def class_line(forecasts: Mapping[str, float], name: str = "Your name") -> str:
     """Forecasts as the two CSV lines the class box reads (header, then one student)."""
-    ids = list(forecasts)
+    checks.mapping("The forecasts", forecasts, 100, "{'new_member_2025': 60}")
+    checks.text("The name", name, 100)
+    ids = [checks.text("A question id", q, 100) for q in forecasts]
     values = [f"{check_percent(forecasts[q], f'question {q}'):g}" for q in ids]
     return "name," + ",".join(ids) + "\n" + ",".join([name, *values])
 

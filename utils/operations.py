@@ -22,7 +22,7 @@ import altair as alt
 import pandas as pd
 from IPython.display import Markdown
 
-from utils import charts, data, membership
+from utils import charts, checks, data, membership
 from utils.charts import PALETTE
 
 MAP_FILE = Path(__file__).resolve().parent.parent / "data" / "maps" / "countries-110m.json"
@@ -200,6 +200,7 @@ def outlined(running: pd.DataFrame) -> set[str]:
     coastal state of the Mediterranean (Syria, Israel, Algeria…) for Active Endeavour
     would mark them as operation sites. Maritime operations are listed under the map.
     """
+    checks.table("The operations", running, ["type", "countries"], "operations.active")
     on_land = running[running["type"] != "maritime"]
     return {code for codes in on_land["countries"] for code in codes.split(";")}
 

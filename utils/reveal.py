@@ -47,6 +47,8 @@ def commit(prediction: object, choices: Sequence[str] | None = None) -> str:
     of them.
     """
     if choices is not None:
+        choices = [checks.text("A choice", c, 200)
+                   for c in checks.items("The choices", choices, 20, "a list of texts")]
         if prediction is None or prediction == "":
             raise CourseError("Pick one of the choices first: the answer appears once "
                               "you have committed to one.")
@@ -58,8 +60,18 @@ def commit(prediction: object, choices: Sequence[str] | None = None) -> str:
     return text
 
 
+def _checked(prompt: object, choices: object) -> tuple[str, list[str] | None]:
+    """The prompt and the choices (None, or up to 20 short texts), or a CourseError."""
+    prompt = checks.text("The prompt", prompt, 2_000)
+    if choices is None:
+        return prompt, None
+    listed = checks.items("The choices", choices, 20, "a list of texts such as ['yes', 'no']")
+    return prompt, [checks.text("A choice", c, 200) for c in listed] or None
+
+
 def placeholder(prompt: str, choices: Sequence[str] | None = None) -> str:
     """The text that stands in for the prediction box where it cannot be used."""
+    prompt, choices = _checked(prompt, choices)
     how = ("pick a choice" if choices else "write your prediction in the box")
     options = f" Choices: {', '.join(choices)}." if choices else ""
     return (f"[Predict, then see: {prompt}{options} Run this cell in JupyterLab, {how}, then "
@@ -86,6 +98,7 @@ def answer_bundles(answer: Any) -> list[dict[str, Any]]:
 def payload(prompt: str, answer: Any, choices: Sequence[str] | None = None) -> dict[str, Any]:
     """What a reveal cell stores under :data:`MIMETYPE`: the prompt, the choices and the
     answer's MIME bundles."""
+    prompt, choices = _checked(prompt, choices)
     return {"prompt": prompt, "choices": list(choices) if choices else None,
             "answer": answer_bundles(answer)}
 
@@ -104,6 +117,7 @@ class Prediction(w.VBox):
     """The prediction box: prompt, input, button, then (after a commit) the answer."""
 
     def __init__(self, prompt: str, answer: Any, choices: Sequence[str] | None) -> None:
+        prompt, choices = _checked(prompt, choices)
         self.prompt, self.choices, self.answer = prompt, choices, answer
         if choices:
             self.entry: w.ValueWidget = w.RadioButtons(options=list(choices), value=None,

@@ -152,6 +152,7 @@ def explore(kind: str, quota: float, year: int) -> tuple[charts.VegaLite, Markdo
 
 def simple_majority(n: int) -> voting.Weighted:
     """More than half of `n` allies, one vote each (a tie fails): 7 of 12, 17 of 32."""
+    n = checks.whole("The number of allies", n, 1, 1_000)
     return voting.Weighted([1] * n, n // 2 + 1)
 
 

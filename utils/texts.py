@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from utils import data
+from utils import checks, data
 from utils.errors import CourseError
 
 
@@ -27,6 +27,8 @@ def read(*ids: str) -> str:
     texts = table()
     if not ids:
         raise CourseError("Name at least one passage, e.g. read(\"nat-art10\").")
+    for i in ids:
+        checks.text("A passage id", i, 100)
     unknown = [i for i in ids if i not in texts.index]
     if unknown:
         raise CourseError(f"No passage called {unknown[0]!r}. The passages are: "

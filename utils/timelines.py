@@ -86,6 +86,8 @@ def numbered(table: pd.DataFrame, date: str) -> pd.DataFrame:
     A chart of many dated events labels each dot with its number, and a table beside it
     gives the number, the date and the event in words: readable without hovering.
     """
+    checks.text("The date column", date, 100)
+    checks.table("The table", table, [date], "data.load(...)")
     frame = table.sort_values(date, kind="stable").reset_index(drop=True)
     frame.insert(0, "n", range(1, len(frame) + 1))
     return frame
