@@ -172,10 +172,16 @@ def test_the_reveal_cells_the_issue_names_are_tagged() -> None:
         notebook = nbformat.read(path, as_version=4)
         found = {c.id for c in notebook.cells if "reveal" in tags(c)}
         assert expected.get(path.name[:2], set()) <= found, path.name
+        edition = publish.student_edition(notebook)
         for cell in notebook.cells:
-            if "reveal" in tags(cell) and cell.cell_type == "code":
-                assert any(REVEAL_MIMETYPE in o.get("data", {}) for o in cell.outputs), (
-                    f"{path.name} {cell.id}: a reveal cell's stored output shows its answer")
+            if "reveal" not in tags(cell) or cell.cell_type != "code":
+                continue
+            if "after_prediction(" in cell.source:  # a prediction box: the answer is stored
+                assert any(REVEAL_MIMETYPE in o.get("data", {})  # where no viewer shows it
+                           for o in cell.outputs), f"{path.name} {cell.id} shows its answer"
+            else:  # a plain reveal cell: nothing of it before the student runs it
+                same = next(c for c in edition.cells if c.id == cell.id)
+                assert same.outputs == [], f"{path.name} {cell.id}: output in the edition"
 
 
 def test_exercise_2_of_00_gets_its_scaffold_and_a_box_for_words() -> None:
@@ -183,8 +189,9 @@ def test_exercise_2_of_00_gets_its_scaffold_and_a_box_for_words() -> None:
     edition = publish.student_edition(notebook)
     answer = next(c for c in edition.cells if c.id == "057ed899")
     assert answer.cell_type == "code"
+    before = edition.cells[edition.cells.index(answer) - 1]  # the exercise's starting cell
     assert "len(membership.csto_members(2001)), len(membership.csto_members(2011))" in (
-        answer.source)
+        answer.source + before.source)
     words = edition.cells[edition.cells.index(answer) + 1]
     assert words.cell_type == "markdown" and words.source == publish.ANSWER_WORDS
 
@@ -459,7 +466,7 @@ def test_no_slide_overflows_a_1280x720_projector(slides: Path, browser: Any) -> 
             shots.append(screenshot(page, f"slides-{path.stem}"))
     finally:
         page.set_viewport_size({"width": 1280, "height": 1600})
-    assert not problems, problems[:5]
+    assert not problems, [(deck, m["index"], m["scale"], m["text"]) for deck, m in problems[:5]]
     assert all(p.parent == ARTIFACTS for p in shots)
     assert not blocked, blocked[:3]
 
