@@ -33,8 +33,12 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
-import vl_convert as vlc
-from PIL import Image
+
+try:  # absent in the browser (JupyterLite): charts there are drawn from their spec alone
+    import vl_convert as vlc
+    from PIL import Image
+except ImportError:  # pragma: no cover - exercised by the browser kernel
+    vlc = Image = None
 
 VEGALITE_MIMETYPE = "application/vnd.vegalite.v5+json"
 FONT_DIR = Path(__file__).parent / "fonts"
@@ -114,7 +118,7 @@ def bundle(spec: dict[str, Any], *, images: bool = True) -> tuple[dict[str, Any]
     only the spec, and drawing images would make every update slower.
     """
     data: dict[str, Any] = {VEGALITE_MIMETYPE: spec, "text/plain": chart_text(spec)}
-    if images:
+    if images and vlc is not None:
         svg, data["image/png"] = static_images(spec)
         if len(svg) <= SVG_MAX_CHARS:
             data["image/svg+xml"] = svg

@@ -1,0 +1,130 @@
+"""The JupyterLite edition in headless Chromium, offline: Python runs in the browser.
+
+build/lite is (re)built from its pinned inputs when it is missing or older than the
+course, served from 127.0.0.1 by a plain static server, and every request that leaves
+127.0.0.1 is blocked and recorded. For each notebook: the Pyodide kernel starts, every
+cell runs with nothing on stderr, the first slider (as in test_browser_lab) moves and the
+output changes; then the saved notebook survives a reload (browser storage).
+
+Each notebook starts its own Pyodide kernel (10-30 s on a laptop, minutes on a loaded
+machine), so the default run checks notebook 01 only, which exercises the whole stack
+(Pyodide, pandas, Altair, ipywidgets, the course's ``utils`` and ``data``). Set
+COURSE_LITE_ALL=1 (CI) to check all six notebooks.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser import ROOT, offline_page, require_chromium, screenshot
+from tests.test_browser_lab import NOTEBOOK_STATE, SLIDER_CHECKS
+
+pytestmark = pytest.mark.browser
+
+_spec = importlib.util.spec_from_file_location("build_lite", ROOT / "scripts" / "build_lite.py")
+build_lite = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build_lite)
+
+DEFAULT = ["01-consensus-and-silence.ipynb"]
+NOTEBOOKS = sorted(SLIDER_CHECKS) if os.environ.get("COURSE_LITE_ALL") == "1" else DEFAULT
+#: Generous, for a shared CI machine: Pyodide compiles 10 MB of WebAssembly per kernel.
+KERNEL_TIMEOUT = 600_000
+KERNEL_IDLE = """() => { const p = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const k = p && p.sessionContext && p.sessionContext.session
+            && p.sessionContext.session.kernel;
+  return !!k && k.status === 'idle'; }"""
+ERRORS = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+
+
+def inputs() -> list[Path]:
+    """Everything the site is built from."""
+    folders = [ROOT / "utils", ROOT / "data", ROOT / "notebooks", ROOT / "lite", build_lite.VENDOR]
+    return [ROOT / "scripts" / "build_lite.py", ROOT / "scripts" / "publish.py",
+            *(p for f in folders for p in f.rglob("*") if p.is_file())]
+
+
+def built_site() -> Path:
+    """build/lite, rebuilt when older than its inputs; skips if the inputs cannot be had."""
+    index = build_lite.OUT / "index.html"
+    newest = max(p.stat().st_mtime for p in inputs())
+    if not index.exists() or index.stat().st_mtime < newest:
+        try:
+            build_lite.build()
+        except (build_lite.BuildError, OSError, build_lite.subprocess.CalledProcessError) as e:
+            pytest.skip(f"build/lite could not be built (are PyPI and npm reachable to fetch "
+                        f"its pinned inputs once?): {e}")
+    return build_lite.OUT
+
+
+@pytest.fixture(scope="module")
+def lite() -> Iterator[tuple[Any, str, list[str]]]:
+    require_chromium()
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    httpd = build_lite.server(built_site())
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_port}/lab/index.html?path={{path}}"
+    try:
+        with playwright_api.sync_playwright() as playwright, \
+                offline_page(playwright) as (page, blocked):
+            yield page, base, blocked
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def run_all(page: Any) -> dict[str, Any]:
+    page.wait_for_function(KERNEL_IDLE, timeout=KERNEL_TIMEOUT)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(f"() => {{ const s = ({NOTEBOOK_STATE})();"
+                           " return s.unrun === 0 && s.kernel === 'idle'; }",
+                           timeout=KERNEL_TIMEOUT)
+    return page.evaluate(NOTEBOOK_STATE)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_in_the_browser_kernel(lite: Any, name: str) -> None:
+    page, base, blocked = lite
+    before, after, slider, key = (*SLIDER_CHECKS[name], 0, "ArrowRight")[:4]
+    page.goto(base.format(path=name))
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    assert page.get_by_text("Where your work is kept.").count() == 1
+
+    state = run_all(page)
+    assert state["unrun"] == 0, state
+    errors = page.locator(ERRORS)
+    assert errors.count() == 0, f"a cell failed: {errors.first.inner_text()[:800]}"
+    page.get_by_text(before).first.wait_for(timeout=60_000)
+
+    handle = page.locator(".widget-slider .noUi-handle").nth(slider)
+    handle.focus()
+    handle.press(key)
+    page.get_by_text(after).first.wait_for(timeout=60_000)
+    screenshot(page, f"lite-{Path(name).stem}")
+    assert not blocked, f"the page tried to reach the network: {blocked[:5]}"
+
+
+def test_saved_work_survives_a_reload(lite: Any) -> None:
+    """A student's edit, saved, is still there after a reload (the browser's storage)."""
+    page, base, blocked = lite
+    name = NOTEBOOKS[0]
+    page.goto(base.format(path=name))
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    mark = "My prediction: the silence breaks within a day."
+    page.evaluate("""(mark) => { const panel = window.jupyterapp.shell.currentWidget;
+      panel.content.model.sharedModel.insertCell(0, {cell_type: 'markdown', source: mark});
+      return window.jupyterapp.commands.execute('docmanager:save'); }""", mark)
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty",
+                           timeout=60_000)
+    page.reload()
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    source = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model"
+                           ".cells.get(0).sharedModel.getSource()")
+    assert source == mark
+    assert not blocked, f"the page tried to reach the network: {blocked[:5]}"
