@@ -28,7 +28,9 @@ from playwright.sync_api import sync_playwright
 
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+         "--disable-component-update", "--disable-sync", "--no-first-run",
+         # Everything but 127.0.0.1 goes to a dead proxy: the network is off.
+         "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>;127.0.0.1"]
 #: The text a notebook's output shows by default and after one step of its first slider.
 SLIDERS = {"01-consensus-and-silence.ipynb": ("among 32 allies", "among 33 allies"),
            "02-decision-rules-and-voting-power.ipynb": ("32 allies in 2024",
@@ -90,23 +92,19 @@ def main(names: list[str]) -> int:
     blocked: list[str] = []
     fetched: set[str] = set()
 
-    def route(route: object) -> None:
-        url = route.request.url
+    def watch(request: object) -> None:
+        url = request.url
         if url.startswith("http://127.0.0.1"):
             fetched.add(urlparse(url).path)
-            route.continue_()
-        elif url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
+        elif not url.startswith(("data:", "blob:", "ws://127.0.0.1")):
             blocked.append(url)
-            route.abort()
 
     with sync_playwright() as playwright:
         for name in names or ["01-consensus-and-silence.ipynb"]:
             # A fresh browser per notebook: an empty cache, as on a first visit.
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
             context = browser.new_context()
-            context.route("**/*", route)
+            context.on("request", watch)
             page = context.new_page()
             measure(page, base, site, name, fetched)
             browser.close()

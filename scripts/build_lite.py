@@ -337,6 +337,24 @@ def federated_extensions() -> list[Path]:
     return found
 
 
+def inputs_digest() -> str:
+    """A digest of everything the site is built from (to tell whether a build is current)."""
+    folders = [ROOT / "utils", ROOT / "data", ROOT / "notebooks", LITE, VENDOR]
+    files = [ROOT / "scripts" / "build_lite.py", ROOT / "scripts" / "publish.py",
+             *sorted(p for f in folders for p in f.rglob("*")
+                     if p.is_file() and "__pycache__" not in p.parts)]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def built_from(out: Path = OUT) -> str:
+    """The inputs digest build/lite was built from ('' if none)."""
+    stamp = out / "build-inputs.sha256"
+    return stamp.read_text().strip() if stamp.exists() else ""
+
+
 def build(instructor: bool = False) -> Path:
     """Build the site from the pinned inputs, always from a clean stage and output."""
     jupyter = tools()
@@ -352,8 +370,8 @@ def build(instructor: bool = False) -> Path:
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH), "JUPYTERLITE_NO_LIBARCHIVE": "1"}
     subprocess.run([str(c) for c in command], cwd=stage, env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    for cruft in (".jupyterlite.doit.db",):
-        (out / cruft).unlink(missing_ok=True)
+    (out / ".jupyterlite.doit.db").unlink(missing_ok=True)
+    (out / "build-inputs.sha256").write_text(inputs_digest() + "\n")
     return out
 
 

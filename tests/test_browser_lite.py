@@ -18,12 +18,13 @@ import importlib.util
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser import ROOT, offline_page, require_chromium, screenshot
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, ROOT, require_chromium, screenshot
 from tests.test_browser_lab import NOTEBOOK_STATE, SLIDER_CHECKS
 
 pytestmark = pytest.mark.browser
@@ -43,24 +44,43 @@ KERNEL_IDLE = """() => { const p = window.jupyterapp && window.jupyterapp.shell.
 ERRORS = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
 
 
-def inputs() -> list[Path]:
-    """Everything the site is built from."""
-    folders = [ROOT / "utils", ROOT / "data", ROOT / "notebooks", ROOT / "lite", build_lite.VENDOR]
-    return [ROOT / "scripts" / "build_lite.py", ROOT / "scripts" / "publish.py",
-            *(p for f in folders for p in f.rglob("*") if p.is_file())]
-
-
 def built_site() -> Path:
-    """build/lite, rebuilt when older than its inputs; skips if the inputs cannot be had."""
-    index = build_lite.OUT / "index.html"
-    newest = max(p.stat().st_mtime for p in inputs())
-    if not index.exists() or index.stat().st_mtime < newest:
+    """build/lite, rebuilt unless built from the current inputs; skips if the inputs cannot
+    be had (no cache and no registry)."""
+    if build_lite.built_from() != build_lite.inputs_digest():
         try:
             build_lite.build()
         except (build_lite.BuildError, OSError, build_lite.subprocess.CalledProcessError) as e:
             pytest.skip(f"build/lite could not be built (are PyPI and npm reachable to fetch "
                         f"its pinned inputs once?): {e}")
     return build_lite.OUT
+
+
+#: Chromium sends every request that is not for 127.0.0.1 to a dead proxy, so it fails.
+BLOCK_FLAGS = ["--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>;127.0.0.1"]
+
+
+@contextmanager
+def offline_page(playwright: Any) -> Iterator[tuple[Any, list[str]]]:
+    """As tests.browser.offline_page, but the block is Chromium's own (a dead proxy for
+    everything but 127.0.0.1) and requests are only watched, not routed: Playwright's
+    routing bypasses service workers, and JupyterLite's kernel reaches the browser's
+    files through one (it hangs without)."""
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                         args=[*CHROMIUM_FLAGS, *BLOCK_FLAGS])
+    blocked: list[str] = []
+
+    def watch(request: Any) -> None:
+        if not request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:",
+                                       "blob:")):
+            blocked.append(request.url)
+
+    try:
+        context = browser.new_context(viewport={"width": 1280, "height": 1600})
+        context.on("request", watch)
+        yield context.new_page(), blocked
+    finally:
+        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +114,9 @@ def test_notebook_runs_in_the_browser_kernel(lite: Any, name: str) -> None:
     before, after, slider, key = (*SLIDER_CHECKS[name], 0, "ArrowRight")[:4]
     page.goto(base.format(path=name))
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-    assert page.get_by_text("Where your work is kept.").count() == 1
+    note = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model"
+                         ".cells.get(1).sharedModel.getSource()")
+    assert "Where your work is kept." in note
 
     state = run_all(page)
     assert state["unrun"] == 0, state
