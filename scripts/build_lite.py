@@ -317,6 +317,8 @@ def configure(stage: Path) -> None:
                 "loadPyodideOptions": {"packages": PRELOAD}}
     site = {"jupyter-lite-schema-version": 0,
             "jupyter-config-data": {"appName": "Alliance Decisions",
+                                    # window.jupyterapp, for the browser test and bench
+                                    "exposeAppInBrowser": True,
                                     "litePluginSettings": {KERNEL_PLUGIN: settings}}}
     (stage / "jupyter-lite.json").write_text(json.dumps(site, indent=1))
     build_config = {"LiteBuildConfig": {
