@@ -9,6 +9,8 @@
     python3 course.py student  write the student edition (no solutions) to build/student
     python3 course.py site     build the static HTML site of the course in build/site
     python3 course.py slides   build reveal.js slide decks in build/slides
+    python3 course.py lite     build the in-browser (JupyterLite) course in build/lite;
+                               `lite serve` serves it on http://127.0.0.1:8765
     python3 course.py execute  (maintainers) rerun notebooks and store their outputs
     python3 course.py guide    (maintainers) regenerate docs/instructor-guide.md
     python3 course.py lock     (maintainers) recompile requirements.lock and environment.yml
@@ -220,6 +222,12 @@ def publish(kind: str) -> Callable[[list[str]], int]:
     return task
 
 
+def lite(extra: list[str]) -> int:
+    """Build (or, with `serve`, serve) the JupyterLite site (see scripts/build_lite.py)."""
+    python = setup()
+    return subprocess.call([str(python), "scripts/build_lite.py", *extra], cwd=ROOT)
+
+
 def lock(extra: list[str]) -> int:
     """Recompile both locks (needs uv) and regenerate environment.yml from the runtime one.
 
@@ -265,7 +273,7 @@ def environment_yml(lock_text: str) -> str:
 TASKS = {"lab": lab, "test": test, "bench": bench, "execute": execute, "lock": lock,
          "council": council,
          "student": publish("student"), "site": publish("site"), "slides": publish("slides"),
-         "guide": publish("guide")}
+         "guide": publish("guide"), "lite": lite}
 
 
 def main(argv: list[str]) -> int:

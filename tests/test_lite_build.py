@@ -1,0 +1,96 @@
+"""The JupyterLite build's inputs and output, without a browser (fast).
+
+The site may contain no compiled file whose sha256 is neither Pyodide's official lock
+entry nor PyPI's (pinned in lite/browser.txt); the course's own wheel must be the same
+bytes from the same files; the lock entries must follow the browser's markers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import re
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.browser import ROOT
+
+_spec = importlib.util.spec_from_file_location("build_lite", ROOT / "scripts" / "build_lite.py")
+build_lite = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build_lite)
+
+COMPILED = ("wasm32.whl", ".zip", ".so", ".wasm")
+
+
+def official_lock() -> dict:
+    spec = json.loads((build_lite.LITE / "lock.json").read_text())["pyodide"]
+    tarball = build_lite.DOWNLOADS / spec["file"]
+    if not tarball.exists():
+        pytest.skip("Pyodide's npm package is not cached yet: run `python3 course.py lite`")
+    with tarfile.open(tarball) as archive:
+        return json.load(archive.extractfile("package/pyodide-lock.json"))
+
+
+def test_vendored_compiled_wheels_are_the_official_ones() -> None:
+    entries = {e["file_name"]: e["sha256"] for e in official_lock()["packages"].values()}
+    vendored = [p for p in build_lite.VENDOR.iterdir() if p.name.endswith(COMPILED)]
+    assert len(vendored) == 4
+    for path in vendored:
+        assert build_lite.sha256(path) == entries[path.name], path.name
+
+
+def test_no_compiled_file_in_the_site_without_an_official_or_pypi_hash() -> None:
+    site = build_lite.OUT / "static" / "pyodide"
+    if not site.exists():
+        pytest.skip("build/lite is not built: run `python3 course.py lite`")
+    allowed = {e["sha256"] for e in official_lock()["packages"].values()}
+    allowed |= set(re.findall(r"sha256:([0-9a-f]{64})",
+                              (build_lite.LITE / "browser.txt").read_text()))
+    allowed |= npm_hashes()
+    compiled = [p for p in build_lite.OUT.rglob("*") if p.name.endswith(COMPILED)]
+    assert {"numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl", "pyodide.asm.wasm",
+            "pandas-3.1.1-cp312-cp312-pyemscripten_2024_0_wasm32.whl"} <= {
+        p.name for p in compiled}
+    strays = [p.name for p in compiled if build_lite.sha256(p) not in allowed]
+    assert not strays
+
+
+def npm_hashes() -> set[str]:
+    """The sha256 of every file of the pinned npm package of Pyodide."""
+    spec = json.loads((build_lite.LITE / "lock.json").read_text())["pyodide"]
+    with tarfile.open(build_lite.DOWNLOADS / spec["file"]) as archive:
+        return {hashlib.sha256(archive.extractfile(m).read()).hexdigest()
+                for m in archive.getmembers() if m.isfile()}
+
+
+def test_the_course_wheel_is_reproducible(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = build_lite.course_wheel(tmp_path / "a").read_bytes()
+    second = build_lite.course_wheel(tmp_path / "b").read_bytes()
+    assert first == second
+    with zipfile.ZipFile(tmp_path / "a" / "alliance_decisions-0.1.0-py3-none-any.whl") as w:
+        names = w.namelist()
+    # utils and data sit side by side, as in the repository: utils.data finds data/.
+    assert "utils/data.py" in names and "data/datapackage.json" in names
+    assert not any(n.startswith("utils/fonts") for n in names)
+
+
+def test_lock_entries_follow_the_browser_markers(tmp_path: Path) -> None:
+    wheel = build_lite.write_wheel(tmp_path, "demo", "1.0", {"demo/__init__.py": b""}, [
+        "numpy", "pexpect>4.3; sys_platform != 'emscripten'", "pytest; extra == 'test'",
+        "tzdata; sys_platform == 'emscripten'", "widgetsnbextension~=4.0"])
+    entry = build_lite.lock_entry(wheel)
+    assert entry["depends"] == ["numpy", "tzdata"]
+    assert entry["imports"] == ["demo"]
+    assert entry["sha256"] == build_lite.sha256(wheel)
+
+
+def test_pins_reads_versions_and_hashes() -> None:
+    found = build_lite.pins(build_lite.LITE / "pyodide-core.txt")
+    assert found["micropip"] == (
+        "0.9.0", "babcf68c1849e229aa887564bc5f2de50273c3212e73c9aff8e3e6e80f2b6a23")
