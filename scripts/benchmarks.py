@@ -16,6 +16,7 @@ Each figure is printed beside its target, so the output reads as a checklist:
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import statistics
@@ -46,12 +47,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def clear_caches() -> None:
-    """Forget every result the course's modules keep (not the data tables)."""
+    """Forget every result the course's modules keep for given arguments (a slider value's
+    result), but not what does not depend on them (the data tables, chart templates)."""
     voting.clear_cache()
     for module in (consensus, csto, forecasting, membership, operations, rules):
         for value in vars(module).values():
             if hasattr(value, "cache_clear") and getattr(value, "__module__", "") \
-                    == module.__name__:
+                    == module.__name__ and inspect.signature(value).parameters:
                 value.cache_clear()
 
 
