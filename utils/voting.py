@@ -97,8 +97,6 @@ EEC_1958_WEIGHTS = (4, 4, 4, 2, 2, 1)
 #: Largest number of distinct subset sums kept per weighted rule and step (see the module
 #: docstring); beyond it remaining quotas are merged only when met or out of reach.
 _SUMS_LIMIT = 1 << 16
-#: Below this many multiplications a sum of products runs in numpy's own loops, not BLAS.
-_EINSUM_LIMIT = 1 << 21
 
 
 # Checking input.
@@ -598,33 +596,30 @@ Steps = list[tuple[np.ndarray, np.ndarray, int]]
 
 def _step_forward(top: np.ndarray, hi: np.ndarray, lo: np.ndarray, size: int) -> np.ndarray:
     """Paths into each of the next step's `size` states, by number of members: each state's
-    row goes to its lo child as it is and to its hi child one member up. Whole numbers
-    below 2^53 add up exactly in float64."""
+    row goes to its lo child as it is and to its hi child one member up. Only the nonzero
+    entries move (most are zero: a state mostly fixes how many members came before it).
+    Whole numbers below 2^53 add up exactly in float64, in any order."""
     width = top.shape[1] + 1
-    columns = np.arange(width - 1)
-    index = np.concatenate([(lo[:, None] * width + columns).ravel(),
-                            (hi[:, None] * width + columns + 1).ravel()])
-    summed = np.bincount(index, weights=np.concatenate([top.ravel(), top.ravel()]),
+    where = np.flatnonzero(top)
+    state, members = np.divmod(where, width - 1)
+    values = top.ravel()[where]
+    index = np.concatenate([lo[state] * width + members, hi[state] * width + members + 1])
+    summed = np.bincount(index, weights=np.concatenate([values, values]),
                          minlength=(size + 2) * width)
     return summed.reshape(size + 2, width)[:size]
 
 
-def _convolve_states(top: np.ndarray, finish: np.ndarray) -> np.ndarray:
-    """sum over states v of the outer product top[v] x finish[v] (rows: members before the
-    step, columns: members after). Small products skip BLAS, whose threads cost more
-    than they save there."""
-    if top.size * finish.shape[1] < _EINSUM_LIMIT:
-        return np.einsum("va,vb->ab", top, finish)
-    return top.T @ finish
-
-
-def _diagonals(matrix: np.ndarray, n: int) -> tuple[int, ...]:
-    """Sums over a + b = k of matrix[a, b], for k = 0..n-1, as exact integers."""
-    total = [0] * n
-    for a, row in enumerate(np.rint(matrix).tolist()):
-        for b, value in enumerate(row):
-            total[a + b] += int(value)
-    return tuple(total)
+def _swings_by_size(top: np.ndarray, gain: np.ndarray, n: int) -> tuple[int, ...]:
+    """Sums over states v and a + b = k of top[v, a] * gain[v, b], for k = 0..n-1, as exact
+    integers (rows of top: members before the step; of gain: members after it). Only the
+    nonzero entries of top are multiplied; every product and sum is a whole number below
+    2^53, so float64 gets them exactly, in any order."""
+    where = np.flatnonzero(top)
+    state, members = np.divmod(where, top.shape[1])
+    products = top.ravel()[where, None] * gain[state]
+    index = members[:, None] + np.arange(gain.shape[1])
+    summed = np.bincount(index.ravel(), weights=products.ravel(), minlength=n)
+    return tuple(int(c) for c in np.rint(summed).tolist())
 
 
 def _count_float(n: int, order: list[int], steps: Steps) -> Counts:
@@ -642,7 +637,7 @@ def _count_float(n: int, order: list[int], steps: Steps) -> Counts:
     for i in range(n - 1, -1, -1):
         hi, lo, _ = steps[i]
         joined, alone = finish[hi], finish[lo]
-        swings[order[i]] = _diagonals(_convolve_states(tops[i], joined - alone), n)
+        swings[order[i]] = _swings_by_size(tops[i], joined - alone, n)
         rest = n - i
         finish = np.zeros((len(hi) + 2, rest + 1))
         finish[:-2, :-1] = alone
@@ -686,9 +681,36 @@ def _unpack(packed: int, bits: int, length: int) -> tuple[int, ...]:
     return tuple(int.from_bytes(raw[k * step:(k + 1) * step], "little") for k in range(length))
 
 
+def _merge(steps: Steps) -> Steps:
+    """The same diagram with equivalent states merged, from the last step back: states
+    whose two children are the same are one state, and a state whose children both win
+    (or both lose) whatever follows does so itself. Remaining quotas kept apart in
+    :func:`_build` may still be equivalent once several rules are combined (a quota of
+    population no coalition of the required number of members can tell apart); counting
+    runs on fewer states, and counts the same coalitions."""
+    merged: Steps = []
+    size = 0
+    new = np.arange(2)  # the last step's children: 0 wins, 1 loses whatever follows
+    for hi, lo, _ in reversed(steps):
+        hi, lo = new[hi], new[lo]
+        sealed = (hi == lo) & (hi >= size)
+        _, first, inverse = np.unique(hi * (size + 2) + lo, return_index=True,
+                                          return_inverse=True)
+        keep = ~sealed[first]
+        group = np.cumsum(keep) - 1
+        count = int(keep.sum())
+        # Sealed groups become the 'wins' or 'loses whatever' pointer of this step.
+        target = np.where(keep, group, count + hi[first] - size)
+        merged.append((hi[first][keep], lo[first][keep], size))
+        new = np.concatenate([target[inverse.ravel()], [count, count + 1]])
+        size = count
+    return merged[::-1]
+
+
 @lru_cache(maxsize=8)
 def _steps(rule: Rule) -> tuple[list[int], Steps]:
-    return _build(rule)
+    order, steps = _build(rule)
+    return order, _merge(steps)
 
 
 @lru_cache(maxsize=64)
