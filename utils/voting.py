@@ -689,27 +689,21 @@ def _unpack(packed: int, bits: int, length: int) -> tuple[int, ...]:
 
 def _merge(steps: Steps) -> Steps:
     """The same diagram with equivalent states merged, from the last step back: states
-    whose two children are the same are one state, and a state whose children both win
-    (or both lose) whatever follows does so itself. Remaining quotas kept apart in
-    :func:`_build` may still be equivalent once several rules are combined (a quota of
-    population no coalition of the required number of members can tell apart); counting
-    runs on fewer states, and counts the same coalitions."""
+    whose two children are the same are one state. Remaining quotas kept apart in
+    :func:`_build` may still be equivalent once several rules are combined (quotas of
+    population that no coalition with the required number of members can tell apart);
+    counting then runs on fewer states, and counts the same coalitions. (A state whose
+    children both win, or both lose, whatever follows is never left open by _build.)"""
     merged: Steps = []
     size = 0
     new = np.arange(2)  # the last step's children: 0 wins, 1 loses whatever follows
     for hi, lo, _ in reversed(steps):
         hi, lo = new[hi], new[lo]
-        sealed = (hi == lo) & (hi >= size)
         _, first, inverse = np.unique(hi * (size + 2) + lo, return_index=True,
-                                          return_inverse=True)
-        keep = ~sealed[first]
-        group = np.cumsum(keep) - 1
-        count = int(keep.sum())
-        # Sealed groups become the 'wins' or 'loses whatever' pointer of this step.
-        target = np.where(keep, group, count + hi[first] - size)
-        merged.append((hi[first][keep], lo[first][keep], size))
-        new = np.concatenate([target[inverse.ravel()], [count, count + 1]])
-        size = count
+                                      return_inverse=True)
+        merged.append((hi[first], lo[first], size))
+        new = np.concatenate([inverse.ravel(), [len(first), len(first) + 1]])
+        size = len(first)
     return merged[::-1]
 
 
