@@ -312,20 +312,6 @@ def test_agrees_with_brute_force_without_merging_by_subset_sums(rule: v.Rule) ->
         v.clear_cache()
 
 
-@settings(max_examples=20, deadline=None)
-@given(rules())
-def test_blas_products_agree_with_numpy_loops(rule: v.Rule) -> None:
-    # Big games multiply their count tables with BLAS; force that path on small ones.
-    expected = v.counts(rule)
-    order, steps = v._build(rule)
-    limit = v._EINSUM_LIMIT
-    try:
-        v._EINSUM_LIMIT = 0
-        assert v._count_float(rule.n, order, steps) == expected
-    finally:
-        v._EINSUM_LIMIT = limit
-
-
 # Properties.
 
 @settings(max_examples=60, deadline=None)

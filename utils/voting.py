@@ -44,15 +44,21 @@ players still to come can tell them apart, i.e. when a subset sum of the remaini
 lies between them; every other remaining quota is replaced by the smallest such subset sum
 at or above it. For a combination of rules the state is the vector of remaining quotas,
 one per weighted sub-rule, and a state whose outcome is already sealed (the combination is
-met, or can no longer be met, whatever the others do) ends at once. The states of one
-step are exactly the nodes of one level of the rule's quasi-reduced ordered binary
-decision diagram (S. Bolus, European Journal of Operational Research 210, 2011): at most
-2^i after i players, and at most the number of distinct sums of the remaining weights (or
-the quota, for small whole-number weights) before the end. For the EU-27 rule that is
-22,000 states in all, at most 3,700 at once, instead of 134 million coalitions. Counting
-paths into and out of each state by number of members then gives every swing count, by
-coalition size, with one sum of products per player: the Shapley-Shubik index needs the
-sizes, and the other indices come for free.
+met, or can no longer be met, whatever the others do) ends at once. Remaining quotas of a
+combination may still be equivalent although each rule alone tells them apart (a quota
+of population that no coalition with the required number of members can tell apart), so
+a pass from the last step back merges states with the same two children. What is left
+are exactly the nodes of the rule's quasi-reduced ordered binary decision diagram
+(S. Bolus, European Journal of Operational Research 210, 2011), one level per step: at
+most 2^i after i players, and at most the number of distinct sums of the remaining
+weights (or the quota, for small whole-number weights) before the end. For the EU-27 rule
+that is 22,000 states in all before merging, 11,600 after, at most 2,000 at once, instead
+of 134 million coalitions (a double majority of NATO's 32 allies: 82,000 before, 11,000
+to 47,000 after, by quota). Counting paths into and out of each state by number of
+members then gives every swing count, by coalition size, with one sum of products per
+player: the Shapley-Shubik index needs the sizes, and the other indices come for free.
+Most of those counts are zero (a state mostly fixes how many members came before it), so
+only the nonzero ones are carried forward and multiplied.
 
 Why not something simpler: the conditions on the *number* of members in the EU rule
 would allow a special method (count, for each player and size, the coalitions of the
@@ -67,10 +73,10 @@ Python integers, each row of counts by size packed into one integer.
 Cost: the EU-27 rule with exact populations takes about 0.02 s (``scripts/bench_voting.py``
 measures it against the packages on PyPI); one-vote-each rules with hundreds of players
 take a fraction of a second. The size of the diagram is what limits: the US federal system
-(537 players, seven weighted rules) has 257,000 states and takes about 1 s for Banzhaf and
-Coleman, but about 45 s and 4 GB for Shapley-Shubik, whose counts by size are 537 numbers
-of up to 537 bits per state. So a rule whose diagram would exceed :data:`MAX_WORK`
-(states times players) is refused with a CourseError before it takes seconds.
+(537 players, seven weighted rules) has 257,000 states before merging and takes about 1 s
+for Banzhaf and Coleman, but about 45 s and 4 GB for Shapley-Shubik, whose counts by size
+are 537 numbers of up to 537 bits per state. So a rule whose diagram would exceed
+:data:`MAX_WORK` (states times players) is refused with a CourseError before it takes seconds.
 """
 
 from __future__ import annotations
@@ -99,8 +105,6 @@ EEC_1958_WEIGHTS = (4, 4, 4, 2, 2, 1)
 #: Largest number of distinct subset sums kept per weighted rule and step (see the module
 #: docstring); beyond it remaining quotas are merged only when met or out of reach.
 _SUMS_LIMIT = 1 << 16
-#: Below this many multiplications a sum of products runs in numpy's own loops, not BLAS.
-_EINSUM_LIMIT = 1 << 21
 
 
 # Checking input.
@@ -591,33 +595,30 @@ Steps = list[tuple[np.ndarray, np.ndarray, int]]
 
 def _step_forward(top: np.ndarray, hi: np.ndarray, lo: np.ndarray, size: int) -> np.ndarray:
     """Paths into each of the next step's `size` states, by number of members: each state's
-    row goes to its lo child as it is and to its hi child one member up. Whole numbers
-    below 2^53 add up exactly in float64."""
+    row goes to its lo child as it is and to its hi child one member up. Only the nonzero
+    entries move (most are zero: a state mostly fixes how many members came before it).
+    Whole numbers below 2^53 add up exactly in float64, in any order."""
     width = top.shape[1] + 1
-    columns = np.arange(width - 1)
-    index = np.concatenate([(lo[:, None] * width + columns).ravel(),
-                            (hi[:, None] * width + columns + 1).ravel()])
-    summed = np.bincount(index, weights=np.concatenate([top.ravel(), top.ravel()]),
+    where = np.flatnonzero(top)
+    state, members = np.divmod(where, width - 1)
+    values = top.ravel()[where]
+    index = np.concatenate([lo[state] * width + members, hi[state] * width + members + 1])
+    summed = np.bincount(index, weights=np.concatenate([values, values]),
                          minlength=(size + 2) * width)
     return summed.reshape(size + 2, width)[:size]
 
 
-def _convolve_states(top: np.ndarray, finish: np.ndarray) -> np.ndarray:
-    """sum over states v of the outer product top[v] x finish[v] (rows: members before the
-    step, columns: members after). Small products skip BLAS, whose threads cost more
-    than they save there."""
-    if top.size * finish.shape[1] < _EINSUM_LIMIT:
-        return np.einsum("va,vb->ab", top, finish)
-    return top.T @ finish
-
-
-def _diagonals(matrix: np.ndarray, n: int) -> tuple[int, ...]:
-    """Sums over a + b = k of matrix[a, b], for k = 0..n-1, as exact integers."""
-    total = [0] * n
-    for a, row in enumerate(np.rint(matrix).tolist()):
-        for b, value in enumerate(row):
-            total[a + b] += int(value)
-    return tuple(total)
+def _swings_by_size(top: np.ndarray, gain: np.ndarray, n: int) -> tuple[int, ...]:
+    """Sums over states v and a + b = k of top[v, a] * gain[v, b], for k = 0..n-1, as exact
+    integers (rows of top: members before the step; of gain: members after it). Only the
+    nonzero entries of top are multiplied; every product and sum is a whole number below
+    2^53, so float64 gets them exactly, in any order."""
+    where = np.flatnonzero(top)
+    state, members = np.divmod(where, top.shape[1])
+    products = top.ravel()[where, None] * gain[state]
+    index = members[:, None] + np.arange(gain.shape[1])
+    summed = np.bincount(index.ravel(), weights=products.ravel(), minlength=n)
+    return tuple(int(c) for c in np.rint(summed).tolist())
 
 
 def _count_float(n: int, order: list[int], steps: Steps) -> Counts:
@@ -635,7 +636,7 @@ def _count_float(n: int, order: list[int], steps: Steps) -> Counts:
     for i in range(n - 1, -1, -1):
         hi, lo, _ = steps[i]
         joined, alone = finish[hi], finish[lo]
-        swings[order[i]] = _diagonals(_convolve_states(tops[i], joined - alone), n)
+        swings[order[i]] = _swings_by_size(tops[i], joined - alone, n)
         rest = n - i
         finish = np.zeros((len(hi) + 2, rest + 1))
         finish[:-2, :-1] = alone
@@ -679,9 +680,30 @@ def _unpack(packed: int, bits: int, length: int) -> tuple[int, ...]:
     return tuple(int.from_bytes(raw[k * step:(k + 1) * step], "little") for k in range(length))
 
 
+def _merge(steps: Steps) -> Steps:
+    """The same diagram with equivalent states merged, from the last step back: states
+    whose two children are the same are one state. Remaining quotas kept apart in
+    :func:`_build` may still be equivalent once several rules are combined (quotas of
+    population that no coalition with the required number of members can tell apart);
+    counting then runs on fewer states, and counts the same coalitions. (A state whose
+    children both win, or both lose, whatever follows is never left open by _build.)"""
+    merged: Steps = []
+    size = 0
+    new = np.arange(2)  # the last step's children: 0 wins, 1 loses whatever follows
+    for hi, lo, _ in reversed(steps):
+        hi, lo = new[hi], new[lo]
+        _, first, inverse = np.unique(hi * (size + 2) + lo, return_index=True,
+                                      return_inverse=True)
+        merged.append((hi[first], lo[first], size))
+        new = np.concatenate([inverse.ravel(), [len(first), len(first) + 1]])
+        size = len(first)
+    return merged[::-1]
+
+
 @lru_cache(maxsize=8)
 def _steps(rule: Rule) -> tuple[list[int], Steps]:
-    return _build(rule)
+    order, steps = _build(rule)
+    return order, _merge(steps)
 
 
 @lru_cache(maxsize=64)
