@@ -93,11 +93,16 @@ def installed(kind: str) -> bool:
         for k in kinds)
 
 
+#: The setup lock's file descriptor while setup holds it: the commands setup runs inherit it,
+#: so that a pip left running after its parent was killed still holds the lock.
+_LOCK_FDS: tuple[int, ...] = ()
+
+
 def run(*args: object) -> None:
     """Run a command; SetupError if it cannot start or fails."""
     print("+", " ".join(str(a) for a in args), flush=True)
     try:
-        subprocess.run([str(a) for a in args], cwd=ROOT, check=True)
+        subprocess.run([str(a) for a in args], cwd=ROOT, check=True, pass_fds=_LOCK_FDS)
     except (OSError, subprocess.CalledProcessError) as error:
         raise SetupError(f"{Path(str(args[0])).name} failed ({error})") from None
 
@@ -128,7 +133,12 @@ def setup_lock() -> Iterator[None]:
                 print("Another setup of the course is running; waiting for it ...",
                       flush=True)
                 fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
+        global _LOCK_FDS
+        _LOCK_FDS = () if os.name == "nt" else (handle.fileno(),)
+        try:
+            yield
+        finally:
+            _LOCK_FDS = ()
 
 
 def create_venv() -> None:

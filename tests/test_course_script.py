@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,29 @@ def test_lock_pins_drop_comments() -> None:
 def test_unknown_task_prints_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert course.main(["nonsense"]) == 2
     assert "python3 course.py lab" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(os.name == "nt", reason="file locks are inherited this way on Unix only")
+def test_a_command_setup_started_keeps_the_lock_when_setup_is_killed(tmp_path: Path) -> None:
+    # Killed in the middle of `pip install`, setup leaves pip running: the lock must stay
+    # held until pip ends, or a second setup would install into the same .venv at once.
+    import fcntl
+    lock = tmp_path / "lock"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys
+        import course
+        from pathlib import Path
+        course.SETUP_LOCK = Path({str(lock)!r})
+        with course.setup_lock():
+            print("holding", flush=True)
+            course.run(sys.executable, "-c", "import time; time.sleep(4)")
+    """)], stdout=subprocess.PIPE, text=True, env=ENV)
+    assert holder.stdout.readline().strip() == "holding"
+    time.sleep(0.5)  # the child command has started
+    holder.kill()
+    holder.wait()
+    with lock.open("a+b") as handle:
+        with pytest.raises(BlockingIOError):  # the orphaned command still holds it
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        time.sleep(4.5)  # the command ends: the lock is free
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

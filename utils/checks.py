@@ -152,6 +152,11 @@ def text(name: str, value: object, longest: int = MAX_TEXT) -> str:
     if len(value) > longest:
         raise CourseError(f"{name} is {len(value):,} characters long; at most {longest:,} "
                           "are allowed (far more than a class ever needs).")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: half of a character, from a bad paste
+        raise CourseError(f"{name} holds a broken character (half of an emoji or symbol, "
+                          "from a copy and paste?): type it again.") from None
     return value
 
 

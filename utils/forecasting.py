@@ -161,6 +161,10 @@ def parse_class_csv(text: str) -> pd.DataFrame:
     known = list(questions()["id"])
     if not header or header[0].lower() != "name":
         raise CourseError("Line 1 must be the header and start with 'name'.")
+    repeated = sorted({q for q in header[1:] if header[1:].count(q) > 1})
+    if repeated:
+        raise CourseError(f"Line 1 names the question {repeated[0]!r} twice: give each "
+                          "question one column.")
     unknown = [q for q in header[1:] if q not in known]
     if unknown:
         raise CourseError(f"Line 1: unknown question id(s) "
