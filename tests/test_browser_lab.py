@@ -88,7 +88,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def open_notebook(page: Any, url: str, name: str) -> None:
     page.goto(url.format(path=f"notebooks/{name}"))
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.wait_for_function("() => { const p = window.jupyterapp.shell.currentWidget;"
+    page.wait_for_function("() => { const p = window.jupyterapp"
+                           " && window.jupyterapp.shell.currentWidget;"
                            " return p && p.sessionContext && p.sessionContext.isReady; }",
                            timeout=60_000)
 
@@ -152,7 +153,8 @@ def test_a_student_sees_the_answer_only_after_predicting(lab: Any) -> None:
     before and after go to build/screenshots/)."""
     page, url, blocked = lab
     page.goto(url.format(path=f"student/notebooks/{STUDENT_NOTEBOOK}"))
-    page.wait_for_function("() => { const p = window.jupyterapp.shell.currentWidget;"
+    page.wait_for_function("() => { const p = window.jupyterapp"
+                           " && window.jupyterapp.shell.currentWidget;"
                            " return p && p.sessionContext && p.sessionContext.isReady; }",
                            timeout=60_000)
     notebook = page.locator(".jp-Notebook")
