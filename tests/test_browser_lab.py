@@ -12,19 +12,15 @@ the stored outputs draw and that a live widget redraws.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.browser import copy_course, jupyterlab, offline_page, require_chromium, screenshot
+from tests.scripts import script
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "publish.py"
-spec = importlib.util.spec_from_file_location("publish", SCRIPT)
-publish = sys.modules["publish"] = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(publish)
+publish = script("publish")
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,6 @@ COURSE_LITE_ALL=1 (CI) to check all six notebooks.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import threading
 from collections.abc import Iterator
@@ -24,7 +23,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_FLAGS, ROOT, require_chromium, screenshot
+from tests.browser import CHROMIUM, CHROMIUM_FLAGS, require_chromium, screenshot
+from tests.scripts import script
 from tests.test_browser_lab import SLIDER_CHECKS
 
 NOTEBOOK_STATE = """() => {
@@ -44,9 +44,7 @@ pytestmark = [
                        reason="the JupyterLite browser test runs only with COURSE_LITE=1"),
 ]
 
-_spec = importlib.util.spec_from_file_location("build_lite", ROOT / "scripts" / "build_lite.py")
-build_lite = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build_lite)
+build_lite = script("build_lite")
 
 DEFAULT = ["01-consensus-and-silence.ipynb"]
 NOTEBOOKS = sorted(SLIDER_CHECKS) if os.environ.get("COURSE_LITE_ALL") == "1" else DEFAULT

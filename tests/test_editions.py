@@ -11,7 +11,6 @@ answers stay hidden until a prediction is written, and no slide is taller or wid
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from html.parser import HTMLParser
@@ -22,11 +21,9 @@ import nbformat
 import pytest
 
 from tests.browser import ARTIFACTS, offline_page, require_chromium, screenshot
+from tests.scripts import script
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "publish.py"
-spec = importlib.util.spec_from_file_location("publish", SCRIPT)
-publish = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(publish)
+publish = script("publish")
 
 NOTEBOOKS = publish.course_notebooks()
 CHART_TYPES = ("image/svg+xml", "image/png")

@@ -8,7 +8,6 @@ bytes from the same files; the lock entries must follow the browser's markers.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import re
 import tarfile
@@ -17,11 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ROOT
+from tests.scripts import script
 
-_spec = importlib.util.spec_from_file_location("build_lite", ROOT / "scripts" / "build_lite.py")
-build_lite = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build_lite)
+build_lite = script("build_lite")
 
 COMPILED = ("wasm32.whl", ".zip", ".so", ".wasm")
 

@@ -14,28 +14,15 @@ peak memory.
 from __future__ import annotations
 
 import difflib
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import nbformat
 import pytest
 
 from tests.elsewhere import machines
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def script(name: str) -> ModuleType:
-    """One of the maintainer scripts in scripts/, imported as a module."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = sys.modules[name] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from tests.scripts import script
 
 execute_notebooks = script("execute_notebooks")
 publish = script("publish")
