@@ -3,7 +3,8 @@
 For each notebook: open it as stored (charts must draw from the saved outputs, before
 anything runs), then run its import cell and its first widget cell in the live kernel,
 check the widget's charts draw, move its slider and check that the outputs change. A
-screenshot of each notebook goes to build/screenshots/.
+screenshot of each notebook goes to build/screenshots/. JupyterLab is loaded once; each
+notebook is then opened in the same page, the previous one closed with its kernel.
 
 Running every cell again here would repeat what nbval and the runs on other machines
 (tests/test_portable_outputs.py) already prove; what only a browser can prove is that
@@ -81,13 +82,32 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Any:
         yield page, url, blocked
 
 
-def open_notebook(page: Any, url: str, name: str) -> None:
-    page.goto(url.format(path=f"notebooks/{name}"))
+#: Closes the notebook on screen (its kernel shut down, its unsaved outputs discarded) and
+#: opens another in the same JupyterLab page: loading JupyterLab again for each notebook
+#: cost seconds of the browser test per notebook.
+SWITCH_TO = """async (path) => {
+  const app = window.jupyterapp, current = app.shell.currentWidget;
+  if (current && current.sessionContext) {
+    current.context.model.dirty = false;
+    await current.sessionContext.shutdown();
+    current.dispose();
+  }
+  await app.commands.execute('docmanager:open', {path});
+}"""
+
+
+def open_notebook(page: Any, url: str, path: str) -> None:
+    """Show the notebook at `path` (relative to the server's root) with its kernel ready."""
+    if page.evaluate("() => !!window.jupyterapp"):
+        page.evaluate(SWITCH_TO, path)
+    else:
+        page.goto(url.format(path=path))
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    page.wait_for_function("() => { const p = window.jupyterapp"
+    page.wait_for_function("(path) => { const p = window.jupyterapp"
                            " && window.jupyterapp.shell.currentWidget;"
-                           " return p && p.sessionContext && p.sessionContext.isReady; }",
-                           timeout=60_000)
+                           " return p && p.context && p.context.path === path"
+                           " && p.sessionContext && p.sessionContext.isReady; }",
+                           arg=path, timeout=60_000)
 
 
 def chart_marks(page: Any) -> list[int]:
@@ -98,7 +118,7 @@ def chart_marks(page: Any) -> list[int]:
 def test_notebook_in_jupyterlab(lab: Any, name: str) -> None:
     page, url, blocked = lab
     before, after, slider, key = (*SLIDER_CHECKS[name], 0, "ArrowRight")[:4]
-    open_notebook(page, url, name)
+    open_notebook(page, url, f"notebooks/{name}")
 
     # As stored, before running anything: the saved charts draw with Lab's own Vega.
     page.wait_for_selector(".vega-embed svg", timeout=30_000)
@@ -148,11 +168,7 @@ def test_a_student_sees_the_answer_only_after_predicting(lab: Any) -> None:
     only after something is written in the box and the button is pressed (screenshots
     before and after go to build/screenshots/)."""
     page, url, blocked = lab
-    page.goto(url.format(path=f"student/notebooks/{STUDENT_NOTEBOOK}"))
-    page.wait_for_function("() => { const p = window.jupyterapp"
-                           " && window.jupyterapp.shell.currentWidget;"
-                           " return p && p.sessionContext && p.sessionContext.isReady; }",
-                           timeout=60_000)
+    open_notebook(page, url, f"student/notebooks/{STUDENT_NOTEBOOK}")
     notebook = page.locator(".jp-Notebook")
     assert ANSWER not in notebook.inner_text(), "the answer is stored in the student edition"
     imports = 2
