@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from council.harness import Server
-from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, require_chromium
+from tests.browser import ARTIFACTS, BLOCK_FLAGS, CHROMIUM, CHROMIUM_FLAGS, LOCAL, require_chromium
 
 pytestmark = pytest.mark.browser
 SEATS = 12
@@ -33,27 +33,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running.stop()
 
 
-def only_localhost(route: Any) -> None:
-    if re.match(r"^(http|ws)://127\.0\.0\.1[:/]", route.request.url):
-        route.continue_()
-    else:
-        route.abort()
-
-
 def test_a_class_plays_a_session_in_the_browser(server: Server) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=30_000)  # generous: a loaded CI machine is slow
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=[*CHROMIUM_FLAGS, *BLOCK_FLAGS])
         errors: list[str] = []
+        blocked: list[str] = []
 
         def open_page(page_name: str, key: str) -> Any:
             context = browser.new_context()
-            context.route("**/*", only_localhost)
+            context.on("request", lambda request: None if request.url.startswith(LOCAL)
+                       else blocked.append(request.url))
             page = context.new_page()
             page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(server.url(page_name, key))
+            page.goto(server.url(page_name, key), wait_until="commit")  # the pages load together
             return page
 
         try:
@@ -121,6 +117,7 @@ def test_a_class_plays_a_session_in_the_browser(server: Server) -> None:
             projector.screenshot(path=str(Path(ARTIFACTS) / "council-projector.png"),
                                  full_page=True)
             assert errors == []
+            assert blocked == [], f"a page tried to reach the network: {blocked[:5]}"
         finally:
             browser.close()
     assert [kind for kind, _, _ in server.events()] == [
