@@ -21,6 +21,11 @@ from hypothesis import settings
 # import time for IRI formats nothing here checks; 2.8 s in every test worker.
 sys.modules.setdefault("rfc3987_syntax", None)
 
+# Charts drawn in the test run (this process and every kernel it starts) are compared with
+# the committed outputs, never stored, and no comparison reads PNG bytes: do not draw PNGs
+# (about 1 s per notebook run). See utils/charts.py.
+os.environ.setdefault("COURSE_PNG", "0")
+
 GUARD = Path(__file__).resolve().parent / "tests" / "offline" / "sitecustomize.py"
 HOME = GUARD.parent / "course_test_home.py"
 

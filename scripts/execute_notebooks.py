@@ -122,7 +122,7 @@ def measured_run(notebook: nbformat.NotebookNode, workdir: Path,
 def main(args: list[str]) -> int:
     for path in notebook_paths(args):
         notebook = nbformat.read(path, as_version=4)
-        normalize(execute(notebook, path.parent))
+        normalize(execute(notebook, path.parent, {"COURSE_PNG": "1"}))  # stored: with PNGs
         nbformat.validate(notebook)
         nbformat.write(notebook, path)
         print(f"executed {path.relative_to(ROOT)}")

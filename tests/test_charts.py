@@ -12,6 +12,7 @@ import sys
 import altair as alt
 import numpy as np
 import pandas as pd
+import pytest
 from PIL import Image
 
 import utils  # noqa: F401  (importing utils enables the course renderer)
@@ -29,6 +30,19 @@ def small_chart() -> alt.Chart:
 def test_importing_utils_enables_theme_and_renderer() -> None:
     assert alt.renderers.active == "alliance"
     assert alt.theme.active == "alliance"
+
+
+@pytest.fixture(autouse=True)
+def draw_png(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As `python3 course.py execute` draws, PNG included (the test run leaves it out)."""
+    monkeypatch.setattr(charts, "PNG", True)
+
+
+def test_the_test_run_draws_no_png(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(charts, "PNG", False)
+    data, _ = small_chart()._repr_mimebundle_()
+    assert set(data) == {charts.VEGALITE_MIMETYPE, "image/svg+xml", "text/plain"}
+    assert os.environ["COURSE_PNG"] == "0"
 
 
 def test_bundle_has_spec_images_and_text() -> None:
