@@ -91,12 +91,23 @@ def counts(first: int = FIRST_YEAR, last: int | None = None) -> pd.DataFrame:
 
 @cache
 def _counts(first: int, last: int) -> pd.DataFrame:
-    rows = []
+    """The same numbers as ``len(nato_members(year))`` and ``len(csto_members(year))`` for
+    every year, from one pass over each table (the slider in notebook 00 redraws this)."""
+    accessions = data.load("nato_members")["accession_date"].dt.year.tolist()
+    events = data.load("csto_members").sort_values("date", kind="stable")
+    events = list(zip(events["date"].dt.year, events["iso3"], events["event"], strict=True))
+    status: dict[str, str] = {}
+    rows, next_event = [], 0
     for year in range(first, last + 1):
-        rows.append({"year": year, "alliance": "NATO", "members": len(nato_members(year))})
+        rows.append({"year": year, "alliance": "NATO",
+                     "members": sum(joined <= year for joined in accessions)})
+        while next_event < len(events) and events[next_event][0] <= year:
+            _, country, event = events[next_event]
+            status[country] = CSTO_TRANSITIONS.get(event, status.get(country, ""))
+            next_event += 1
         if year >= 1992:
-            rows.append({"year": year, "alliance": CSTO_LABEL,
-                         "members": len(csto_members(year))})
+            rows.append({"year": year, "alliance": CSTO_LABEL, "members": sum(
+                value in CSTO_MEMBER_STATUSES for value in status.values())})
     return pd.DataFrame(rows)
 
 

@@ -171,6 +171,15 @@ def topology() -> dict:
     return json.loads(MAP_FILE.read_text(encoding="utf-8"))
 
 
+@cache
+def topology_text() -> str:
+    """The world map as one JSON text, as the map chart carries it: Vega parses it, and a
+    redraw neither walks nor copies a million small Python objects (nor does the garbage
+    collector, whose pauses of a fifth of a second made the slider stutter)."""
+    return json.dumps(json.loads(MAP_FILE.read_text(encoding="utf-8")),
+                      separators=(",", ":"), ensure_ascii=False)
+
+
 def statuses(year: int) -> pd.DataFrame:
     """Each country's relation to NATO at the end of `year`, and whether a NATO operation
     was active on its territory or in its waters during that year."""
@@ -244,7 +253,7 @@ def world_map(year: int) -> charts.VegaLite:
            "listed below, not outlined" if len(at_sea) else "")
     return charts.fill(
         _map_template(),
-        {"world": topology(), "status": table[["map_id", "name", "status", "operation"]]},
+        {"world": topology_text(), "status": table[["map_id", "name", "status", "operation"]]},
         title={"text": f"NATO, its partners and its operations in {year}",
                "subtitle": [f"{counts.get(STATUSES['member'], 0)} members; "
                             f"{len(running) - len(at_sea)} operations on land or in the air, "
