@@ -35,8 +35,10 @@ CSTO_TRANSITIONS = {
 CSTO_MEMBER_STATUSES = ("member", "frozen")
 
 
+@cache
 def last_year() -> int:
-    """The latest year the membership tables speak for (the year they were checked)."""
+    """The latest year the membership tables speak for (the year they were checked; the
+    tables are read once, so this is worked out once)."""
     checked = pd.concat([data.load("nato_members")["as_of"], data.load("csto_members")["as_of"]])
     return int(checked.max().year)
 
