@@ -49,6 +49,16 @@ def pytest_configure() -> None:
         _load("course_test_home", HOME).make()  # nothing written into $HOME
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Pause coverage in the tests of modules that set ``NOT_TRACED = True`` (pytest-cov's
+    ``no_cover`` marker; added only when coverage runs, as the marker fails under --no-cov)."""
+    if config.getoption("no_cov", True) or not config.pluginmanager.hasplugin("_cov"):
+        return
+    for item in items:
+        if getattr(getattr(item, "module", None), "NOT_TRACED", False):
+            item.add_marker(pytest.mark.no_cover)
+
+
 def pytest_terminal_summary(terminalreporter: object) -> None:
     """Report how many hostile-input cases ran (tests/test_hostile_input.py)."""
     hostile = sys.modules.get("tests.test_hostile_input")

@@ -43,9 +43,9 @@ from utils import (
 )
 from utils.errors import CourseError
 
-#: Not measured for coverage: the gate counts what the deliberate tests reach, and tracing
-#: Hypothesis's hundreds of calls per function under coverage made this file about 60% slower.
-pytestmark = pytest.mark.no_cover
+#: Not traced for coverage (see conftest.py): the gate counts what the deliberate tests reach,
+#: and tracing Hypothesis's hundreds of calls per function made this file about 60% slower.
+NOT_TRACED = True
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = {"count": 0}
