@@ -115,7 +115,9 @@ def measured_run(notebook: nbformat.NotebookNode, workdir: Path,
     execute(notebook, workdir, env)
     seconds = time.perf_counter() - start
     probe = notebook.cells.pop()
-    cpu, peak_mb = (float(x) for x in probe.outputs[-1]["text"].split())
+    # The kernel may send the printed line in more than one piece (seen on a loaded machine).
+    printed = "".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout")
+    cpu, peak_mb = (float(x) for x in printed.split())
     return Run(normalize(notebook), seconds, cpu, peak_mb)
 
 
