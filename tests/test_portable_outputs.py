@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.elsewhere import machines
+from tests.elsewhere import ZONES, machines
 from tests.scripts import script
 
 execute_notebooks = script("execute_notebooks")
@@ -115,5 +115,19 @@ class TestOnTheSecondOtherMachine:
 def test_the_other_machines_really_differ_from_this_one() -> None:
     for settings in MACHINES.values():
         assert settings.env["TZ"] != os.environ.get("TZ")
-        assert settings.env["TZ"] in ("America/New_York", "Pacific/Kiritimati")
+        assert settings.env["LC_ALL"] != os.environ.get("LC_ALL")
+        assert settings.env["TZ"] in ZONES
+    assert len({settings.env["TZ"] for settings in MACHINES.values()}) == 2
     assert any(m.student for m in MACHINES.values())
+
+
+@pytest.mark.parametrize("here", ["America/New_York", "Pacific/Kiritimati", None])
+def test_the_other_machines_are_chosen_away_from_this_one(monkeypatch: pytest.MonkeyPatch,
+                                                          here: str | None) -> None:
+    """Run with TZ=America/New_York (as a user may), the other machines go elsewhere."""
+    if here is None:
+        monkeypatch.delenv("TZ", raising=False)
+    else:
+        monkeypatch.setenv("TZ", here)
+    zones = [settings.env["TZ"] for settings in machines().values()]
+    assert here not in zones and len(set(zones)) == 2
