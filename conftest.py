@@ -49,9 +49,22 @@ def pytest_configure() -> None:
         _load("course_test_home", HOME).make()  # nothing written into $HOME
 
 
+#: The test files that take longest (see `python3 course.py bench`), longest first. They are
+#: collected first, so pytest-xdist starts them first and no worker is left running a long
+#: file alone at the end. Each file's own tests keep their order (nbval's cells too).
+LONGEST_FIRST = ("test_portable_outputs.py", "test_browser_lab.py", "test_editions.py",
+                 "test_council_browser.py", "test_hostile_input.py", "test_errors.py",
+                 "test_attack.py", "test_charts.py")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Pause coverage in the tests of modules that set ``NOT_TRACED = True`` (pytest-cov's
-    ``no_cover`` marker; added only when coverage runs, as the marker fails under --no-cov)."""
+    """Collect the longest files first (:data:`LONGEST_FIRST`), and pause coverage in the
+    tests of modules that set ``NOT_TRACED = True`` (pytest-cov's ``no_cover`` marker;
+    added only when coverage runs, as the marker fails under --no-cov)."""
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+    items.sort(key=rank)
     if config.getoption("no_cov", True) or not config.pluginmanager.hasplugin("_cov"):
         return
     for item in items:
