@@ -184,19 +184,25 @@ def setup(kind: str = "runtime") -> Path:
     return venv_python()
 
 
+def call(*args: object) -> int:
+    """Run a course command in the environment and return its exit code. Python runs in
+    UTF-8 mode there (PYTHONUTF8=1): on Windows, files opened without an encoding (the
+    course's own texts, a student's code in a notebook) are then read as the UTF-8 they
+    are, not in the machine's legacy code page."""
+    return subprocess.call([str(a) for a in args], cwd=ROOT,
+                           env={**os.environ, "PYTHONUTF8": "1"})
+
+
 def lab(extra: list[str]) -> int:
     """Open the start notebook in JupyterLab, on this computer only, with a login token."""
     python = setup()
-    return subprocess.call(
-        [str(python), "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", START, *extra],
-        cwd=ROOT,
-    )
+    return call(python, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", START, *extra)
 
 
 def test(extra: list[str]) -> int:
     """Run every test: unit, data, notebooks (nbval), hygiene and the browser test."""
     python = setup("test")
-    return subprocess.call([str(python), "-m", "pytest", *extra], cwd=ROOT)
+    return call(python, "-m", "pytest", *extra)
 
 
 def bench(extra: list[str]) -> int:
@@ -207,35 +213,34 @@ def bench(extra: list[str]) -> int:
     scripts = [["benchmarks.py", *extra], ["bench_voting.py"], ["bench_council.py"]]
     if (ROOT / "scripts" / "bench_lite.py").exists():
         scripts.append(["bench_lite.py"])
-    codes = [subprocess.call([str(python), f"scripts/{name}", *args], cwd=ROOT)
-             for name, *args in scripts]
+    codes = [call(python, f"scripts/{name}", *args) for name, *args in scripts]
     return max(codes)
 
 
 def council(extra: list[str]) -> int:
     """Serve one live council session (see docs/council.md); --help lists the options."""
     python = setup()
-    return subprocess.call([str(python), "-m", "council", *extra], cwd=ROOT)
+    return call(python, "-m", "council", *extra)
 
 
 def execute(extra: list[str]) -> int:
     """Rerun notebooks in fresh kernels and store their outputs (for nbval to compare)."""
     python = setup()
-    return subprocess.call([str(python), "scripts/execute_notebooks.py", *extra], cwd=ROOT)
+    return call(python, "scripts/execute_notebooks.py", *extra)
 
 
 def publish(kind: str) -> Callable[[list[str]], int]:
     """A task that builds one of the course's editions (see scripts/publish.py)."""
     def task(extra: list[str]) -> int:
         python = setup()
-        return subprocess.call([str(python), "scripts/publish.py", kind, *extra], cwd=ROOT)
+        return call(python, "scripts/publish.py", kind, *extra)
     return task
 
 
 def lite(extra: list[str]) -> int:
     """Build (or, with `serve`, serve) the JupyterLite site (see scripts/build_lite.py)."""
     python = setup()
-    return subprocess.call([str(python), "scripts/build_lite.py", *extra], cwd=ROOT)
+    return call(python, "scripts/build_lite.py", *extra)
 
 
 def lock(extra: list[str]) -> int:

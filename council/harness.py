@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -59,7 +58,7 @@ class Server:
     def kill(self) -> None:
         """Stop the server abruptly (SIGKILL): what survives is what is on disk."""
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+            self.process.kill()  # SIGKILL on Unix, TerminateProcess on Windows
             self.process.wait(10)
 
     def stop(self) -> None:

@@ -214,3 +214,13 @@ def test_a_command_setup_started_keeps_the_lock_when_setup_is_killed(tmp_path: P
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         time.sleep(4.5)  # the command ends: the lock is free
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_course_commands_run_python_in_utf8_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    # On Windows a file opened without an encoding is otherwise read in the legacy code page
+    # (cp1252), and the course's texts (en dashes, "Türkiye") would not read back.
+    monkeypatch.delenv("PYTHONUTF8", raising=False)
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")  # not the C locale, which implies UTF-8 mode
+    probe = "import sys; sys.exit(0 if sys.flags.utf8_mode else 3)"
+    assert subprocess.call([sys.executable, "-c", probe]) == 3
+    assert course.call(sys.executable, "-c", probe) == 0
