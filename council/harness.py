@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,7 @@ class Server:
     def token(self, key: str) -> str:
         """The token of "sg", "projector" or "seat<N>"."""
         role, seat = (key, None) if not key.startswith("seat") else ("seat", int(key[4:]))
-        with sqlite3.connect(self.db) as db:
+        with closing(sqlite3.connect(self.db)) as db:  # `with` alone leaves it open
             row = db.execute("SELECT token FROM tokens WHERE role = ? AND seat IS ?",
                              (role, seat)).fetchone()
         return row[0]
@@ -84,7 +85,7 @@ class Server:
         return f"ws://127.0.0.1:{self.port}/ws?t={self.token(key)}"
 
     def events(self) -> list[tuple[str, int | None, dict[str, Any]]]:
-        with sqlite3.connect(self.db) as db:
+        with closing(sqlite3.connect(self.db)) as db:  # `with` alone leaves it open
             return [(k, s, json.loads(d)) for k, s, d in
                     db.execute("SELECT kind, seat, data FROM events ORDER BY seq")]
 

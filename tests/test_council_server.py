@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -210,10 +211,10 @@ def test_flooding_is_rate_limited_per_seat(server: Server) -> None:
 
 
 def test_the_log_is_append_only(server: Server) -> None:
-    with sqlite3.connect(server.db) as db, pytest.raises(sqlite3.IntegrityError,
+    with closing(sqlite3.connect(server.db)) as db, pytest.raises(sqlite3.IntegrityError,
                                                          match="append-only"):
         db.execute("UPDATE events SET kind = 'x'")
-    with sqlite3.connect(server.db) as db, pytest.raises(sqlite3.IntegrityError):
+    with closing(sqlite3.connect(server.db)) as db, pytest.raises(sqlite3.IntegrityError):
         db.execute("DELETE FROM events")
 
 
