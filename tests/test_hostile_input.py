@@ -17,6 +17,7 @@ import json
 import math
 import random
 import re
+import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -278,3 +279,8 @@ def test_issue_14_one_rounding_of_a_quota(n: int) -> None:
             voting.majority(n, share).quota
     assert voting.majority(10, 0.1 * 3).quota == 3
     assert voting.majority(n, 2 / 3).quota == -(-2 * n // 3)
+
+
+def test_this_file_runs_untraced() -> None:
+    """NOT_TRACED above takes effect (conftest.py): no coverage tracer slows these calls."""
+    assert sys.gettrace() is None
