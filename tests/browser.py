@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,11 +92,37 @@ def copy_course(destination: Path) -> Path:
     return destination / "notebooks"
 
 
-#: Chromium's own block: every request that is not for 127.0.0.1 goes to a dead proxy and
-#: fails. (Routing each request through Playwright instead made every JupyterLab page load
-#: seconds slower, and bypasses service workers, which JupyterLite needs.)
-BLOCK_FLAGS = ["--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>;127.0.0.1"]
-LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "file://")
+#: Chromium's own block: every request that is not for 127.0.0.1 goes to a dead proxy (a
+#: port this process holds open and never answers) and fails, and WebRTC may send no UDP
+#: outside that proxy. (Routing each request through Playwright instead made every
+#: JupyterLab page load seconds slower, and bypasses service workers, which JupyterLite
+#: needs.)
+_DEAD = socket.socket()
+_DEAD.bind(("127.0.0.1", 0))  # bound, never listening: a connection to it is refused
+BLOCK_FLAGS = [f"--proxy-server=http://127.0.0.1:{_DEAD.getsockname()[1]}",
+               "--proxy-bypass-list=<-loopback>;127.0.0.1",
+               "--webrtc-ip-handling-policy=disable_non_proxied_udp"]
+
+
+def is_local(url: str) -> bool:
+    """Whether a request stays on this machine: 127.0.0.1 exactly, or data in the page."""
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme in ("data", "blob", "file") or (
+        parts.scheme in ("http", "https", "ws", "wss") and parts.hostname == "127.0.0.1")
+
+
+def record_requests(context: Any) -> list[str]:
+    """The URLs of every request and WebSocket that the pages of a browser context make to
+    anything but 127.0.0.1 (blocked by :data:`BLOCK_FLAGS`), as they are made."""
+    blocked: list[str] = []
+
+    def watch(url: str) -> None:
+        if not is_local(url):
+            blocked.append(url)
+
+    context.on("request", lambda request: watch(request.url))
+    context.on("page", lambda page: page.on("websocket", lambda ws: watch(ws.url)))
+    return blocked
 
 
 @contextmanager
@@ -104,15 +131,9 @@ def offline_page(playwright: Any) -> Iterator[tuple[Any, list[str]]]:
     the URLs it tried to reach elsewhere (all blocked)."""
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
                                          args=[*CHROMIUM_FLAGS, *BLOCK_FLAGS])
-    blocked: list[str] = []
-
-    def watch(request: Any) -> None:
-        if not request.url.startswith(LOCAL):
-            blocked.append(request.url)
-
     try:
         context = browser.new_context(viewport={"width": 1280, "height": 1600})
-        context.on("request", watch)
+        blocked = record_requests(context)
         yield context.new_page(), blocked
     finally:
         browser.close()

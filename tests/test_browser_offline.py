@@ -1,13 +1,16 @@
 """The browser tests' network block (tests.browser.offline_page) really blocks.
 
-A page served from 127.0.0.1 asks for three things: a file from the same server, the same
-server as "localhost", and an address elsewhere. Only the first may arrive; the other two
-must fail and be recorded. Without Chromium's block, "localhost" would be reached.
+A page served from 127.0.0.1 asks for a file from the same server, the same server as
+"localhost", an address elsewhere, an address that merely starts like 127.0.0.1, and a
+WebSocket to another loopback address; only the first may arrive, the others must fail and
+be recorded. A WebRTC connection's STUN packets to another address must not be sent at all.
+Without Chromium's block, "localhost" would be reached and the STUN packet would arrive.
 """
 
 from __future__ import annotations
 
 import http.server
+import socket
 import threading
 from typing import Any
 
@@ -26,7 +29,18 @@ window.results = (async () => ({
   same: await get('/data.txt'),
   localhost: await get('http://localhost:' + location.port + '/data.txt'),
   elsewhere: await get('http://192.0.2.1/cdn/vega.js'),
+  lookalike: await get('http://127.0.0.10:' + location.port + '/data.txt'),
+  socket: await new Promise(done => {
+    const ws = new WebSocket('ws://127.0.0.2:' + location.port + '/ws');
+    ws.onopen = () => done('arrived'); ws.onerror = () => done('failed');
+  }),
 }))();
+function stun(port) {
+  const peer = new RTCPeerConnection({iceServers: [{urls: 'stun:127.0.0.2:' + port}]});
+  peer.createDataChannel('x');
+  peer.createOffer().then(offer => peer.setLocalDescription(offer));
+  return new Promise(done => setTimeout(() => done('sent'), 1500));
+}
 </script>"""
 
 
@@ -56,6 +70,33 @@ def test_only_127_0_0_1_is_reached_and_the_rest_is_recorded() -> None:
     finally:
         httpd.shutdown()
         httpd.server_close()
-    assert results == {"same": "arrived", "localhost": "failed", "elsewhere": "failed"}
-    assert sorted(blocked) == ["http://192.0.2.1/cdn/vega.js",
-                               f"http://localhost:{httpd.server_port}/data.txt"]
+    port = httpd.server_port
+    assert results == {"same": "arrived", "localhost": "failed", "elsewhere": "failed",
+                       "lookalike": "failed", "socket": "failed"}
+    assert sorted(blocked) == sorted([
+        "http://192.0.2.1/cdn/vega.js", f"http://localhost:{port}/data.txt",
+        f"http://127.0.0.10:{port}/data.txt", f"ws://127.0.0.2:{port}/ws"])
+
+
+def test_webrtc_sends_nothing_elsewhere() -> None:
+    require_chromium()
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        listener.bind(("127.0.0.2", 0))
+    except OSError:
+        pytest.skip("this system has no loopback address 127.0.0.2 to stand for elsewhere")
+    listener.settimeout(0.5)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        with playwright_api.sync_playwright() as playwright, \
+                offline_page(playwright) as (page, _):
+            page.goto(f"http://127.0.0.1:{httpd.server_port}/")
+            page.evaluate("(port) => stun(port)", listener.getsockname()[1])
+            with pytest.raises(TimeoutError):
+                listener.recvfrom(512)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        listener.close()

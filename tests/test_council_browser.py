@@ -17,7 +17,14 @@ from typing import Any
 import pytest
 
 from council.harness import Server
-from tests.browser import ARTIFACTS, BLOCK_FLAGS, CHROMIUM, CHROMIUM_FLAGS, LOCAL, require_chromium
+from tests.browser import (
+    ARTIFACTS,
+    BLOCK_FLAGS,
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    record_requests,
+    require_chromium,
+)
 
 pytestmark = pytest.mark.browser
 SEATS = 12
@@ -41,12 +48,11 @@ def test_a_class_plays_a_session_in_the_browser(server: Server) -> None:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
                                              args=[*CHROMIUM_FLAGS, *BLOCK_FLAGS])
         errors: list[str] = []
-        blocked: list[str] = []
+        blocked: list[list[str]] = []  # per context, filled as requests are made
 
         def open_page(page_name: str, key: str) -> Any:
             context = browser.new_context()
-            context.on("request", lambda request: None if request.url.startswith(LOCAL)
-                       else blocked.append(request.url))
+            blocked.append(record_requests(context))
             page = context.new_page()
             page.on("pageerror", lambda error: errors.append(str(error)))
             page.goto(server.url(page_name, key), wait_until="commit")  # the pages load together
@@ -117,7 +123,8 @@ def test_a_class_plays_a_session_in_the_browser(server: Server) -> None:
             projector.screenshot(path=str(Path(ARTIFACTS) / "council-projector.png"),
                                  full_page=True)
             assert errors == []
-            assert blocked == [], f"a page tried to reach the network: {blocked[:5]}"
+            elsewhere = [url for urls in blocked for url in urls]
+            assert elsewhere == [], f"a page tried to reach the network: {elsewhere[:5]}"
         finally:
             browser.close()
     assert [kind for kind, _, _ in server.events()] == [
