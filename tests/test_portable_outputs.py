@@ -16,17 +16,20 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from tests.elsewhere import ZONES, machines
+from tests.elsewhere import cpu_simd_features, effective, effective_here, machines
 from tests.scripts import script
 
 execute_notebooks = script("execute_notebooks")
 publish = script("publish")
 
+ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = execute_notebooks.notebook_paths([])
 MACHINES = machines()
 #: Budgets per notebook run: kernel CPU seconds (start-up and every cell; the target for a
@@ -113,21 +116,33 @@ class TestOnTheSecondOtherMachine:
 
 
 def test_the_other_machines_really_differ_from_this_one() -> None:
-    for settings in MACHINES.values():
-        assert settings.env["TZ"] != os.environ.get("TZ")
-        assert settings.env["LC_ALL"] != os.environ.get("LC_ALL")
-        assert settings.env["TZ"] in ZONES
-    assert len({settings.env["TZ"] for settings in MACHINES.values()}) == 2
+    """In effect, not only in name: each machine's numpy code path, timezone offsets and
+    locale differ from this process's, and the two machines' timezones from each other."""
+    here = effective_here()
+    there = [effective(settings.env) for settings in MACHINES.values()]
+    for other in there:
+        assert {k: other[k] != here[k] for k in here} == dict.fromkeys(here, True), (here,
+                                                                                    other)
+    assert there[0]["offsets"] != there[1]["offsets"]
     assert any(m.student for m in MACHINES.values())
 
 
-@pytest.mark.parametrize("here", ["America/New_York", "Pacific/Kiritimati", None])
-def test_the_other_machines_are_chosen_away_from_this_one(monkeypatch: pytest.MonkeyPatch,
-                                                          here: str | None) -> None:
-    """Run with TZ=America/New_York (as a user may), the other machines go elsewhere."""
-    if here is None:
-        monkeypatch.delenv("TZ", raising=False)
-    else:
-        monkeypatch.setenv("TZ", here)
-    zones = [settings.env["TZ"] for settings in machines().values()]
-    assert here not in zones and len(set(zones)) == 2
+CHOOSER = ("from tests.elsewhere import effective, effective_here, machines\n"
+           "here = effective_here()\n"
+           "for m in machines().values():\n"
+           "    there = effective(m.env)\n"
+           "    assert all(there[k] != here[k] for k in here), (here, there)\n")
+
+
+@pytest.mark.parametrize("settings", [
+    {"TZ": "America/New_York"}, {"TZ": ":America/New_York", "LC_ALL": "C"},
+    {"TZ": "Asia/Kathmandu", "LC_ALL": "C.UTF-8"},
+    {"NPY_DISABLE_CPU_FEATURES": " ".join(cpu_simd_features())},
+    {"NPY_DISABLE_CPU_FEATURES": " ".join(cpu_simd_features()[1:])},
+], ids=lambda settings: ",".join(f"{k}={v}" for k, v in settings.items()))
+def test_the_other_machines_are_chosen_away_from_this_one(settings: dict[str, str]) -> None:
+    """Run with TZ=America/New_York or numpy's SIMD switched off (as a user may), the
+    other machines still differ from this one in effect."""
+    child = subprocess.run([sys.executable, "-c", CHOOSER], capture_output=True, text=True,
+                           env={**os.environ, **settings}, cwd=ROOT)
+    assert child.returncode == 0, child.stderr[-800:]
