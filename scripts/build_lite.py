@@ -29,6 +29,7 @@ import http.server
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -339,6 +340,38 @@ def federated_extensions() -> list[Path]:
     return found
 
 
+#: How JupyterLite 0.6's app bundles start JupyterLab (minified; the variable varies).
+APP_START = re.compile(rb"await ([\w$]{1,3})\.start\(\),await \1\.restored")
+
+
+def bubbling_keydown(out: Path) -> list[Path]:
+    """Start each of the site's apps with ``bubblingKeydown``, as JupyterLab does.
+
+    JupyterLite 0.6 starts JupyterLab with its keyboard shortcuts listening before the
+    page's own controls (the capture phase): a focused slider or drop-down never gets its
+    arrow keys, the notebook moves to the next heading instead, so a student cannot move
+    a widget from the keyboard. JupyterLite 0.7 starts its apps with
+    ``bubblingKeydown: true`` (jupyterlite/jupyterlite#1702), as JupyterLab does; this is
+    the same one-word change to the 0.6.4 bundles. Fails unless each app bundle has the
+    start call exactly once.
+    """
+    patched = []
+    for path in sorted((out / "build").glob("*.js")):
+        data = path.read_bytes()
+        if b"window.jupyterapp=" not in data:  # only the apps' entry points expose it
+            continue
+        data, count = APP_START.subn(rb"await \1.start({bubblingKeydown:!0}),await \1.restored",
+                                     data)
+        if count != 1:
+            raise BuildError(f"{path.name}: the app's start call was found {count} times "
+                             "(not 1): is JupyterLite still 0.6.4?")
+        path.write_bytes(data)
+        patched.append(path)
+    if not patched:
+        raise BuildError("no JupyterLite app bundle found in build/")
+    return patched
+
+
 def inputs_digest() -> str:
     """A digest of everything the site is built from (to tell whether a build is current)."""
     folders = [ROOT / "utils", ROOT / "data", ROOT / "notebooks", LITE, VENDOR]
@@ -373,6 +406,7 @@ def build(instructor: bool = False) -> Path:
     subprocess.run([str(c) for c in command], cwd=stage, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     (out / ".jupyterlite.doit.db").unlink(missing_ok=True)
+    bubbling_keydown(out)
     (out / "build-inputs.sha256").write_text(inputs_digest() + "\n")
     return out
 
@@ -389,10 +423,17 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def server(directory: Path, port: int = 0) -> http.server.ThreadingHTTPServer:
+class Server(http.server.ThreadingHTTPServer):
+    """Quiet when a browser drops a download it no longer needs (it leaves the page)."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def server(directory: Path, port: int = 0) -> Server:
     """A static server of `directory` on 127.0.0.1 (port 0: any free one)."""
-    return http.server.ThreadingHTTPServer(("127.0.0.1", port),
-                                           partial(Handler, directory=str(directory)))
+    return Server(("127.0.0.1", port), partial(Handler, directory=str(directory)))
 
 
 def serve(port: int) -> int:

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -92,6 +93,38 @@ def test_setup_changes_what_ipython_shows() -> None:
     data = shown(series)[0]
     assert "00:00:00" not in data["text/plain"] and "00:00:00" not in data["text/html"]
     assert "<table" in shown(pd.DataFrame({"a": [1]}))[0]["text/html"]
+
+
+def test_the_browser_kernel_sends_nulls_as_null() -> None:
+    """JupyterLite's Pyodide kernel would drop every key whose value is None on its way to
+    the page (a chart's ``"sort": null`` then means alphabetical order): it gets the JSON
+    instead, parsed by the browser (a stand-in here), and nothing else changes."""
+    class Parsed(dict):
+        """What JSON.parse gives: here a dict that says it was parsed."""
+
+    js = SimpleNamespace(JSON=SimpleNamespace(parse=lambda text: Parsed(json.loads(text))))
+    sent: list[tuple] = []
+
+    def publish(data: Any, metadata: Any = None, source: Any = None, **kwargs: Any) -> None:
+        sent.append((data, metadata, kwargs))
+
+    hook = SimpleNamespace()  # no data before its first result, as the kernel's
+    hook.finish_displayhook = lambda: sent.append((hook.data, hook.metadata, {}))
+    shell = SimpleNamespace(display_pub=SimpleNamespace(publish=publish), displayhook=hook)
+    display._keep_nulls_in_the_browser(shell, js)
+    display._keep_nulls_in_the_browser(shell, js)  # a second import wraps nothing twice
+    spec = {VEGALITE: {"encoding": {"y": {"sort": None}}}}
+    shell.display_pub.publish(data=spec, metadata={}, transient={"display_id": "x"},
+                              update=True)
+    hook.data = spec
+    hook.finish_displayhook()
+    shell.display_pub.publish({"text/plain": float("nan")})
+    (data, metadata, kwargs), (result, no_metadata, _), (nan, *_) = sent
+    assert type(data) is Parsed and data == spec and type(metadata) is Parsed
+    assert kwargs == {"transient": {"display_id": "x"}, "update": True}
+    assert type(result) is Parsed and result == spec and no_metadata is None
+    assert type(nan) is dict  # not JSON: sent as before
+    display._keep_nulls_in_the_browser(SimpleNamespace(), js)  # another shell: no change
 
 
 # Every stored output of every notebook.

@@ -18,13 +18,18 @@ needs the whole text, a link to click, and numbers written the way people write 
 
 Everything here is a pure function of the value shown, so outputs are byte-identical
 from run to run and from machine to machine.
+
+In the browser edition, :func:`setup` also makes the outputs reach the page as JSON, nulls
+included (see :func:`_keep_nulls_in_the_browser`).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
+import sys
 import textwrap
 from typing import Any
 
@@ -232,3 +237,54 @@ def setup() -> None:
     plain.for_type(pd.Series, _pretty(lambda s: text_table(_series_frame(s))))
     rich.for_type(pd.DataFrame, html_table)
     rich.for_type(pd.Series, lambda s: html_table(_series_frame(s)))
+    if sys.platform == "emscripten":  # pragma: no cover - the browser edition (Pyodide)
+        _keep_nulls_in_the_browser(shell)
+
+
+def _keep_nulls_in_the_browser(shell: Any, js: Any = None) -> None:
+    """Make the browser kernel send each output to the page as its JSON, nulls included.
+
+    JupyterLite's Pyodide kernel (0.6) hands an output to the page through Pyodide's default
+    conversion, which turns Python's None into JavaScript's ``undefined``: a key whose value
+    is None vanishes. A chart's ``"title": null`` (no title), ``"sort": null`` (the data's
+    order) or ``"legend": null`` then arrives as no key at all, and Vega-Lite draws the
+    default title, alphabetical order and legend instead. So the two places where IPython
+    hands an output to the kernel (the display publisher's ``publish``, for ``display()``
+    and display updates, and the display hook's ``finish_displayhook``, for a cell's last
+    value) get the data and metadata as JavaScript objects parsed from their JSON (``js`` is
+    Pyodide's module of that name; a test passes a stand-in). Anything that is not plain
+    JSON (NaN, bytes) goes as before. A shell without these is left as it is.
+    """
+    if js is None:
+        try:
+            import js  # Pyodide's bridge to the browser's JavaScript
+        except ImportError:
+            return
+
+    def as_json(value: Any) -> Any:
+        if value is None:
+            return value
+        try:
+            return js.JSON.parse(json.dumps(value, allow_nan=False))
+        except Exception:  # not JSON (TypeError, ValueError), or refused by the browser
+            return value
+
+    publisher = getattr(shell, "display_pub", None)
+    publish = getattr(publisher, "publish", None)
+    if publish is not None and not getattr(publish, "keeps_nulls", False):
+        def publish_json(data: Any, metadata: Any = None, *args: Any, **kwargs: Any) -> Any:
+            return publish(as_json(data), as_json(metadata), *args, **kwargs)
+
+        publish_json.keeps_nulls = True
+        publisher.publish = publish_json
+
+    hook = getattr(shell, "displayhook", None)
+    finish = getattr(hook, "finish_displayhook", None)
+    if finish is not None and not getattr(finish, "keeps_nulls", False):
+        def finish_json() -> Any:  # the kernel's hook sends its .data and .metadata here
+            for name in ("data", "metadata"):
+                setattr(hook, name, as_json(getattr(hook, name, None)))
+            return finish()
+
+        finish_json.keeps_nulls = True
+        hook.finish_displayhook = finish_json
