@@ -95,7 +95,8 @@ def offline_flags(proxy: socketserver.TCPServer) -> list[str]:
     """Chromium's flags for "everything but 127.0.0.1 goes to `proxy`" (``<-loopback>``
     drops Chromium's own exception for ``localhost``)."""
     return [f"--proxy-server=http://127.0.0.1:{proxy.server_address[1]}",
-            "--proxy-bypass-list=<-loopback>;127.0.0.1"]
+            "--proxy-bypass-list=<-loopback>;127.0.0.1",
+            "--webrtc-ip-handling-policy=disable_non_proxied_udp"]  # no UDP around it
 
 
 def host(line: str) -> str:
