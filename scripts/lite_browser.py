@@ -61,6 +61,15 @@ RAN = """(indices) => {
   return !!kernel && kernel.status === 'idle'
          && wanted.every(c => c.executionCount !== null);
 }"""
+#: Scrolls the marked widget cell to the top of the notebook (a cell out of view is not
+#: drawn: JupyterLab windows a long notebook).
+SHOW_WIDGET = """async () => {
+  const notebook = window.jupyterapp.shell.currentWidget.content;
+  const index = notebook.widgets.findIndex(
+    w => w.node.getAttribute('data-lite-test') === 'widget');
+  notebook.activeCellIndex = index;
+  await notebook.scrollToItem(index, 'start');
+}"""
 COUNT_MARKS = """() => [...document.querySelectorAll('.jp-Notebook .vega-embed')]
   .map(c => c.querySelectorAll('svg g.role-mark > *').length)"""
 #: The widget cell's charts as drawn (SVG), to tell a redraw.
@@ -121,7 +130,7 @@ def open_notebook(page: Any, base: str, name: str) -> float:
 
 def run(page: Any, everything: bool) -> float:
     """Runs every cell (`everything`), or the imports cell and the first widget cell,
-    which it marks; returns the seconds that took."""
+    which it marks and scrolls into view; returns the seconds the cells took."""
     imports, widget = page.evaluate(MARK_CELLS)
     if imports < 0 or widget < 0:
         raise AssertionError("no imports cell or no widget cell")
@@ -133,7 +142,9 @@ def run(page: Any, everything: bool) -> float:
     else:
         page.evaluate(RUN_CELLS, [imports, widget])
         page.wait_for_function(RAN, arg=[imports, widget], timeout=KERNEL_TIMEOUT)
-    return time.monotonic() - start
+    seconds = time.monotonic() - start
+    page.evaluate(SHOW_WIDGET)
+    return seconds
 
 
 def redraw(page: Any, before: str, after: str, act: Callable[[Any], None]) -> float:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import socket
 import tarfile
+import threading
 import zipfile
 from pathlib import Path
 
@@ -91,3 +93,45 @@ def test_pins_reads_versions_and_hashes() -> None:
     found = build_lite.pins(build_lite.LITE / "pyodide-core.txt")
     assert found["micropip"] == (
         "0.9.0", "babcf68c1849e229aa887564bc5f2de50273c3212e73c9aff8e3e6e80f2b6a23")
+
+
+def test_the_apps_start_with_bubbling_keydown() -> None:
+    """Each app of the site lets a focused widget take its keys first (the arrow keys of
+    a slider), as JupyterLab does: JupyterLite 0.7's start call, in the 0.6.4 bundles."""
+    if not (build_lite.OUT / "build").exists():
+        pytest.skip("build/lite is not built: run `python3 course.py lite`")
+    apps = [p for p in (build_lite.OUT / "build").glob("*.js")
+            if b"window.jupyterapp=" in p.read_bytes()]
+    assert len(apps) >= 2  # lab, notebooks, tree, ...
+    for path in apps:
+        data = path.read_bytes()
+        assert b".start({bubblingKeydown:!0})" in data and not build_lite.APP_START.search(data)
+
+
+def test_bubbling_keydown_fails_loudly_on_another_bundle(tmp_path: Path) -> None:
+    (tmp_path / "build").mkdir()
+    app = tmp_path / "build" / "1.js"
+    app.write_bytes(b"window.jupyterapp=y;await y.start(),await y.restored")
+    assert build_lite.bubbling_keydown(tmp_path) == [app]
+    assert app.read_bytes().endswith(b"await y.start({bubblingKeydown:!0}),await y.restored")
+    with pytest.raises(build_lite.BuildError, match="found 0 times"):
+        build_lite.bubbling_keydown(tmp_path)  # already changed: no start call to change
+
+
+def test_the_refusing_proxy_records_and_refuses() -> None:
+    lite_browser = script("lite_browser")
+    proxy = lite_browser.refusing_proxy()
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        for line in (b"CONNECT cdn.jsdelivr.net:443 HTTP/1.1", b"GET http://localhost/x HTTP/1.1",
+                     b"CONNECT update.googleapis.com:443 HTTP/1.1"):
+            with socket.create_connection(proxy.server_address, timeout=5) as client:
+                client.sendall(line + b"\r\n\r\n")
+                assert client.recv(100).startswith(b"HTTP/1.1 403")
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert len(proxy.refused) == 3
+    assert lite_browser.site_requests(proxy.refused) == [
+        "CONNECT cdn.jsdelivr.net:443 HTTP/1.1", "GET http://localhost/x HTTP/1.1"]
+    assert lite_browser.offline_flags(proxy)[1] == "--proxy-bypass-list=<-loopback>;127.0.0.1"
