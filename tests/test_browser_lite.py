@@ -19,12 +19,13 @@ runs, the outputs agree with the stored ones (text exactly, numbers to 1e-9; the
 chart images and the widgets' state aside). A saved edit then survives a reload (the
 browser's own storage).
 
-Time budget: each notebook starts its own Pyodide kernel (about 20 s on a laptop). So the
-README's test command checks notebooks 01 and 02 (the two widgets the browser edition is
-judged by, issue 18), running their imports cell and widget cell, in one browser: about a
-minute, on one xdist worker while the others run the rest. ``.ci/run`` builds the site
-first and sets ``COURSE_LITE_ALL=1``: all six notebooks, every cell top to bottom, their
-outputs compared with the stored ones (about three minutes more).
+Time budget: each notebook starts its own Pyodide kernel (20 to 30 s on a 2-core machine).
+So the README's test command checks only notebooks 01 and 02 (the two widgets the browser
+edition is judged by, issue 18), running their imports cell and widget cell, in one
+browser: 75 to 105 s measured, on one xdist worker while the others run the rest of the
+suite. ``.ci/run`` builds the site first and sets ``COURSE_LITE_ALL=1``: all six notebooks,
+every cell top to bottom, their outputs compared with the stored ones (about four minutes
+in all).
 """
 
 from __future__ import annotations
