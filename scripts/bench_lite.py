@@ -68,8 +68,15 @@ def measure(page: object, base: str, site: Path, name: str, fetched: set[str]) -
 
 def main(names: list[str]) -> int:
     site = build_lite.OUT
+    if not (site / "index.html").exists():
+        print("     lite: build/lite is not built (`python3 course.py lite`): no figures")
+        return 0
     if build_lite.built_from() != build_lite.inputs_digest():
-        build_lite.build()
+        try:
+            build_lite.build()  # from the cached inputs
+        except (build_lite.BuildError, build_lite.subprocess.CalledProcessError) as error:
+            print(f"     lite: build/lite is out of date and could not be rebuilt: {error}")
+            return 1
     report("site size", site_bytes(site) / 1e6, "MB")
     httpd, proxy = build_lite.server(site), lb.refusing_proxy()
     for server in (httpd, proxy):
