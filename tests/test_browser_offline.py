@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.server
 import socket
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -57,7 +58,9 @@ class Pages(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_only_127_0_0_1_is_reached_and_the_rest_is_recorded() -> None:
+@pytest.fixture
+def probe_page() -> Iterator[tuple[Any, list[str], int]]:
+    """The probe page open in an offline page: (page, blocked URLs, the server's port)."""
     require_chromium()
     playwright_api = pytest.importorskip("playwright.sync_api")
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Pages)
@@ -66,11 +69,15 @@ def test_only_127_0_0_1_is_reached_and_the_rest_is_recorded() -> None:
         with playwright_api.sync_playwright() as playwright, \
                 offline_page(playwright) as (page, blocked):
             page.goto(f"http://127.0.0.1:{httpd.server_port}/")
-            results = page.evaluate("() => window.results")
+            yield page, blocked, httpd.server_port
     finally:
         httpd.shutdown()
         httpd.server_close()
-    port = httpd.server_port
+
+
+def test_only_127_0_0_1_is_reached_and_the_rest_is_recorded(probe_page: tuple) -> None:
+    page, blocked, port = probe_page
+    results = page.evaluate("() => window.results")
     assert results == {"same": "arrived", "localhost": "failed", "elsewhere": "failed",
                        "lookalike": "failed", "socket": "failed"}
     assert sorted(blocked) == sorted([
@@ -78,25 +85,14 @@ def test_only_127_0_0_1_is_reached_and_the_rest_is_recorded() -> None:
         f"http://127.0.0.10:{port}/data.txt", f"ws://127.0.0.2:{port}/ws"])
 
 
-def test_webrtc_sends_nothing_elsewhere() -> None:
-    require_chromium()
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        listener.bind(("127.0.0.2", 0))
-    except OSError:
-        pytest.skip("this system has no loopback address 127.0.0.2 to stand for elsewhere")
-    listener.settimeout(0.5)
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Pages)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        with playwright_api.sync_playwright() as playwright, \
-                offline_page(playwright) as (page, _):
-            page.goto(f"http://127.0.0.1:{httpd.server_port}/")
-            page.evaluate("(port) => stun(port)", listener.getsockname()[1])
-            with pytest.raises(TimeoutError):
-                listener.recvfrom(512)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        listener.close()
+def test_webrtc_sends_nothing_elsewhere(probe_page: tuple) -> None:
+    page, _, _ = probe_page
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as listener:
+        try:
+            listener.bind(("127.0.0.2", 0))
+        except OSError:
+            pytest.skip("this system has no loopback address 127.0.0.2 to stand for elsewhere")
+        listener.settimeout(0.5)
+        page.evaluate("(port) => stun(port)", listener.getsockname()[1])
+        with pytest.raises(TimeoutError):
+            listener.recvfrom(512)
