@@ -22,6 +22,7 @@ entries, timestamps and JSON are written in a fixed order with fixed dates.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email.parser
 import hashlib
@@ -149,10 +150,17 @@ def fetched(entry: dict[str, str], command: list[str]) -> Path:
     if not path.exists():
         DOWNLOADS.mkdir(parents=True, exist_ok=True)
         subprocess.run(command, cwd=DOWNLOADS, check=True, stdout=subprocess.DEVNULL)
-    if sha256(path) != entry["sha256"]:
+    if sha256(path) != entry["sha256"] or \
+            entry.get("npm_integrity", npm_integrity(path)) != npm_integrity(path):
         path.unlink()
-        raise BuildError(f"{entry['file']}: sha256 differs from lite/lock.json (removed it)")
+        raise BuildError(f"{entry['file']}: sha256 or npm integrity differs from "
+                         "lite/lock.json (removed it)")
     return path
+
+
+def npm_integrity(path: Path) -> str:
+    """A file's integrity as the npm registry writes it (``sha512-`` and base64)."""
+    return "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
 
 
 def tools() -> Path:

@@ -135,3 +135,14 @@ def test_the_refusing_proxy_records_and_refuses() -> None:
     assert lite_browser.site_requests(proxy.refused) == [
         "CONNECT cdn.jsdelivr.net:443 HTTP/1.1", "GET http://localhost/x HTTP/1.1"]
     assert lite_browser.offline_flags(proxy)[1] == "--proxy-bypass-list=<-loopback>;127.0.0.1"
+
+
+def test_pyodide_is_the_package_the_npm_registry_vouches_for() -> None:
+    """pyodide.asm.wasm and python_stdlib.zip are in no lock: they come from Pyodide's npm
+    package, whose registry integrity (sha512) is pinned next to its sha256."""
+    spec = json.loads((build_lite.LITE / "lock.json").read_text())["pyodide"]
+    tarball = build_lite.DOWNLOADS / spec["file"]
+    if not tarball.exists():
+        pytest.skip("Pyodide's npm package is not cached yet: run `python3 course.py lite`")
+    assert build_lite.npm_integrity(tarball) == spec["npm_integrity"]
+    assert build_lite.sha256(tarball) == spec["sha256"]
