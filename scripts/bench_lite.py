@@ -29,8 +29,6 @@ import build_lite  # sibling scripts: scripts/ is on sys.path
 import lite_browser as lb
 from playwright.sync_api import sync_playwright
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
 DEFAULT = ["01-consensus-and-silence.ipynb", "02-decision-rules-and-voting-power.ipynb"]
 #: Each notebook's widgets: (what, the text before, the text after, how to move it).
 WIDGETS = {
@@ -95,8 +93,9 @@ def main(names: list[str]) -> int:
     with sync_playwright() as playwright:
         for name in names or DEFAULT:
             # A fresh browser per notebook: an empty cache, as on a first visit.
-            browser = playwright.chromium.launch(executable_path=str(lb.CHROMIUM),
-                                                 args=[*FLAGS, *lb.offline_flags(proxy)])
+            browser = playwright.chromium.launch(
+                executable_path=str(lb.CHROMIUM),
+                args=[*lb.CHROMIUM_FLAGS, *lb.offline_flags(proxy)])
             context = browser.new_context(viewport={"width": 1280, "height": 1600})
             context.on("request", watch)
             measure(context.new_page(), base, site, name, fetched)

@@ -23,6 +23,12 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
+#: How every browser test and benchmark starts Chromium: headless, none of its own services,
+#: and shared memory in /tmp (a container's /dev/shm may be 64 MB, too small for a tab).
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic",
+                  "--disable-dev-shm-usage"]
 #: Chromium's own services (the hosts of the requests it makes with no page open).
 CHROMIUM_SERVICES = frozenset({"update.googleapis.com", "accounts.google.com",
                                "content-autofill.googleapis.com"})
