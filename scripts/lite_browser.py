@@ -50,11 +50,14 @@ MARK_CELLS = """() => {
   if (widget >= 0) panel.content.widgets[widget].node.setAttribute('data-lite-test', 'widget');
   return [imports, widget];
 }"""
+#: (Each await gives up after a while: a promise the page never settles must not hang the
+#: test, whose own wait for the cells then fails with a timeout.)
 RUN_CELLS = """async (indices) => {
   const panel = window.jupyterapp.shell.currentWidget;
+  const patience = new Promise(done => setTimeout(done, 60000));
   for (const index of indices) {
     panel.content.activeCellIndex = index;
-    await window.jupyterapp.commands.execute('notebook:run-cell');
+    await Promise.race([window.jupyterapp.commands.execute('notebook:run-cell'), patience]);
   }
 }"""
 #: Whether the kernel is idle and the given cells (every code cell: null) have run.
@@ -74,7 +77,8 @@ SHOW_WIDGET = """async () => {
   const index = notebook.widgets.findIndex(
     w => w.node.getAttribute('data-lite-test') === 'widget');
   notebook.activeCellIndex = index;
-  await notebook.scrollToItem(index, 'start');
+  await Promise.race([notebook.scrollToItem(index, 'start'),
+                      new Promise(done => setTimeout(done, 10000))]);
 }"""
 COUNT_MARKS = """() => [...document.querySelectorAll('.jp-Notebook .vega-embed')]
   .map(c => c.querySelectorAll('svg g.role-mark > *').length)"""

@@ -211,9 +211,12 @@ def test_saved_work_survives_a_reload(lite: Any) -> None:
     mark = "My prediction: the silence breaks within a day."
     page.evaluate("""(mark) => { const panel = window.jupyterapp.shell.currentWidget;
       panel.content.model.sharedModel.insertCell(0, {cell_type: 'markdown', source: mark});
-      return window.jupyterapp.commands.execute('docmanager:save'); }""", mark)
-    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty",
-                           timeout=60_000)
+      window.jupyterapp.commands.execute('docmanager:save'); }""", mark)
+    # Saved, or JupyterLab asks something (its save waits for an answer): say what.
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty"
+                           " || document.querySelector('.jp-Dialog')", timeout=60_000)
+    dialog = page.locator(".jp-Dialog")
+    assert dialog.count() == 0, f"saving asked: {dialog.first.inner_text()[:300]}"
     page.reload()
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget",
                            timeout=120_000)

@@ -22,8 +22,9 @@ from tests.browser import offline_page, require_chromium
 pytestmark = pytest.mark.browser
 
 PAGE = b"""<!doctype html><title>probe</title><script>
-async function get(url) {
-  try { await fetch(url, {mode: 'no-cors'}); return 'arrived'; }
+async function get(url) {  // (gives up after 10 s, as the WebSocket below: never hangs)
+  try { await fetch(url, {mode: 'no-cors', signal: AbortSignal.timeout(10000)});
+        return 'arrived'; }
   catch (e) { return 'failed'; }
 }
 window.results = (async () => ({
@@ -34,6 +35,7 @@ window.results = (async () => ({
   socket: await new Promise(done => {
     const ws = new WebSocket('ws://127.0.0.2:' + location.port + '/ws');
     ws.onopen = () => done('arrived'); ws.onerror = () => done('failed');
+    setTimeout(() => done('no answer'), 10000);
   }),
 }))();
 function stun(port) {
