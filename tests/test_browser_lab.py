@@ -45,8 +45,10 @@ COUNT_MARKS = """() => {
 }"""
 
 #: Runs the notebook's first code cell (its imports) and its first widget cell, in the live
-#: kernel; resolves to the indices it ran.
+#: kernel; resolves to the indices it ran. (Like every script here that awaits JupyterLab,
+#: it gives up waiting after a minute: the test's own wait then fails, and says where.)
 RUN_WIDGET = """async () => {
+  const patience = () => new Promise(done => setTimeout(done, 60000));
   const panel = window.jupyterapp.shell.currentWidget;
   const cells = [...panel.content.model.cells];
   const imports = cells.findIndex(c => c.type === 'code');
@@ -54,7 +56,7 @@ RUN_WIDGET = """async () => {
                                       && c.sharedModel.getSource().includes('widgets.show('));
   for (const index of [imports, widget]) {
     panel.content.activeCellIndex = index;
-    await window.jupyterapp.commands.execute('notebook:run-cell');
+    await Promise.race([window.jupyterapp.commands.execute('notebook:run-cell'), patience()]);
   }
   return [imports, widget];
 }"""
@@ -86,13 +88,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Any:
 #: opens another in the same JupyterLab page: loading JupyterLab again for each notebook
 #: cost seconds of the browser test per notebook.
 SWITCH_TO = """async (path) => {
+  const patience = () => new Promise(done => setTimeout(done, 60000));
   const app = window.jupyterapp, current = app.shell.currentWidget;
   if (current && current.sessionContext) {
     current.context.model.dirty = false;
-    await current.sessionContext.shutdown();
+    await Promise.race([current.sessionContext.shutdown(), patience()]);
     current.dispose();
   }
-  await app.commands.execute('docmanager:open', {path});
+  await Promise.race([app.commands.execute('docmanager:open', {path}), patience()]);
 }"""
 
 
@@ -154,9 +157,10 @@ REVEAL_CELL = "e8188e5a"
 ANSWER = "No formal relationship was set up"
 
 RUN_CELL = """async ([index]) => {
+  const patience = () => new Promise(done => setTimeout(done, 60000));
   const panel = window.jupyterapp.shell.currentWidget;
   panel.content.activeCellIndex = index;
-  await window.jupyterapp.commands.execute('notebook:run-cell');
+  await Promise.race([window.jupyterapp.commands.execute('notebook:run-cell'), patience()]);
 }"""
 
 CELL_INDEX = """(id) => [...window.jupyterapp.shell.currentWidget.content.model.cells]
