@@ -163,12 +163,20 @@ def npm_integrity(path: Path) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
 
 
+def tools_stamp(wheels: list[Path]) -> str:
+    """What the build environment is made of, and where it and the course environment are:
+    its scripts and its link to the course environment hold absolute paths, so a clone moved
+    to another folder (or a copied cache) gets a new environment instead of a broken one."""
+    return "\n".join([*(sha256(w) for w in wheels), str(TOOLS.resolve()),
+                      sysconfig.get_path("purelib")])
+
+
 def tools() -> Path:
     """The `jupyter` command of a private environment holding the pinned JupyterLite; it
     also sees the course environment (for jupyter_server, which indexes the contents)."""
     wheels = pip_download(LITE / "build.txt")
     stamp = TOOLS / "installed.txt"
-    digest = "\n".join(sha256(w) for w in wheels)
+    digest = tools_stamp(wheels)
     python = TOOLS / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     if not stamp.exists() or stamp.read_text() != digest:
         shutil.rmtree(TOOLS, ignore_errors=True)
@@ -177,8 +185,8 @@ def tools() -> Path:
                         "--disable-pip-version-check", *map(str, wheels)], check=True)
         site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path("
                                "'purelib'))"], capture_output=True, text=True, check=True)
-        course_site = sysconfig.get_path("purelib")
-        (Path(site.stdout.strip()) / "course-environment.pth").write_text(course_site + "\n")
+        (Path(site.stdout.strip()) / "course-environment.pth").write_text(
+            sysconfig.get_path("purelib") + "\n")
         stamp.write_text(digest)
     return python.parent / ("jupyter.exe" if os.name == "nt" else "jupyter")
 

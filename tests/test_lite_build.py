@@ -146,3 +146,16 @@ def test_pyodide_is_the_package_the_npm_registry_vouches_for() -> None:
         pytest.skip("Pyodide's npm package is not cached yet: run `python3 course.py lite`")
     assert build_lite.npm_integrity(tarball) == spec["npm_integrity"]
     assert build_lite.sha256(tarball) == spec["sha256"]
+
+
+def test_the_build_environment_is_rebuilt_when_the_clone_moves(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its scripts start with the absolute path of its Python: a stamp that ignored where
+    it lives kept a moved (or copied) environment whose `jupyter` no longer starts."""
+    wheel = tmp_path / "a.whl"
+    wheel.write_bytes(b"wheel")
+    monkeypatch.setattr(build_lite, "TOOLS", tmp_path / "clone" / "venv")
+    here = build_lite.tools_stamp([wheel])
+    assert here == build_lite.tools_stamp([wheel])
+    monkeypatch.setattr(build_lite, "TOOLS", tmp_path / "moved" / "venv")
+    assert build_lite.tools_stamp([wheel]) != here
