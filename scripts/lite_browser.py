@@ -50,14 +50,16 @@ MARK_CELLS = """() => {
   if (widget >= 0) panel.content.widgets[widget].node.setAttribute('data-lite-test', 'widget');
   return [imports, widget];
 }"""
-#: (Each await gives up after a while: a promise the page never settles must not hang the
-#: test, whose own wait for the cells then fails with a timeout.)
+#: The first line of every page script here (and in the browser tests) that awaits the
+#: page: `patience()` settles after a minute, and each await races it, so a promise the page
+#: never settles cannot hang a test (whose own wait then fails with a timeout, saying where).
+PATIENCE = "const patience = () => new Promise(done => setTimeout(done, 60000));"
 RUN_CELLS = """async (indices) => {
+  """ + PATIENCE + """
   const panel = window.jupyterapp.shell.currentWidget;
-  const patience = new Promise(done => setTimeout(done, 60000));
   for (const index of indices) {
     panel.content.activeCellIndex = index;
-    await Promise.race([window.jupyterapp.commands.execute('notebook:run-cell'), patience]);
+    await Promise.race([window.jupyterapp.commands.execute('notebook:run-cell'), patience()]);
   }
 }"""
 #: Whether the kernel is idle and the given cells (every code cell: null) have run.
@@ -73,12 +75,12 @@ RAN = """(indices) => {
 #: Scrolls the marked widget cell to the top of the notebook (a cell out of view is not
 #: drawn: JupyterLab windows a long notebook).
 SHOW_WIDGET = """async () => {
+  """ + PATIENCE + """
   const notebook = window.jupyterapp.shell.currentWidget.content;
   const index = notebook.widgets.findIndex(
     w => w.node.getAttribute('data-lite-test') === 'widget');
   notebook.activeCellIndex = index;
-  await Promise.race([notebook.scrollToItem(index, 'start'),
-                      new Promise(done => setTimeout(done, 10000))]);
+  await Promise.race([notebook.scrollToItem(index, 'start'), patience()]);
 }"""
 COUNT_MARKS = """() => [...document.querySelectorAll('.jp-Notebook .vega-embed')]
   .map(c => c.querySelectorAll('svg g.role-mark > *').length)"""

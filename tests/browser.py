@@ -26,7 +26,8 @@ from tests.scripts import script
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "build" / "screenshots"
-CHROMIUM, CHROMIUM_FLAGS = script("lite_browser").CHROMIUM, script("lite_browser").CHROMIUM_FLAGS
+_lite_browser = script("lite_browser")  # the one place Chromium's binary and flags are set
+CHROMIUM, CHROMIUM_FLAGS = _lite_browser.CHROMIUM, _lite_browser.CHROMIUM_FLAGS
 
 
 def require_chromium() -> None:

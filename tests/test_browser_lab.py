@@ -22,6 +22,7 @@ from tests.browser import copy_course, jupyterlab, offline_page, require_chromiu
 from tests.scripts import script
 
 publish = script("publish")
+lb = script("lite_browser")
 
 pytestmark = pytest.mark.browser
 
@@ -45,10 +46,10 @@ COUNT_MARKS = """() => {
 }"""
 
 #: Runs the notebook's first code cell (its imports) and its first widget cell, in the live
-#: kernel; resolves to the indices it ran. (Like every script here that awaits JupyterLab,
-#: it gives up waiting after a minute: the test's own wait then fails, and says where.)
+#: kernel; resolves to the indices it ran. (Every script here that awaits JupyterLab starts
+#: with lite_browser's PATIENCE: it gives up waiting after a minute.)
 RUN_WIDGET = """async () => {
-  const patience = () => new Promise(done => setTimeout(done, 60000));
+  """ + lb.PATIENCE + """
   const panel = window.jupyterapp.shell.currentWidget;
   const cells = [...panel.content.model.cells];
   const imports = cells.findIndex(c => c.type === 'code');
@@ -88,7 +89,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Any:
 #: opens another in the same JupyterLab page: loading JupyterLab again for each notebook
 #: cost seconds of the browser test per notebook.
 SWITCH_TO = """async (path) => {
-  const patience = () => new Promise(done => setTimeout(done, 60000));
+  """ + lb.PATIENCE + """
   const app = window.jupyterapp, current = app.shell.currentWidget;
   if (current && current.sessionContext) {
     current.context.model.dirty = false;
@@ -157,7 +158,7 @@ REVEAL_CELL = "e8188e5a"
 ANSWER = "No formal relationship was set up"
 
 RUN_CELL = """async ([index]) => {
-  const patience = () => new Promise(done => setTimeout(done, 60000));
+  """ + lb.PATIENCE + """
   const panel = window.jupyterapp.shell.currentWidget;
   panel.content.activeCellIndex = index;
   await Promise.race([window.jupyterapp.commands.execute('notebook:run-cell'), patience()]);
