@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Set up and run the Alliance Decisions course. Needs only Python 3.11+ and git.
 
-    python3 course.py lab      set up, then open the course in JupyterLab
+    python3 course.py lab      set up, then open the student's course in JupyterLab
+                               (`lab --instructor`: the instructor notebooks)
+    python3 course.py collect  read a class's hand-ins (a folder) into one CSV
     python3 course.py test     set up, then run every test (extra arguments go to pytest)
     python3 course.py bench    set up, then print the speed and size benchmarks, the test
                                command's time by part among them (--no-suite: without it)
@@ -48,6 +50,9 @@ SETUP_LOCK = ROOT / ".venv.lock"
 #: Written once .venv has a working pip; a .venv without it is an interrupted creation.
 CREATED = "alliance-decisions-created.txt"
 START = "notebooks/00-start-here.ipynb"
+#: The student's own copy of the course, which `lab` opens (a course update never
+#: overwrites what the student changed in it).
+WORKSPACE = ROOT / "my-course"
 
 
 class SetupError(Exception):
@@ -194,9 +199,27 @@ def call(*args: object) -> int:
 
 
 def lab(extra: list[str]) -> int:
-    """Open the start notebook in JupyterLab, on this computer only, with a login token."""
+    """Open the course in JupyterLab, on this computer only, with a login token.
+
+    Students get their own copy (the student edition and the readings, in my-course/),
+    made the first time and updated after a course update without overwriting their work;
+    `--instructor` opens the instructor notebooks, with their solutions, instead."""
     python = setup()
-    return call(python, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", START, *extra)
+    if "--instructor" in extra:
+        extra = [a for a in extra if a != "--instructor"]
+        root, start = ROOT, START
+    else:
+        if call(python, "scripts/publish.py", "workspace") != 0:
+            return 1
+        root, start = WORKSPACE, f"{WORKSPACE.name}/{START}"
+    return call(python, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.root_dir={root}", start, *extra)
+
+
+def collect(extra: list[str]) -> int:
+    """Read a class's hand-ins into one CSV (see utils/handin.py)."""
+    python = setup()
+    return call(python, "-m", "utils.handin", *extra)
 
 
 def test(extra: list[str]) -> int:
@@ -286,7 +309,7 @@ def environment_yml(lock_text: str) -> str:
 
 
 TASKS = {"lab": lab, "test": test, "bench": bench, "execute": execute, "lock": lock,
-         "council": council,
+         "council": council, "collect": collect,
          "student": publish("student"), "site": publish("site"), "slides": publish("slides"),
          "guide": publish("guide"), "lite": lite}
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import html
 import json
 import re
@@ -41,6 +42,8 @@ from typing import Any
 
 import nbformat
 from nbconvert import HTMLExporter
+
+from utils import exercises
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -126,24 +129,43 @@ def explains_in_words(cell: nbformat.NotebookNode) -> bool:
                for line in lines)
 
 
+def exercise_key(cell: nbformat.NotebookNode) -> str:
+    """The exercise a cell belongs to ("01-3"), from its metadata ("" for none)."""
+    return str(cell.metadata.get("exercise", ""))
+
+
+def asks_for_words(cell: nbformat.NotebookNode) -> bool:
+    """Whether the exercise a solution solves asks for words too."""
+    key = exercise_key(cell)
+    if key in exercises.EXERCISES:
+        return exercises.EXERCISES[key].words
+    return explains_in_words(cell)
+
+
 def answer_cells(cells: list[nbformat.NotebookNode], index: int) -> list[nbformat.NotebookNode]:
-    """The empty answer cell(s) that stand in for the solution at `index`."""
+    """The empty answer cell(s) that stand in for the solution at `index`: code prefilled
+    with the exercise's scaffold (unless the answer is written in a cell above, as the
+    exercise says), and a Markdown cell for the words when the exercise asks for them."""
     cell = cells[index]
     slides = {"slideshow": cell.metadata.get("slideshow", {"slide_type": "-"})}
     ident = cell.get("id", f"answer-{index}")
+    key = exercise_key(cell)
+    meta = {"tags": ["answer"], **({"exercise": key} if key else {}), **slides}
     if cell.cell_type == "markdown":
         answer = nbformat.v4.new_markdown_cell(ANSWER_TEXT)
-        answer.metadata, answer.id = {"tags": ["answer"], **slides}, ident
+        answer.metadata, answer.id = copy.deepcopy(meta), ident
         return [answer]
-    code = scaffold(cells, index)
-    answer = nbformat.v4.new_code_cell(ANSWER_CODE + code)
-    answer.metadata, answer.id = {"tags": ["answer"], **slides}, ident
-    if BLANK in code:
-        answer.metadata["tags"].append("raises-exception")
-    result = [answer]
-    if explains_in_words(cell):
+    result = []
+    if cell.metadata.get("exercise_answer") != "words":
+        code = scaffold(cells, index)
+        answer = nbformat.v4.new_code_cell(ANSWER_CODE + code)
+        answer.metadata, answer.id = copy.deepcopy(meta), ident
+        if BLANK in code:
+            answer.metadata["tags"].append("raises-exception")
+        result.append(answer)
+    if asks_for_words(cell):
         words = nbformat.v4.new_markdown_cell(ANSWER_WORDS)
-        words.metadata, words.id = {"tags": ["answer"], **slides}, f"{ident[:56]}-words"
+        words.metadata, words.id = copy.deepcopy(meta), f"{ident[:56]}-words"
         result.append(words)
     return result
 
@@ -159,9 +181,21 @@ def hide_reveal_answer(cell: nbformat.NotebookNode) -> None:
         out.get("data", {}).pop(REVEAL_MIMETYPE, None)
 
 
+#: A reading named in a notebook's text (`seeds/….md`, `data/….csv`): in the student's
+#: copy it becomes a link that JupyterLab opens.
+READING = re.compile(r"(?<!\[)`((?:seeds|data)/[\w./-]+\.(?:md|csv))`(?!\])")
+
+
+def link_readings(source: str) -> str:
+    """Markdown whose named readings are links relative to the notebooks' folder."""
+    return READING.sub(lambda m: f"[`{m.group(1)}`](../{m.group(1)})", source)
+
+
 def student_edition(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The notebook for students: solutions become answer cells, answer keys go, reveal
-    cells keep their question but not their answer, exercise outputs are cleared."""
+    cells keep their question but not their answer, exercise outputs are cleared (checks
+    included: a check shows its verdict only when the student runs it), and the readings
+    it names become links."""
     student = copy.deepcopy(notebook)
     cells: list[nbformat.NotebookNode] = []
     in_exercises = False
@@ -173,6 +207,8 @@ def student_edition(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if is_solution(cell):
             cells += answer_cells(student.cells, index)
             continue
+        if cell.cell_type == "markdown":
+            cell.source = link_readings(cell.source)
         if is_reveal(cell):
             hide_reveal_answer(cell)
         elif in_exercises and cell.cell_type == "code":
@@ -182,16 +218,107 @@ def student_edition(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return student
 
 
-def build_student(out: Path) -> list[Path]:
-    """The student edition of every notebook."""
-    shutil.rmtree(out, ignore_errors=True)
-    (out / "notebooks").mkdir(parents=True)
+#: What a student reads beside the notebooks: the seed texts and the data tables (the
+#: council's briefs among them), in folders named as the notebooks' text names them.
+READINGS = {"seeds": ("*.md",), "data": ("*.csv", "datapackage.json")}
+
+
+def readings() -> dict[str, bytes]:
+    """The readings, by their path in a student's copy of the course."""
+    return {f"{folder}/{path.name}": path.read_bytes()
+            for folder, patterns in READINGS.items() for pattern in patterns
+            for path in sorted((ROOT / folder).glob(pattern))}
+
+
+def student_files() -> dict[str, bytes]:
+    """Every file of the student's course, by path: notebooks (the student edition) and
+    readings."""
+    files = {f"notebooks/{path.name}": nbformat.writes(
+        student_edition(nbformat.read(path, as_version=4))).encode("utf-8") + b"\n"
+        for path in course_notebooks()}
+    return files | readings()
+
+
+def write_files(out: Path, files: dict[str, bytes]) -> list[Path]:
     written = []
-    for path in course_notebooks():
-        target = out / "notebooks" / path.name
-        nbformat.write(student_edition(nbformat.read(path, as_version=4)), target)
+    for relative, content in files.items():
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
         written.append(target)
     return written
+
+
+def build_student(out: Path) -> list[Path]:
+    """The student edition of every notebook, with the readings beside them."""
+    shutil.rmtree(out, ignore_errors=True)
+    return write_files(out, student_files())
+
+
+# --- the student's workspace ------------------------------------------------------------------
+
+WORKSPACE = ROOT / "my-course"
+#: The workspace's record of the version of each file the course last gave the student.
+VERSIONS = ".course-versions.json"
+UPDATE_PREFIX = "course-update-"
+
+
+def _digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _put(target: Path, content: bytes) -> None:
+    """Write a file whole or not at all (an interrupted update leaves the old file)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.write_bytes(content)
+    partial.replace(target)
+
+
+def update_workspace(out: Path, files: dict[str, bytes]) -> list[str]:
+    """Bring a student's workspace up to the course's current files, never overwriting work.
+
+    A file the course has not given before is added; one the student has not changed is
+    replaced by the new version; one the student changed is kept, and the new version is
+    put beside it (``course-update-<name>``). Returns a line for each such change.
+    """
+    record_path = out / VERSIONS
+    try:
+        given = json.loads(record_path.read_text("utf-8"))
+        given = given if isinstance(given, dict) else {}
+    except (OSError, ValueError):
+        given = {}
+    fresh = not record_path.exists()
+    said = []
+    for relative, content in files.items():
+        target, digest = out / relative, _digest(content)
+        try:
+            current = _digest(target.read_bytes())
+        except OSError:
+            current = None
+        if current == digest:
+            given[relative] = digest
+        elif current is None or current == given.get(relative):
+            _put(target, content)
+            given[relative] = digest
+            if not fresh:
+                said.append(f"{'new' if current is None else 'updated'}: {relative}")
+        else:
+            beside = target.with_name(UPDATE_PREFIX + target.name)
+            if not beside.exists() or _digest(beside.read_bytes()) != digest:
+                _put(beside, content)
+                said.append(f"kept your edited {relative}; the course's new version is "
+                            f"beside it: {beside.relative_to(out).as_posix()}")
+    _put(record_path, json.dumps(given, indent=1, sort_keys=True).encode("utf-8"))
+    return said
+
+
+def build_workspace(out: Path) -> list[Path]:
+    """The student's own copy of the course (made once, then updated without losing work)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for line in update_workspace(out, student_files()):
+        print(f"Course update: {line}")
+    return [out / VERSIONS]
 
 
 # --- outputs as HTML (site and slides) ---------------------------------------------------
@@ -765,15 +892,35 @@ def instructor_guide() -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
+RUBRICS = ROOT / "utils" / "_rubrics.py"
+
+
+def rubrics() -> dict[str, str]:
+    """Each exercise's rubric for answers in words, from its solution cell's metadata."""
+    return {exercise_key(cell): cell.metadata["exercise_rubric"]
+            for path in course_notebooks() for cell in nbformat.read(path, as_version=4).cells
+            if is_solution(cell) and "exercise_rubric" in cell.metadata}
+
+
+def rubrics_module() -> str:
+    """utils/_rubrics.py: the rubrics, sealed so that no copy of the course shows them as
+    text before a student has written an answer (see utils.exercises)."""
+    return ('"""The exercises\' rubrics, sealed. Generated by `python3 course.py guide` from the '
+            'notebooks\' solution cells; do not edit."""\n\n'
+            f"SEALED = {exercises.seal_rubrics(rubrics())!r}\n")
+
+
 def build_guide(out: Path) -> list[Path]:
-    """docs/instructor-guide.md, regenerated from the notebooks."""
+    """docs/instructor-guide.md, regenerated from the notebooks, and the sealed rubrics."""
     out.mkdir(parents=True, exist_ok=True)
     target = out / "instructor-guide.md"
     target.write_text(instructor_guide(), encoding="utf-8")
-    return [target]
+    RUBRICS.write_text(rubrics_module(), encoding="utf-8")
+    return [target, RUBRICS]
 
 
-BUILDERS = {"student": (build_student, BUILD / "student"), "site": (build_site, BUILD / "site"),
+BUILDERS = {"student": (build_student, BUILD / "student"),
+            "workspace": (build_workspace, WORKSPACE), "site": (build_site, BUILD / "site"),
             "slides": (build_slides, BUILD / "slides"), "guide": (build_guide, ROOT / "docs")}
 
 
@@ -784,6 +931,8 @@ def main(args: list[str]) -> int:
     builder, out = BUILDERS[args[0]]
     start = time.perf_counter()
     files = builder(out)
+    if builder is build_workspace:
+        return 0
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     print(f"wrote {len(files)} files to {out.relative_to(ROOT)} ({size / 1e6:.1f} MB) in "
           f"{time.perf_counter() - start:.1f} s")

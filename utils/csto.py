@@ -93,15 +93,34 @@ def check_sizes(sizes: Mapping[str, int]) -> dict[str, int]:
     return checked
 
 
+def _checked_pair(sizes: Mapping[str, int], willingness: Mapping[str, float]
+                  ) -> tuple[dict[str, int], dict[str, float]]:
+    """Sizes and willingness, with a willingness given for every group that has allies.
+
+    A group left out would silently take the course's default, so that a student who
+    gives one group gets an answer about assumptions they never made: it is an error.
+    """
+    sizes = check_sizes(sizes)
+    missing = [g for g, n in sizes.items() if n and g not in check_groups("The willingness",
+                                                                          willingness)]
+    if missing:
+        raise CourseError(
+            "Give a willingness for every group that has allies; missing: "
+            + ", ".join(missing) + ". To change only some groups, start from all of them, "
+            "e.g. `{group: 1.0 for group in csto.GROUP_NAMES} | {\"Türkiye\": 0.9}`, or "
+            "from the course's defaults, `csto.DEFAULT_WILLINGNESS | {...}`.")
+    return sizes, check_willingness(willingness)
+
+
 def consensus_probability(sizes: Mapping[str, int], willingness: Mapping[str, float]) -> float:
     """The chance that no ally objects: every group's willingness, once per ally, multiplied."""
-    sizes, willingness = check_sizes(sizes), check_willingness(willingness)
+    sizes, willingness = _checked_pair(sizes, willingness)
     return math.prod(willingness[g] ** n for g, n in sizes.items())
 
 
 def bilateral_probability(sizes: Mapping[str, int], willingness: Mapping[str, float]) -> float:
     """The chance that at least one ally is willing to cooperate bilaterally."""
-    sizes, willingness = check_sizes(sizes), check_willingness(willingness)
+    sizes, willingness = _checked_pair(sizes, willingness)
     return 1 - math.prod((1 - willingness[g]) ** n for g, n in sizes.items())
 
 

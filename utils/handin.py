@@ -1,0 +1,200 @@
+"""A student's hand-in: the course notebooks of a folder, with their checks, in one file.
+
+:func:`write` packs the notebooks (``00-…ipynb`` to ``05-…ipynb``) of a folder into
+``hand-in-<name>.zip``, with ``hand-in.json`` naming the student. :func:`collect` reads a
+class's hand-ins (or bare notebooks) into one table, one row per exercise checked:
+student, notebook, exercise, right or not, wrong tries (each brought a hint). A file it
+cannot read is reported with the reason, never a traceback.
+
+``python3 course.py collect <folder>`` runs :func:`main`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+#: The MIME type that carries a check's result in a notebook's outputs.
+CHECK_MIMETYPE = "application/vnd.alliance-decisions.check+json"
+#: The course notebooks a hand-in holds.
+NOTEBOOK = re.compile(r"^\d\d-[\w.-]+\.ipynb$")
+MANIFEST = "hand-in.json"
+COLUMNS = ("student", "notebook", "exercise", "right", "wrong_tries", "words", "file")
+#: A class's file larger than this is not a hand-in (the six notebooks are about 2 MB).
+MAX_BYTES = 50_000_000
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^\w]+", "-", name, flags=re.UNICODE).strip("-").lower()
+    return slug[:60] or "student"
+
+
+def notebooks(folder: Path) -> list[Path]:
+    """The course notebooks in a folder, in order."""
+    return sorted(p for p in folder.glob("*.ipynb") if NOTEBOOK.match(p.name))
+
+
+def checks_in(notebook: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Each check result stored in a notebook's outputs, in cell order."""
+    for cell in notebook.get("cells", []) if isinstance(notebook, dict) else []:
+        for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
+            data = output.get("data", {}) if isinstance(output, dict) else {}
+            record = data.get(CHECK_MIMETYPE) if isinstance(data, dict) else None
+            if isinstance(record, dict) and isinstance(record.get("exercise"), str):
+                yield record
+
+
+def saved_checks(folder: Path, key: str) -> bool:
+    """Whether the saved notebook of exercise `key` records a check of it."""
+    for path in notebooks(folder):
+        if path.name.startswith(key[:3]):
+            try:
+                notebook = json.loads(path.read_text("utf-8"))
+            except (OSError, ValueError):
+                return False
+            return any(r["exercise"] == key for r in checks_in(notebook))
+    return False
+
+
+def write(folder: Path, name: str) -> Path:
+    """Pack the folder's course notebooks into hand-in-<name>.zip in that folder."""
+    target = folder / f"hand-in-{_slug(name)}.zip"
+    partial = target.with_suffix(".zip.part")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(MANIFEST, json.dumps({"student": name, "course": "Alliance Decisions"},
+                                              ensure_ascii=False, indent=1))
+        for path in notebooks(folder):
+            archive.write(path, path.name)
+    partial.replace(target)
+    return target
+
+
+def summary(path: Path) -> str:
+    """How many notebooks and checked exercises a hand-in holds, in words."""
+    rows, problems = read(path)
+    right = len({r["exercise"] for r in rows if r["right"] == "yes"})
+    with zipfile.ZipFile(path) as archive:
+        count = sum(1 for n in archive.namelist() if NOTEBOOK.match(n))
+    return (f"{count} notebook{'s' * (count != 1)}, {right} exercise{'s' * (right != 1)} "
+            "checked right")
+
+
+def _rows(student: str, name: str, notebook: Any, file: str) -> list[dict[str, str]]:
+    """One row per exercise checked in a notebook: its last check counts."""
+    last: dict[str, dict[str, Any]] = {}
+    for record in checks_in(notebook):
+        last[record["exercise"]] = record
+    return [{"student": student, "notebook": name, "exercise": key,
+             "right": "yes" if record.get("right") is True else "no",
+             "wrong_tries": str(record.get("wrong_tries", 0) if isinstance(
+                 record.get("wrong_tries"), int) else 0),
+             "words": "yes" if record.get("words") is True else "no", "file": file}
+            for key, record in last.items()]
+
+
+def read(path: Path) -> tuple[list[dict[str, str]], list[str]]:
+    """The rows of one hand-in (a .zip, or one .ipynb), and what could not be read."""
+    problems: list[str] = []
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return [], [f"{path.name}: too large for a hand-in ({path.stat().st_size:,} bytes)"]
+        if path.suffix == ".ipynb":
+            notebook = json.loads(path.read_text("utf-8"))
+            return _rows(path.stem, path.name, notebook, path.name), []
+        rows: list[dict[str, str]] = []
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            student = path.stem.removeprefix("hand-in-")
+            if MANIFEST in names:
+                manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
+                if isinstance(manifest, dict) and isinstance(manifest.get("student"), str):
+                    student = manifest["student"].strip()[:200] or student
+            found = [n for n in names if NOTEBOOK.match(Path(n).name)]
+            if not found:
+                return [], [f"{path.name}: holds no course notebook"]
+            for member in found:
+                if archive.getinfo(member).file_size > MAX_BYTES:
+                    problems.append(f"{path.name}: {member} is too large")
+                    continue
+                try:
+                    notebook = json.loads(archive.read(member).decode("utf-8"))
+                except (ValueError, UnicodeDecodeError):
+                    problems.append(f"{path.name}: {member} is not a readable notebook")
+                    continue
+                rows += _rows(student, Path(member).name, notebook, path.name)
+        return rows, problems
+    except zipfile.BadZipFile:
+        return [], [f"{path.name}: not a zip file (damaged, or not a hand-in)"]
+    except (ValueError, UnicodeDecodeError):
+        return [], [f"{path.name}: not a readable notebook"]
+    except (OSError, RuntimeError) as error:  # RuntimeError: an encrypted zip member
+        return [], [f"{path.name}: cannot be read ({error})"]
+
+
+def collect(paths: Iterable[Path]) -> tuple[list[dict[str, str]], list[str]]:
+    """The rows of every hand-in given, and the problems with those that could not be read."""
+    rows: list[dict[str, str]] = []
+    problems: list[str] = []
+    for path in paths:
+        more, issues = read(path)
+        rows += more
+        problems += issues
+    rows.sort(key=lambda r: (r["student"].lower(), r["notebook"], r["exercise"]))
+    return rows, problems
+
+
+def as_csv(rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def main(argv: list[str]) -> int:
+    """`collect <folder> [--out FILE]`: a class's hand-ins as one CSV."""
+    if not argv or argv[0] in {"-h", "--help"}:
+        print("usage: python3 course.py collect <folder> [--out results.csv]\n"
+              "Reads every hand-in (.zip) and notebook (.ipynb) in the folder and writes one "
+              "CSV: student, notebook, exercise, right, wrong_tries, words, file.")
+        return 0 if argv else 2
+    folder = Path(argv[0])
+    out = folder / "class-results.csv"
+    if "--out" in argv[1:]:
+        at = argv.index("--out")
+        if at + 1 >= len(argv):
+            print("collect: --out needs a file name.", file=sys.stderr)
+            return 2
+        out = Path(argv[at + 1])
+    if not folder.is_dir():
+        print(f"collect: {folder} is not a folder.", file=sys.stderr)
+        return 2
+    files = sorted(p for p in folder.iterdir()
+                   if p.is_file() and p.suffix in {".zip", ".ipynb"})
+    if not files:
+        print(f"collect: {folder} holds no hand-in (.zip) or notebook (.ipynb).",
+              file=sys.stderr)
+        return 1
+    rows, problems = collect(files)
+    try:
+        out.write_text(as_csv(rows), "utf-8")
+    except OSError as error:
+        print(f"collect: cannot write {out}: {error.strerror or error}.", file=sys.stderr)
+        return 1
+    students = len({r["student"] for r in rows})
+    print(f"Wrote {out}: {len(rows)} exercise results from {students} student(s) in "
+          f"{len(files) - len({p.split(':')[0] for p in problems})} of {len(files)} file(s).")
+    for problem in problems:
+        print(f"  could not read {problem}")
+    return 1 if problems and not rows else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
