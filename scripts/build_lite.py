@@ -82,8 +82,10 @@ STORAGE_NOTE = """\
 > **Where your work is kept.** When you save (Ctrl+S or *File > Save*), the notebook is
 > stored in *this browser's* storage for this site (IndexedDB), not on a server. It
 > survives a reload and closing the browser, but not clearing the site's data, a private
-> window, or a different browser or computer. To keep a copy, use *File > Download* (or
-> right-click the notebook in the file browser > *Download*). To start again from the
+> window, or a different browser or computer. To keep a copy, right-click the notebook in
+> the file browser (on the left) and choose *Download*; to hand in your work, run the
+> hand-in cell at the end of the exercises, then download the file it makes the same way.
+> The readings are in the folders `seeds` and `data` of the file browser. To start again from the
 > course's version, delete your copy in the file browser: the original comes back.
 """
 
@@ -317,7 +319,7 @@ def notebooks(stage: Path, instructor: bool) -> None:
     for path in publish.course_notebooks():
         notebook = nbformat.read(path, as_version=4)
         if not instructor:
-            notebook = publish.student_edition(notebook)
+            notebook = publish.student_edition(notebook, readings="")
         notebook.metadata["kernelspec"] = dict(KERNELSPEC)
         note = nbformat.v4.new_markdown_cell(STORAGE_NOTE)
         note.id = STORAGE_NOTE_ID
@@ -326,6 +328,7 @@ def notebooks(stage: Path, instructor: bool) -> None:
         # JupyterLab's table of contents fails on sources stored as lists of lines.
         (files / path.name).write_text(nbformat.writes(notebook, split_lines=False),
                                        encoding="utf-8")
+    publish.write_files(files, publish.readings())
 
 
 def configure(stage: Path) -> None:

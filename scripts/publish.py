@@ -12,7 +12,8 @@ each edition shows (the same tags everywhere):
   neutral "Solution to Exercise N" header. Student edition: replaced by an empty answer
   cell of the same kind (Markdown for a prose solution; code, prefilled with the
   exercise's scaffold, for a code solution, plus a Markdown cell for the words when the
-  solution explains itself in comments). Site: behind "Show a solution". Slides: left out.
+  solution explains itself in comments). Site and slides: left out (the solutions live in
+  the instructor notebooks and the instructor guide only).
 * ``reveal``: a "predict, then see" cell (:mod:`utils.reveal`). It survives in every
   edition; its answer shows only after the student commits a prediction. Student edition:
   the stored answer is removed (the cell computes it when run). Site: the answer is behind
@@ -186,12 +187,19 @@ def hide_reveal_answer(cell: nbformat.NotebookNode) -> None:
 READING = re.compile(r"(?<!\[)`((?:seeds|data)/[\w./-]+\.(?:md|csv))`(?!\])")
 
 
-def link_readings(source: str) -> str:
-    """Markdown whose named readings are links relative to the notebooks' folder."""
-    return READING.sub(lambda m: f"[`{m.group(1)}`](../{m.group(1)})", source)
+def link_readings(source: str, readings: str = "../", text_as: str = ".md") -> str:
+    """Markdown whose named readings are links, to the readings' folders at `readings`
+    (relative to the notebook); texts (.md) link to their `text_as` version."""
+    def link(match: re.Match[str]) -> str:
+        path = match.group(1)
+        target = path[:-3] + text_as if path.endswith(".md") else path
+        return f"[`{path}`]({readings}{target})"
+
+    return READING.sub(link, source)
 
 
-def student_edition(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def student_edition(notebook: nbformat.NotebookNode, readings: str = "../"
+                    ) -> nbformat.NotebookNode:
     """The notebook for students: solutions become answer cells, answer keys go, reveal
     cells keep their question but not their answer, exercise outputs are cleared (checks
     included: a check shows its verdict only when the student runs it), and the readings
@@ -208,14 +216,27 @@ def student_edition(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cells += answer_cells(student.cells, index)
             continue
         if cell.cell_type == "markdown":
-            cell.source = link_readings(cell.source)
+            cell.source = link_readings(cell.source, readings)
         if is_reveal(cell):
             hide_reveal_answer(cell)
-        elif in_exercises and cell.cell_type == "code":
+        elif cell.cell_type == "code" and (in_exercises or asks_to_predict(cells[-1:])):
             cell.outputs, cell.execution_count = [], None
         cells.append(cell)
     student.cells = cells
     return student
+
+
+#: Words with which the text before a cell asks the student to predict what it shows.
+PREDICT = re.compile(r"\*\*Before you run|\bMake a guess\b", re.I)
+
+
+def asks_to_predict(before: list[nbformat.NotebookNode]) -> bool:
+    """Whether the Markdown just before a code cell asks a question about what it will show
+    (a "Before you run it" or a question ending the text): its answer must not be stored."""
+    if not before or before[0].cell_type != "markdown":
+        return False
+    text = before[0].source.strip()
+    return bool(PREDICT.search(text)) or text.endswith("?")
 
 
 #: What a student reads beside the notebooks: the seed texts and the data tables (the
@@ -258,6 +279,8 @@ def build_student(out: Path) -> list[Path]:
 # --- the student's workspace ------------------------------------------------------------------
 
 WORKSPACE = ROOT / "my-course"
+#: The cells that hand in a student's work (ids start with it): not on the site.
+HAND_IN = "hand-in-"
 #: The workspace's record of the version of each file the course last gave the student.
 VERSIONS = ".course-versions.json"
 UPDATE_PREFIX = "course-update-"
@@ -413,9 +436,18 @@ def site_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The notebook as the site shows it: no answer keys, reveal answers behind prediction
     boxes, charts as live figures with their image and description."""
     site = copy.deepcopy(notebook)
-    site.cells = [c for c in site.cells if not is_answer_key(c)]
+    site.cells = [c for c in site.cells if not is_answer_key(c) and not is_solution(c)
+                  and not c.get("id", "").startswith(HAND_IN)]
     number = 0
     for cell in site.cells:
+        if cell.cell_type == "markdown":
+            cell.source = link_readings(cell.source, "", ".html")
+        if tagged(cell, "check"):
+            cell.outputs = [html_output(
+                '<p class="course-check"><b>Check your answer</b> where you can run code: '
+                'this line, run under your answer, says whether it is right (the link at '
+                'the top of the page opens the notebook in your browser).</p>')]
+            continue
         if is_reveal(cell) and cell.cell_type == "code":
             payloads = reveal_payloads(cell)
             if payloads:
@@ -443,11 +475,9 @@ SITE_CSS = """
 .course-chart { margin: 0; }
 .course-reveal { border: 2px solid #0072B2; border-radius: 6px; padding: 8px 12px;
   font-family: sans-serif; max-width: 900px; }
-.course-reveal button, details.course-solution > summary { font-size: 1em; cursor: pointer;
-  padding: 4px 10px; }
-.jp-Cell:has(.celltag_solution) { display: none; }
-details.course-solution { margin: 6px 0 6px 64px; }
-details.course-solution .jp-Cell { display: block !important; }
+.course-reveal button { font-size: 1em; cursor: pointer; padding: 4px 10px; }
+.course-check { font-family: sans-serif; border-left: 4px solid #0072B2; padding: 4px 12px;
+  margin: 4px 0; }
 """
 
 SITE_SCRIPT = """
@@ -468,15 +498,6 @@ SITE_SCRIPT = """
       fig.removeAttribute('data-live');
     });
   }
-  document.querySelectorAll('.celltag_solution').forEach(function (node) {
-    var cell = node.closest('.jp-Cell');
-    if (!cell || cell.parentNode.tagName === 'DETAILS') { return; }
-    var box = document.createElement('details');
-    box.className = 'course-solution';
-    box.innerHTML = '<summary>Show a solution (try the exercise yourself first)</summary>';
-    cell.parentNode.insertBefore(box, cell);
-    box.appendChild(cell);
-  });
   document.querySelectorAll('.course-reveal').forEach(function (box) {
     box.querySelector('button').addEventListener('click', function () {
       var text = box.querySelector('textarea');
@@ -538,6 +559,24 @@ LIVE_NOTE = ('<p class="course-live-note">This is the static site: charts are li
              'the sliders, run the notebook (link above).</p>')
 
 
+READING_CSS = ("body { font-family: sans-serif; font-size: 20px; line-height: 1.5; "
+               "max-width: 46em; margin: 2em auto; padding: 0 1em; color: #1a1a1a; }"
+               " a { color: #005a8c; text-decoration: underline; }")
+
+
+def reading_page(text: str) -> str:
+    """A reading (Markdown) as a page of the site."""
+    import mistune
+
+    title = next((line.lstrip("# ").strip() for line in text.splitlines()
+                  if line.startswith("#")), "Reading")
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{html.escape(title)}</title><style>{READING_CSS}</style></head>"
+            f'<body><main><p><a href="../index.html">Alliance Decisions</a></p>'
+            f"{mistune.html(text)}</main></body></html>\n")
+
+
 def site_page(notebook: nbformat.NotebookNode, header: str) -> str:
     """A site page: the exported notebook with the header, styles and scripts added."""
     page = export_html(site_notebook(notebook))
@@ -555,7 +594,14 @@ def build_site(out: Path) -> list[Path]:
         shutil.copy(VEGA / name, out / "vendor" / name)
     notebooks = [(p, nbformat.read(p, as_version=4)) for p in course_notebooks()]
     pages = [(f"{p.stem}.html", info(nb)["title"]) for p, nb in notebooks]
-    written = []
+    written = write_files(out, {path: content for path, content in readings().items()
+                                if not path.endswith(".md")})
+    for path, content in readings().items():
+        if path.endswith(".md"):
+            target = out / (path[:-3] + ".html")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(reading_page(content.decode("utf-8")), encoding="utf-8")
+            written.append(target)
     for index, (path, notebook) in enumerate(notebooks):
         target = out / pages[index][0]
         target.write_text(site_page(notebook, nav(pages, index, path.name) + LIVE_NOTE),
@@ -566,6 +612,8 @@ def build_site(out: Path) -> list[Path]:
         f'<td>{html.escape(info(nb)["question"])}</td><td>{html.escape(info(nb)["time"])}</td>'
         f"<td>{lite_link(path.name)}</td></tr>"
         for (name, _), (path, nb) in zip(pages, notebooks, strict=True))
+    seeds = "".join(f'<li><a href="seeds/{p.stem}.html">{html.escape(p.stem)}</a></li>'
+                    for p in sorted((ROOT / "seeds").glob("*.md")))
     index_page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Alliance Decisions: course map</title>
 <style>body {{ font-family: sans-serif; max-width: 1100px; margin: 2em auto; line-height: 1.5; }}
@@ -579,7 +627,11 @@ notebooks and use the widgets, see the README (<code>python3 course.py lab</code
 <h2>Course map</h2>
 <table><tr><th>Notebook</th><th>Question</th><th>Time</th><th>Run it</th></tr>
 {rows}
-</table></body></html>
+</table>
+<h2>Readings</h2>
+<ul>{seeds}</ul>
+<p>The data tables, each row with its source: the folder <a href="data/">data</a>
+(<code>datapackage.json</code> describes every column).</p></body></html>
 """
     (out / "index.html").write_text(index_page, encoding="utf-8")
     return [out / "index.html", *written]

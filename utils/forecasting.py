@@ -299,6 +299,26 @@ def class_line(forecasts: Mapping[str, float], name: str = "Your name") -> str:
     return "name," + ",".join(ids) + "\n" + ",".join([name, *values])
 
 
+def _class_box(forecasts: Mapping[str, float]) -> Markdown:
+    return Markdown("**Your forecasts for the class box** (section 6): copy these lines, "
+                    "put your name in place of `Your name`, and send the second line to "
+                    "whoever collects the class's forecasts.\n\n```\n"
+                    + class_line({q: forecasts[q] for q in outcomes()}) + "\n```")
+
+
+def forecast_sheet(**forecasts: float) -> tuple[Markdown, Markdown]:
+    """The notebook's first interactive: your forecasts, written down but not scored.
+
+    Nothing here depends on what happened, so moving a slider reveals no outcome; the
+    scores come after the record (:func:`explore`).
+    """
+    table = questions().set_index("id")
+    rows = "\n".join(f"| {table.loc[q, 'label']} | {check_percent(forecasts[q], q):g}% |"
+                     for q in outcomes())
+    return (Markdown("**Your forecasts** (not scored yet):\n\n| question | your probability |\n"
+                     "|---|---|\n" + rows), _class_box(forecasts))
+
+
 def explore(**forecasts: float) -> tuple[charts.VegaLite, Markdown, Markdown]:
     """The notebook's interactive: your forecasts (in percent, by question id) scored.
 
@@ -313,10 +333,7 @@ def explore(**forecasts: float) -> tuple[charts.VegaLite, Markdown, Markdown]:
                      f"{you['log']:.3f}): {standing(table, 'You')}. The baselines: "
                      + "; ".join(f"{b}, {table.set_index('forecaster').loc[b, 'brier']:.3f}"
                                  for b in BASELINES) + ".")
-    line = Markdown("**Your forecasts for the class box** (section 6): copy these lines, "
-                    "put your name in place of `Your name`, and send the second line to "
-                    "whoever collects the class's forecasts.\n\n```\n"
-                    + class_line({q: forecasts[q] for q in known}) + "\n```")
+    line = _class_box(forecasts)
     return (chart(table, [forecasts[q] for q in known], list(known.values()),
                   "Your forecasts, scored"), words, line)
 
