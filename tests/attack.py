@@ -49,14 +49,23 @@ LIMIT_MEMORY = 1_500_000_000
 SEED = 14
 #: Left out, with the reason. utils.charts is being rewritten for issue 14 item 2 (chart
 #: text made XML-safe, rendering that never kills the kernel): attack it once that lands.
-SKIPPED_MODULES = {"charts": "issue 14 item 2 rewrote it; its own tests attack the spec's text"}
+SKIPPED_MODULES = {"charts": "issue 14 item 2 rewrote it; its own tests attack the spec's text",
+                   "handin": "the instructor's command over a folder of files (it writes the "
+                             "class's CSV): tests/test_handin.py gives it broken and hostile "
+                             "files",
+                   "_rubrics": "generated data, no callables"}
 #: The live council's state machine: called only by the council server, with events it has
 #: parsed and checked itself (council.parse_message and council.decide refuse what a player
 #: sends: tests/test_council_server.py plays hostile players against it).
 SKIPPED_CALLABLES = {f"council.{name}" for name in (
     "Wording", "Brief", "Card", "Round", "State", "RateLimit", "event", "start", "apply",
     "replay", "decide", "public_view", "brief_view", "export", "play", "live_negotiation",
-    "chart_spec", "drawn_ideal", "card", "card_ids", "parse_message", "clean_reason")}
+    "chart_spec", "drawn_ideal", "card", "card_ids", "parse_message", "clean_reason")} | {
+    # It writes the student's hand-in where the kernel runs: test_hostile_input.py attacks it
+    # in a folder of its own.
+    "feedback.hand_in",
+    # A record the module builds for itself, with its own judge functions.
+    "exercises.Exercise"}
 #: Parameters that only course code passes, never a student: the bounds and wording of a
 #: check (the value checked is attacked). Their callers are attacked instead.
 TRUSTED = {"checks": {"name", "low", "high", "options", "kind", "made_by", "largest",
@@ -231,6 +240,8 @@ def overrides() -> dict[str, dict[str, Any]]:
         "council.to_csv": {"table": SESSION},
         "council.model_objectors": {"allies": ALLIES, "text": 0.5},
         "errors.message_markdown": {"error": DataError("x")},
+        "key": "01-1", "values": {"cost": 0.1875}, "notebook": {"cells": []}, "tries": 0,
+        "rubrics": {"01-1": "a point"}, "right": True, "message": "a message",
     }
 
 

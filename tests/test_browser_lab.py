@@ -53,13 +53,17 @@ RUN_WIDGET = """async () => {
   const panel = window.jupyterapp.shell.currentWidget;
   const cells = [...panel.content.model.cells];
   const imports = cells.findIndex(c => c.type === 'code');
-  const widget = cells.findIndex(c => c.type === 'code'
-                                      && c.sharedModel.getSource().includes('widgets.show('));
-  for (const index of [imports, widget]) {
+  const shows = cells.map((c, i) => [c, i]).filter(([c]) => c.type === 'code'
+      && c.sharedModel.getSource().includes('widgets.show(')).map(([, i]) => i);
+  // The first widget that draws a chart (an "explore"), with the widgets before it: a
+  // notebook may first collect values unscored and chart them only later (05's forecasts).
+  const charted = shows.findIndex(i => cells[i].sharedModel.getSource().includes('.explore,'));
+  const widgets = shows.slice(0, charted + 1);
+  for (const index of [imports, ...widgets]) {
     panel.content.activeCellIndex = index;
     await Promise.race([window.jupyterapp.commands.execute('notebook:run-cell'), patience()]);
   }
-  return [imports, widget];
+  return [imports, ...widgets];
 }"""
 
 KERNEL_IDLE_AND_RAN = """(indices) => {

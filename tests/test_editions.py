@@ -154,10 +154,17 @@ def test_reveal_cells_and_answer_cells_in_the_student_edition(student: Path,
             assert by_id[cell.id].cell_type == cell.cell_type
         if "solution" in tags(cell):
             answer = by_id[cell.id]
-            assert answer.cell_type == cell.cell_type and "answer" in tags(answer)
-            if cell.cell_type == "code" and publish.explains_in_words(cell):
+            in_words_only = cell.metadata.get("exercise_answer") == "words"
+            assert answer.cell_type == ("markdown" if in_words_only else cell.cell_type)
+            assert "answer" in tags(answer)
+            assert answer.metadata["exercise"] == cell.metadata["exercise"]
+            if cell.cell_type == "code" and publish.asks_for_words(cell) and not in_words_only:
                 words = edition.cells[edition.cells.index(answer) + 1]
                 assert words.cell_type == "markdown" and "answer" in tags(words)
+            check = next(c for c in edition.cells[edition.cells.index(answer):]
+                         if c.cell_type == "code" and "check" in tags(c))
+            assert check.source == f'feedback.check("{cell.metadata["exercise"]}")'
+            assert check.outputs == []
     assert len({c.id for c in edition.cells}) == len(edition.cells)
     nbformat.validate(edition)
 
@@ -181,16 +188,16 @@ def test_the_reveal_cells_the_issue_names_are_tagged() -> None:
                 assert same.outputs == [], f"{path.name} {cell.id}: output in the edition"
 
 
-def test_exercise_2_of_00_gets_its_scaffold_and_a_box_for_words() -> None:
+def test_exercise_2_of_00_is_answered_in_its_cell_and_in_a_box_for_words() -> None:
     notebook = nbformat.read(NOTEBOOKS[0], as_version=4)
     edition = publish.student_edition(notebook)
-    answer = next(c for c in edition.cells if c.id == "057ed899")
-    assert answer.cell_type == "code"
-    before = edition.cells[edition.cells.index(answer) - 1]  # the exercise's starting cell
-    assert "len(membership.csto_members(2001)), len(membership.csto_members(2011))" in (
-        answer.source + before.source)
-    words = edition.cells[edition.cells.index(answer) + 1]
+    words = next(c for c in edition.cells if c.id == "057ed899")
     assert words.cell_type == "markdown" and words.source == publish.ANSWER_WORDS
+    before = edition.cells[edition.cells.index(words) - 1]  # the cell the student changes
+    assert before.source.startswith(
+        "counts = len(membership.csto_members(2001)), len(membership.csto_members(2011))")
+    check = edition.cells[edition.cells.index(words) + 1]
+    assert check.source == 'feedback.check("00-2")'
 
 
 def synthetic() -> nbformat.NotebookNode:
@@ -283,7 +290,8 @@ def test_site_images_carry_the_chart_description_as_alt_text(site: Path, path: P
     notebook = nbformat.read(path, as_version=4)
     expected = [" ".join(line.strip() for line in text_of(o.data.get("text/plain", ""))
                          .splitlines() if line.strip())
-                for c in notebook.cells if "reveal" not in tags(c) and "answer-key" not in tags(c)
+                for c in notebook.cells if "answer-key" not in tags(c)
+                and not ("reveal" in tags(c) and "after_prediction(" in c.source)
                 for o in c.get("outputs", []) if any(t in o.get("data", {}) for t in CHART_TYPES)]
     parser = Images()
     parser.feed((site / f"{path.stem}.html").read_text(encoding="utf-8"))
@@ -398,7 +406,7 @@ def test_a_site_answer_shows_only_after_a_prediction(site: Path, browser: Any) -
     page, blocked = browser
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto((site / "05-scenarios-and-forecasts.html").as_uri())
-    box = page.locator(".course-reveal").last
+    box = page.locator(".course-reveal", has_text="Which of the ten questions")
     box.scroll_into_view_if_needed()
     assert "No formal relationship was set up" not in page.evaluate(VISIBLE_TEXT)
     screenshot(page, "predict-then-see-1-before")

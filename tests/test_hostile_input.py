@@ -33,6 +33,7 @@ from utils import (
     council,
     csto,
     data,
+    feedback,
     forecasting,
     membership,
     operations,
@@ -58,6 +59,20 @@ HOSTILE = st.one_of(
     st.lists(st.integers(-5, 5), max_size=4), st.just(object()), st.just(b"bytes"),
     st.just(-1), st.just(0), st.just(10**9),
 )
+
+def hand_in_elsewhere(name: object) -> None:
+    """feedback.hand_in, run in a folder of its own (it writes the hand-in where it runs)."""
+    import os
+    import tempfile
+
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        try:
+            feedback.hand_in(name)  # type: ignore[arg-type]
+        finally:
+            os.chdir(here)
+
 
 ALLIES = consensus.make_allies([0.25, 0.75], 0.125, 0.125)
 FORECASTS = dict.fromkeys(forecasting.outcomes(), 50)
@@ -101,6 +116,9 @@ CALLS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "forecasting.calibration": (forecasting.calibration, {"forecasts": [0.7, 0.2],
                                                           "happened": [True, False]}),
     "forecasting.explore": (forecasting.explore, FORECASTS),
+    "forecasting.forecast_sheet": (forecasting.forecast_sheet, FORECASTS),
+    "feedback.check": (feedback.check, {"key": "01-1"}),
+    "feedback.hand_in": (hand_in_elsewhere, {"name": "Ana"}),
     "forecasting.explore_class": (forecasting.explore_class,
                                   {"text": "name,new_member_2025\nAna,50"}),
     "operations.active": (operations.active, {"year": 2011}),
@@ -143,7 +161,7 @@ def notebook_calls() -> set[str]:
     """Every `module.function(` a notebook's code calls, and every widget's compute."""
     found = set()
     pattern = re.compile(r"\b(membership|data|consensus|episodes|rules|voting|operations|"
-                         r"scenario|csto|forecasting|widgets|reveal)\.(\w+)\(")
+                         r"scenario|csto|forecasting|widgets|reveal|feedback)\.(\w+)\(")
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             source = "".join(cell["source"])

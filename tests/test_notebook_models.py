@@ -143,8 +143,11 @@ def test_01_one_round_of_the_silence_procedure() -> None:
 
 def test_01_solution_the_ambitious_never_object() -> None:
     ours = run([*core("01"), solution("01")])
-    assert ours["old_rule"] == [2, 3]
-    assert ours["new_rule"] == []
+    draft, objects, ideal, within = (ours[k] for k in ("draft", "objects", "ideal",
+                                                        "accepts_within"))
+    assert [a + 1 for a in range(3) if abs(draft - ideal[a]) > within[a]] == [2, 3]
+    assert [a + 1 for a in range(3) if objects(a, draft)] == []
+    assert [a + 1 for a in range(3) if objects(a, 0.75)] == [1]  # too ambitious for ally 1
 
 
 # 02: Banzhaf and Shapley-Shubik by listing every group and every order.
@@ -288,7 +291,8 @@ def test_05_brier_log_and_a_calibration_band() -> None:
 
 
 def test_05_solution_absolute_error_is_not_proper() -> None:
-    expected = run([*core("05"), solution("05")])["expected"]
+    expected_abs = run([*core("05"), solution("05")])["expected_abs"]
+    expected = {p / 10: expected_abs(p / 10) for p in range(11)}
     assert min(expected, key=expected.get) == 0.0
     assert expected[0.3] == pytest.approx(0.3 * 0.7 + 0.7 * 0.3)
 

@@ -86,6 +86,8 @@ def check_on_another_machine(path: Path, machine: str) -> None:
         original = stored.get(cell.id)
         if cell.cell_type != "code" or original is None or original.source != cell.source:
             continue  # a cell the student edition changed (an answer cell, say)
+        if settings.student and "check" in cell.metadata.get("tags", []):
+            continue  # a check judges the student's answer, not the instructor's solution
         expected, got = comparable(original), comparable(cell)
         assert got == expected, (
             f"cell {index} ({cell.id}) differs under {settings.env}; if the change is meant,"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import difflib
+import functools
 import itertools
 import json
 import math
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from utils import checks, consensus, csto, forecasting, membership, operations, voting
+from utils.errors import CourseError
 
 #: Placeholder texts of the student edition's answer cells; an answer still holding one
 #: (or nothing else) has not been written yet.
@@ -49,16 +51,16 @@ class Verdict:
     message: str
 
 
-def right(message: str) -> Verdict:
+def _right(message: str) -> Verdict:
     return Verdict(True, message)
 
 
-def wrong(*hints: str) -> tuple[str, ...]:
+def _wrong(*hints: str) -> tuple[str, ...]:
     """Hints for one mistake, from the general to the specific."""
     return hints
 
 
-class Missing(Exception):
+class Missing(CourseError):
     """An answer cannot be judged yet: the message says what to do first."""
 
 
@@ -170,17 +172,17 @@ def _joined(name: str) -> pd.Timestamp:
 def _00_1(year: object) -> Verdict | tuple[str, ...]:
     year = _year(year)
     spain = _joined("Spain").year
-    count = len(membership.nato_members(year))
+    count = membership.nato_members(year).shape[0]
     specific = ("Find Spain's row in `data.load(\"nato_members\")`, as in section 5: its "
                 "`accession_date` gives the year.")
     if year < spain:
-        return wrong(f"At the end of {year}, Spain was not yet a member: try a later year.",
+        return _wrong(f"At the end of {year}, Spain was not yet a member: try a later year.",
                      specific)
     if year > spain:
-        return wrong(f"Spain is in that list ({count} members), but so are countries that "
+        return _wrong(f"Spain is in that list ({count} members), but so are countries that "
                      "joined after Spain: the question asks for the year Spain joined.",
                      specific)
-    return right(f"Right: Spain joined on {_joined('Spain'):%-d %B %Y}, and at the end of "
+    return _right(f"Right: Spain joined on {_joined('Spain'):%-d %B %Y}, and at the end of "
                  f"{year} NATO had {count} members.")
 
 
@@ -190,13 +192,13 @@ def _00_2(counts: object) -> Verdict | tuple[str, ...]:
                     "`len(...), len(...)`.")
     old, new = (len(membership.csto_members(y)) for y in (1998, 2001))
     if tuple(counts) in {(old, new), (new, old)}:
-        return right(f"Right: the treaty had {old} parties in 1998 and {new} in 2001.")
+        return _right(f"Right: the treaty had {old} parties in 1998 and {new} in 2001.")
     if tuple(counts) == tuple(len(membership.csto_members(y)) for y in (2001, 2011)):
-        return wrong("These are still the counts for 2001 and 2011: change the second year "
+        return _wrong("These are still the counts for 2001 and 2011: change the second year "
                      "so the cell compares 1998 with 2001.",
                      "Only one number changes: the 2011 becomes 1998 (or compare "
                      "`csto_members(1998)` with `csto_members(2001)`).")
-    return wrong("Those counts are not the treaty's parties in 1998 and 2001: check the two "
+    return _wrong("Those counts are not the treaty's parties in 1998 and 2001: check the two "
                  "years in the cell.",
                  "Each number should be `len(membership.csto_members(YEAR))`, once for 1998 "
                  "and once for 2001.")
@@ -210,17 +212,17 @@ def _00_3(country: object) -> Verdict | tuple[str, ...]:
     if country not in names:
         close = difflib.get_close_matches(country, names, 1, 0.6)
         if close:
-            return wrong(f"There is no NATO member called {checks.shown(country)}; did you mean "
+            return _wrong(f"There is no NATO member called {checks.shown(country)}; did you mean "
                          f"{close[0]!r}? Names must match the table exactly.")
-        return wrong(f"{checks.shown(country)} is not in `nato_members`: pick a country from "
+        return _wrong(f"{checks.shown(country)} is not in `nato_members`: pick a country from "
                      "the table (its `name` column), spelt as there.")
     year = _joined(country).year
     if year <= 1999:
-        return wrong(f"{country} joined in {year}: the exercise asks for a country that "
+        return _wrong(f"{country} joined in {year}: the exercise asks for a country that "
                      "joined after 1999.",
                      "The countries that joined after 1999 are those with an "
                      "`accession_date` in 2004 or later.")
-    return right(f"Right: {country} joined on {_joined(country):%-d %B %Y}. Now open its "
+    return _right(f"Right: {country} joined on {_joined(country):%-d %B %Y}. Now open its "
                  "`source_url` and compare.")
 
 
@@ -234,16 +236,16 @@ def _01_1(cost: object) -> Verdict | tuple[str, ...]:
         return consensus.negotiate(pair, "median").outcome == "consensus"
 
     if not passes(cost):
-        return wrong("With this cost the median draft still does not pass: each ally must "
+        return _wrong("With this cost the median draft still does not pass: each ally must "
                      "accept a text 0.25 away from its ideal point.",
                      "An ally accepts a text as far away as its tolerance plus its cost. The "
                      "tolerance gives 0.0625: how much must the cost add to reach 0.25?")
     if passes(cost - 1e-6):
-        return wrong("That cost works, but a smaller one works too: the question asks for "
+        return _wrong("That cost works, but a smaller one works too: the question asks for "
                      "the cost that *just* makes the draft pass.",
                      "Tolerance + cost must reach exactly the distance between each ally "
                      "and the draft, 0.25, and no more.")
-    return right(f"Right: 0.0625 + {cost:g} = 0.25, so both allies accept the median draft "
+    return _right(f"Right: 0.0625 + {cost:g} = 0.25, so both allies accept the median draft "
                  "and it passes in silence; any smaller cost and both break silence.")
 
 
@@ -260,32 +262,37 @@ def _same_sweep(table: pd.DataFrame, expected: pd.DataFrame) -> bool:
                             equal_nan=True))
 
 
+@functools.cache
+def _sweep(**change: object) -> pd.DataFrame:
+    """The exercise's Monte Carlo, with the defaults changed as given (kept: a second
+    check of the same exercise is then instant)."""
+    return consensus.sweep(**({"spread": 0.08, "tolerance": 0.05, "cost": 0.10,
+                               "trials": 2_000} | change))
+
+
 def _01_2(tweak: object, twiddle: object, frob: object) -> Verdict | tuple[str, ...]:
-    base = {"spread": 0.08, "tolerance": 0.05, "cost": 0.10, "trials": 2_000}
     cases = {"tweak": (tweak, {"cost": 0.20}, "the cost of breaking silence doubled"),
              "twiddle": (twiddle, {"spread": 0.04}, "the spread halved"),
              "frob": (frob, {"strategy": "most_reluctant", "rounds": 20},
                       "20 rounds, drafting for the most reluctant ally")}
-    defaults = consensus.sweep(**base)
     for name, (table, change, words) in cases.items():
         if not isinstance(table, pd.DataFrame) or "consensus" not in table:
             raise _Slip(f"`{name}` should be the table `consensus.sweep(...)` gives.")
-        expected = consensus.sweep(**(base | change))
-        if _same_sweep(table, expected):
+        if _same_sweep(table, _sweep(**change)):
             continue
-        if _same_sweep(table, defaults):
-            return wrong(f"`{name}` is still the defaults: it should be the Monte Carlo with "
+        if _same_sweep(table, _sweep()):
+            return _wrong(f"`{name}` is still the defaults: it should be the Monte Carlo with "
                          f"{words}.",
                          f"Change only what the {name} asks for, and keep the other "
                          "arguments (spread 0.08, tolerance 0.05, cost 0.10, 2,000 trials).")
-        return wrong(f"`{name}` is not the Monte Carlo with {words}: check the arguments "
+        return _wrong(f"`{name}` is not the Monte Carlo with {words}: check the arguments "
                      "you changed.",
                      f"Start from the defaults and change only what the {name} asks for; "
                      "`strategy` takes \"median\" or \"most_reluctant\".")
     at = {n: t.set_index("allies")["consensus"] for n, t in
-          {"defaults": defaults, "tweak": tweak, "twiddle": twiddle, "frob": frob}.items()}
+          {"defaults": _sweep(), "tweak": tweak, "twiddle": twiddle, "frob": frob}.items()}
     lines = "; ".join(f"{n} {a[12]:.1%} at 12, {a[32]:.1%} at 32" for n, a in at.items())
-    return right(f"Right: all three tables are the ones asked for ({lines}).")
+    return _right(f"Right: all three tables are the ones asked for ({lines}).")
 
 
 def _01_3(counterexample: object, rounds: object) -> Verdict | tuple[str, ...]:
@@ -300,18 +307,18 @@ def _01_3(counterexample: object, rounds: object) -> Verdict | tuple[str, ...]:
                 "and far from the median ally, and allow only a few rounds: the median draft "
                 "then runs out of time.")
     if median.outcome != "deadlock" and reluctant.outcome != "deadlock":
-        return wrong("Both drafts reach agreement with these allies and rounds: the claim "
+        return _wrong("Both drafts reach agreement with these allies and rounds: the claim "
                      "holds in this case. Look for one where the median draft deadlocks.",
                      specific)
     if median.outcome == "deadlock" and reluctant.outcome == "deadlock":
-        return wrong("Both drafts deadlock here, so the claim is not refuted: the most "
+        return _wrong("Both drafts deadlock here, so the claim is not refuted: the most "
                      "reluctant ally's draft must reach consensus.",
                      "Give the allies some text that all accept (tolerances wide enough to "
                      "overlap), then " + specific[0].lower() + specific[1:])
     if median.outcome != "deadlock":
-        return wrong("This is the opposite case: the median draft agrees and the most "
+        return _wrong("This is the opposite case: the median draft agrees and the most "
                      "reluctant ally's draft deadlocks.", specific)
-    return right(f"Right: with {int(rounds)} rounds the median draft deadlocks, while the "
+    return _right(f"Right: with {int(rounds)} rounds the median draft deadlocks, while the "
                  f"most reluctant ally's draft is agreed in round {reluctant.rounds_used}: "
                  "a counterexample. The claim holds only when there is time to reword.")
 
@@ -327,36 +334,39 @@ def _01_4(draft: object, objects: object, ideal: object, accepts_within: object
     if len(points) != 3 or len(within) != 3:
         raise Missing("Run the cells of section 3 again: the exercise uses its three allies.")
     draft = _number(draft, "`draft`")
-    grid = [round(0.05 * i, 2) for i in range(21)]
+    # Drafts on a grid, leaving out those that sit exactly on an ally's limit, where two
+    # right ways of writing the rule may round differently.
+    grid = [d for d in (round(0.05 * i, 2) for i in range(21))
+            if all(abs(abs(d - p) - w) > 1e-9 for p, w in zip(points, within, strict=True))]
     theirs = [[bool(_calls(objects, "objects", a, d)) for d in grid] for a in range(3)]
     rule = [[d - points[a] > within[a] for d in grid] for a in range(3)]
     old = [[abs(d - points[a]) > within[a] for d in grid] for a in range(3)]
     reverse = [[points[a] - d > within[a] for d in grid] for a in range(3)]
     if draft != min(points):
-        return wrong("For the tweak, `draft` should be the most reluctant ally's ideal point.",
+        return _wrong("For the tweak, `draft` should be the most reluctant ally's ideal point.",
                      "The most reluctant ally wants the least ambitious text: the smallest "
                      "number in `ideal`.")
     if theirs == old:
-        return wrong("Your `objects` is still the old rule: an ally who wants a *more* "
+        return _wrong("Your `objects` is still the old rule: an ally who wants a *more* "
                      "ambitious text still objects. Drop `abs`.",
                      "Without `abs`, `draft - ideal[ally]` is large only when the draft is "
                      "more ambitious than the ally wants.")
     if theirs == reverse:
-        return wrong("Your rule makes allies object when the draft is *not ambitious "
+        return _wrong("Your rule makes allies object when the draft is *not ambitious "
                      "enough*: the opposite of the new rule.",
                      "Which way round is the difference large when the draft is too "
                      "ambitious: `draft - ideal[ally]` or `ideal[ally] - draft`?")
     if theirs != rule:
-        ally, d = next((a, grid[i]) for a in range(3) for i in range(len(grid))
+        ally, i = next((a, i) for a in range(3) for i in range(len(grid))
                        if theirs[a][i] != rule[a][i])
-        return wrong(f"Under the new rule, ally {ally + 1} {'objects' if rule[ally][grid.index(d)] else 'stays silent'} "
-                     f"on a draft at {d:g}, but your `objects` says otherwise.",
+        should = "objects" if rule[ally][i] else "stays silent"
+        return _wrong(f"Under the new rule, ally {ally + 1} {should} on a draft at "
+                      f"{grid[i]:g}, but your `objects` says otherwise.",
                      "An ally objects only when the draft sits further *above* its ideal "
                      "point than it accepts.")
-    silent = not any(rule[a][grid.index(round(draft, 2))] for a in range(3)) \
-        if round(draft, 2) in grid else True
-    return right("Right: `draft` is the most reluctant ally's ideal point and `objects` is "
-                 "the new rule" + (" (nobody objects to that draft)." if silent else "."))
+    silent = not any(draft - points[a] > within[a] for a in range(3))
+    return _right("Right: `draft` is the most reluctant ally's ideal point and `objects` is "
+                  "the new rule" + (" (nobody objects to that draft)." if silent else "."))
 
 
 # --- notebook 02 -------------------------------------------------------------------------------
@@ -364,14 +374,14 @@ def _01_4(draft: object, objects: object, ideal: object, accepts_within: object
 def _02_1(year: object) -> Verdict | tuple[str, ...]:
     year = _year(year)
     if not membership.FIRST_YEAR <= year <= membership.last_year():
-        return wrong(f"NATO's membership runs from {membership.FIRST_YEAR} to "
+        return _wrong(f"NATO's membership runs from {membership.FIRST_YEAR} to "
                      f"{membership.last_year()}: pick a year in that range.")
-    count = len(membership.nato_members(year))
+    count = membership.nato_members(year).shape[0]
     if count != 16:
-        return wrong(f"In {year} NATO had {count} allies, not 16.",
-                     "Count the allies of a year with `len(membership.nato_members(year))`; "
-                     "the text says which year it means.")
-    return right(f"Right: NATO had 16 allies in {year}. Under consensus each has the same "
+        return _wrong(f"In {year} NATO had {count} allies, not 16.",
+                     "`membership.nato_members(year)` lists the allies of a year, and "
+                     "`len(...)` counts them; the text says which year it means.")
+    return _right(f"Right: NATO had 16 allies in {year}. Under consensus each has the same "
                  "Shapley–Shubik power, 1/16 = 0.0625, and a random proposal passes with "
                  "chance 2⁻¹⁶.")
 
@@ -387,17 +397,17 @@ def _02_2(one_vote: object) -> Verdict | tuple[str, ...]:
     rule = _rule(one_vote, "one_vote")
     charter = voting.un_security_council()
     if rule.n != charter.n:
-        return wrong(f"The Security Council has 15 members (5 permanent, 10 elected); your "
+        return _wrong(f"The Security Council has 15 members (5 permanent, 10 elected); your "
                      f"rule has {rule.n}.")
     theirs, ours = voting.shapley_shubik(rule), voting.shapley_shubik(charter)
     if np.allclose(theirs, ours, atol=1e-12):
-        return right("Right: the one weighted vote gives every member exactly the power the "
+        return _right("Right: the one weighted vote gives every member exactly the power the "
                      f"Charter's rule gives (each permanent member {ours[0]:.4f}, each "
                      f"elected member {ours[-1]:.4f}).")
     if np.allclose(sorted(theirs), sorted(ours), atol=1e-12):
-        return wrong("The same powers, in another order: list the five permanent members "
+        return _wrong("The same powers, in another order: list the five permanent members "
                      "first, as `voting.un_security_council()` does.")
-    return wrong(f"Your rule gives the first member {theirs[0]:.4f} of the power; the "
+    return _wrong(f"Your rule gives the first member {theirs[0]:.4f} of the power; the "
                  f"Charter's rule gives each permanent member {ours[0]:.4f}. Check the "
                  "weights and the quota.",
                  "Five weights of 7 come first, then ten of 1; the quota is a number of "
@@ -409,18 +419,18 @@ def _02_3(rule: object) -> Verdict | tuple[str, ...]:
     if not isinstance(rule, voting.Weighted):
         raise _Slip("`rule` should be one weighted vote: `voting.Weighted(weights, quota)`.")
     if rule.n != 3:
-        return wrong(f"Your rule has {rule.n} members; the exercise asks for three.")
+        return _wrong(f"Your rule has {rule.n} members; the exercise asks for three.")
     dummies = {int(i) for i in voting.dummy_players(rule)}
     with_vote = [i for i in sorted(dummies) if rule.weights[i] > 0]
     if with_vote:
         power = voting.shapley_shubik(rule)
-        return right(f"Right: member {with_vote[0] + 1} has {rule.weights[with_vote[0]]} "
+        return _right(f"Right: member {with_vote[0] + 1} has {rule.weights[with_vote[0]]} "
                      f"vote(s) but no power (Shapley–Shubik {power[with_vote[0]]:g}): it never "
                      "turns a losing group into a winning one.")
     if any(dummies):
-        return wrong("The member without power also has no vote: the claim is about a member "
+        return _wrong("The member without power also has no vote: the claim is about a member "
                      "*with* at least one vote.")
-    return wrong("Every member of your rule has some power: each can turn a losing group "
+    return _wrong("Every member of your rule has some power: each can turn a losing group "
                  "into a winning one.",
                  "Give two members enough votes to reach the quota together, and make the "
                  "third member's votes too few ever to make the difference.")
@@ -435,21 +445,21 @@ def _02_4(wins: object, votes: object) -> Verdict | tuple[str, ...]:
     total = {g: sum(votes[m] for m in g) for g in groups}
     theirs = {g: bool(_calls(wins, "wins", g)) for g in groups}
     if theirs == {g: total[g] >= 12 and len(g) >= 4 for g in groups}:
-        return right("Right: `wins` now asks for 12 votes cast by at least four members. "
+        return _right("Right: `wins` now asks for 12 votes cast by at least four members. "
                      "Compare your swings with the library's `power_table`.")
     if theirs == {g: total[g] >= 12 for g in groups}:
-        return wrong("Your `wins` still lets France, Germany and Italy win on their own: 12 "
+        return _wrong("Your `wins` still lets France, Germany and Italy win on their own: 12 "
                      "votes, but only three members.",
                      "Add a second condition with `and`: `len(group)` counts the members.")
     if theirs == {g: total[g] >= 13 for g in groups}:
-        return wrong("That is the tweak (13 votes). For the twiddle, put 12 back and add the "
+        return _wrong("That is the tweak (13 votes). For the twiddle, put 12 back and add the "
                      "rule on the number of members.")
     for size in (3, 5):
         if theirs == {g: total[g] >= 12 and len(g) >= size for g in groups}:
-            return wrong(f"Close: your rule asks for at least {size} members; the Treaty "
+            return _wrong(f"Close: your rule asks for at least {size} members; the Treaty "
                          "asks for at least four.")
     group = next(g for g in groups if theirs[g] != (total[g] >= 12 and len(g) >= 4))
-    return wrong(f"Your `wins` says {'yes' if theirs[group] else 'no'} for the group "
+    return _wrong(f"Your `wins` says {'yes' if theirs[group] else 'no'} for the group "
                  f"{', '.join(group) or '(nobody)'}, but under the rule it "
                  f"{'loses' if theirs[group] else 'wins'}.",
                  "The rule: at least 12 votes *and* at least four members.")
@@ -463,10 +473,10 @@ _OPERATION_COLUMNS = ("name", "area")
 def _03_1(year: object) -> Verdict | tuple[str, ...]:
     year = _year(year)
     if year != 1999:
-        return wrong(f"The question asks about 1999, not {year}.")
+        return _wrong(f"The question asks about 1999, not {year}.")
     running = operations.active(year)
     out = int((running["area"] == "out_of_area").sum())
-    return right(f"Right: {len(running)} operations were active in 1999, {out} of them out "
+    return _right(f"Right: {len(running)} operations were active in 1999, {out} of them out "
                  "of area.")
 
 
@@ -480,20 +490,20 @@ def _03_2(with_peaks: object, totals: object) -> Verdict | tuple[str, ...]:
     expected = table[table["peak_personnel"].notna()]
     if _names(with_peaks) != _names(expected):
         if _names(with_peaks) >= _names(expected):
-            return wrong("`with_peaks` still holds operations with no figure: keep only the "
+            return _wrong("`with_peaks` still holds operations with no figure: keep only the "
                          "rows whose `peak_personnel` is not missing.",
                          "`table[\"peak_personnel\"].notna()` is True where a figure exists.")
-        return wrong("`with_peaks` leaves out operations that have a `peak_personnel` figure.",
+        return _wrong("`with_peaks` leaves out operations that have a `peak_personnel` figure.",
                      "`table[\"peak_personnel\"].notna()` is True where a figure exists.")
     sums = expected.groupby("area")["peak_personnel"].sum()
-    if not isinstance(totals, pd.Series) or not set(totals.index) == set(sums.index) or \
+    if not isinstance(totals, pd.Series) or set(totals.index) != set(sums.index) or \
             not np.allclose([float(totals[a]) for a in sums.index], sums.to_numpy(float)):
-        return wrong("`with_peaks` is right; `totals` should add up `peak_personnel` in area "
+        return _wrong("`with_peaks` is right; `totals` should add up `peak_personnel` in area "
                      "and out of area.",
                      "Group by `area` and sum the `peak_personnel` column: "
                      "`.groupby(\"area\")[\"peak_personnel\"].sum()`.")
     shown = ", ".join(f"{operations.AREAS[a].lower()}: {int(v):,}" for a, v in sums.items())
-    return right(f"Right: {len(expected)} operations have a figure; peak personnel {shown}.")
+    return _right(f"Right: {len(expected)} operations have a figure; peak personnel {shown}.")
 
 
 def _03_3(article5: object) -> Verdict | tuple[str, ...]:
@@ -501,10 +511,10 @@ def _03_3(article5: object) -> Verdict | tuple[str, ...]:
     article5 = _table(article5, "article5", _OPERATION_COLUMNS)
     expected = table[table["legal_basis"] == "article_5"]
     if _names(article5) != _names(expected):
-        return wrong("`article5` is not the operations whose `legal_basis` is \"article_5\".",
+        return _wrong("`article5` is not the operations whose `legal_basis` is \"article_5\".",
                      "Keep the rows where `table[\"legal_basis\"] == \"article_5\"`.")
     outside = sorted(expected.loc[expected["area"] == "out_of_area", "name"])
-    return right(f"Right: {len(expected)} operations rest on Article 5"
+    return _right(f"Right: {len(expected)} operations rest on Article 5"
                  + (f"; coded out of area: {', '.join(outside)}." if outside else "."))
 
 
@@ -512,7 +522,7 @@ def _03_4(year: object, active: object, out_of_area: object, troops: object,
           troops_out: object) -> Verdict | tuple[str, ...]:
     year = _year(year)
     if year != 2011:
-        return wrong(f"The twiddle asks about 2011; `year` is {year}.")
+        return _wrong(f"The twiddle asks about 2011; `year` is {year}.")
     running = operations.active(year)
     counted = running[(running["area"] == "out_of_area") & (running["legal_basis"] != "article_5")]
     peaks = running[running["peak_personnel"].notna()]
@@ -525,21 +535,22 @@ def _03_4(year: object, active: object, out_of_area: object, troops: object,
     for name, value in theirs.items():
         _number(value, f"`{name}`")
     if theirs["active"] != expected["active"]:
-        return wrong(f"`active` should count every operation active in {year}.")
+        return _wrong(f"`active` should count every operation active in {year}.")
     if theirs["out_of_area"] != expected["out_of_area"]:
         old = int((running["area"] == "out_of_area").sum())
         if theirs["out_of_area"] == old:
-            return wrong("Your count still includes the Article 5 operation: the `if` line "
+            return _wrong("Your count still includes the Article 5 operation: the `if` line "
                          "should also require `operation.legal_basis != \"article_5\"`.")
-        return wrong("`out_of_area` is not the count under the new rule.",
+        return _wrong("`out_of_area` is not the count under the new rule.",
                      "Count an operation only if it is out of area *and* its legal basis is "
                      "not Article 5.")
     if (theirs["troops"], theirs["troops_out"]) != (expected["troops"], expected["troops_out"]):
-        return wrong("The counts are right; the troop totals are not. Add each active "
-                     "operation's `peak_personnel` to `troops` (leaving out missing figures), "
-                     "and to `troops_out` when it is out of area.",
-                     "Skip an operation with no figure: `if not pd.isna(operation.peak_personnel):`.")
-    return right(f"Right: counting Article 5 operations as in area, {expected['out_of_area']} "
+        return _wrong("The counts are right; the troop totals are not. Add each active "
+                      "operation's `peak_personnel` to `troops` (leaving out missing figures), "
+                      "and to `troops_out` when it is out of area.",
+                      "Skip an operation with no figure: `pd.isna(x)` is True when x is "
+                      "missing, and `not` turns True into False.")
+    return _right(f"Right: counting Article 5 operations as in area, {expected['out_of_area']} "
                  f"of {expected['active']} operations were out of area in {year} "
                  f"({expected['out_of_area'] / expected['active']:.0%}); by peak personnel, "
                  f"{expected['troops_out']:,} of {expected['troops']:,} troops, from "
@@ -551,10 +562,10 @@ def _03_4(year: object, active: object, out_of_area: object, troops: object,
 def _04_1(year: object) -> Verdict | tuple[str, ...]:
     year = _year(year)
     if year != 2024:
-        return wrong(f"The question asks about 2024, not {year}.")
+        return _wrong(f"The question asks about 2024, not {year}.")
     sizes = csto.group_sizes(year)
     every = {group: 0.99 for group in csto.GROUP_NAMES}
-    return right(f"Right: with {sum(sizes.values())} allies each willing 99% of the time, "
+    return _right(f"Right: with {sum(sizes.values())} allies each willing 99% of the time, "
                  f"consensus has a {csto.consensus_probability(sizes, every):.1%} chance and "
                  f"bilateral cooperation {csto.bilateral_probability(sizes, every):.6f}.")
 
@@ -567,15 +578,15 @@ def _04_2(w: object) -> Verdict | tuple[str, ...]:
     sizes = csto.group_sizes(2024)
     chance = csto.consensus_probability(sizes, {g: 1.0 for g in csto.GROUP_NAMES} | {_BALTIC: w})
     if abs(chance - 0.5) <= 0.005:
-        return right(f"Right: with w = {w:g}, the chance of formal ties is {chance:.3f}, "
+        return _right(f"Right: with w = {w:g}, the chance of formal ties is {chance:.3f}, "
                      f"about one half: each of the {sizes[_BALTIC]} allies must be willing "
                      f"{w:.0%} of the time.")
     if math.isclose(w, 0.5 / sizes[_BALTIC]):
-        return wrong("Dividing 0.5 among the four allies gives a far smaller chance: their "
+        return _wrong("Dividing 0.5 among the four allies gives a far smaller chance: their "
                      "willingness multiplies, it does not add up.",
                      "You need a w with w × w × w × w = 0.5: the fourth root of 0.5. In "
                      "Python, the fourth root of x is `x ** (1 / 4)`.")
-    return wrong(f"With w = {w:g}, the chance of formal ties is {chance:.3f}: "
+    return _wrong(f"With w = {w:g}, the chance of formal ties is {chance:.3f}: "
                  f"{'too low; try a higher w' if chance < 0.5 else 'too high; try a lower w'}.",
                  "You need a w with w × w × w × w = 0.5: the fourth root of 0.5. In Python, "
                  "the fourth root of x is `x ** (1 / 4)`.")
@@ -591,15 +602,15 @@ def _04_3(everyone: object) -> Verdict | tuple[str, ...]:
     values = {g: _share(everyone[g], f"The willingness of {g}") for g in csto.GROUP_NAMES}
     low = [g for g, v in values.items() if v <= 0.5]
     if low:
-        return wrong(f"The claim is about allies who are *more* willing than not: every value "
+        return _wrong(f"The claim is about allies who are *more* willing than not: every value "
                      f"must be above 0.5, and {low[0]} is at {values[low[0]]:g}.")
     chance = csto.consensus_probability(csto.group_sizes(2024), values)
     if chance >= 0.5:
-        return wrong(f"With these values formal ties have a {chance:.0%} chance: still more "
+        return _wrong(f"With these values formal ties have a {chance:.0%} chance: still more "
                      "likely than not. Lower the values, keeping them above 0.5.",
                      "The 32 allies' chances multiply: a willingness well above 0.5, "
                      "multiplied by itself 32 times, becomes small.")
-    return right(f"Right: every ally is more willing than not, yet formal ties have only a "
+    return _right(f"Right: every ally is more willing than not, yet formal ties have only a "
                  f"{chance:.1%} chance: the claim is false.")
 
 
@@ -608,22 +619,22 @@ def _04_4(groups: object, together: object) -> Verdict | tuple[str, ...]:
     if not isinstance(groups, Mapping):
         raise _Slip("`groups` should be a dictionary with one entry per group.")
     if len(groups) == sum(sizes.values()):
-        return wrong(f"`groups` still has one entry per ally ({len(groups)}): the twiddle asks "
+        return _wrong(f"`groups` still has one entry per ally ({len(groups)}): the twiddle asks "
                      "for one entry per group, each deciding once for all its members.")
     if set(groups) != set(sizes):
-        return wrong(f"`groups` should have one entry for each of the {len(sizes)} groups: "
+        return _wrong(f"`groups` should have one entry for each of the {len(sizes)} groups: "
                      + ", ".join(sizes) + ".")
     values = [groups[g] for g in sizes]
     if values != [csto.DEFAULT_WILLINGNESS[g] for g in sizes]:
-        return wrong("Give each group its willingness from `csto.DEFAULT_WILLINGNESS`, as the "
+        return _wrong("Give each group its willingness from `csto.DEFAULT_WILLINGNESS`, as the "
                      "cell that builds the 32 allies does.")
     agree = math.prod(values)
     bilateral = 1 - math.prod(1 - v for v in values)
     if not (isinstance(together, tuple) and len(together) == 2
             and all(checks.is_number(x) for x in together)
             and np.allclose([float(x) for x in together], [agree, bilateral])):
-        return wrong("`groups` is right; `together` should be `chances(groups)`.")
-    return right(f"Right: when each group decides once, consensus has a {agree:.1%} chance "
+        return _wrong("`groups` is right; `together` should be `chances(groups)`.")
+    return _right(f"Right: when each group decides once, consensus has a {agree:.1%} chance "
                  f"and bilateral cooperation {bilateral:.4f}.")
 
 
@@ -632,11 +643,11 @@ def _04_4(groups: object, together: object) -> Verdict | tuple[str, ...]:
 def _05_1(forecast: object) -> Verdict | tuple[str, ...]:
     forecast = _share(forecast, "`forecast`")
     if math.isclose(forecast, 1 - 0.7):
-        return wrong(f"{forecast:g} is the chance she gave to it *not* happening; the Brier "
+        return _wrong(f"{forecast:g} is the chance she gave to it *not* happening; the Brier "
                      "score takes the chance she gave to it happening.")
     if not math.isclose(forecast, 0.7):
-        return wrong("The blank is the forecaster's probability, as a share from 0 to 1.")
-    return right(f"Right: (0.7 − 1)² = {forecasting.brier(0.7, True):.2f}.")
+        return _wrong("The blank is the forecaster's probability, as a share from 0 to 1.")
+    return _right(f"Right: (0.7 - 1)² = {forecasting.brier(0.7, True):.2f}.")
 
 
 _GRID = [i / 20 for i in range(21)]
@@ -650,7 +661,7 @@ def _compare(function: object, name: str, expected: Callable[[float], float],
         if not checks.is_number(value):
             raise _Slip(f"`{name}({p:g})` gives {checks.shown(value)}, not a number.")
         if not math.isclose(float(value), expected(p), abs_tol=1e-9):
-            return wrong(f"For p = {p:g}, `{name}` gives {float(value):.4f}; {what} is "
+            return _wrong(f"For p = {p:g}, `{name}` gives {float(value):.4f}; {what} is "
                          f"{expected(p):.4f}.",
                          "Write the formula of the exercise as it stands, with `p` where it "
                          "says p.")
@@ -660,10 +671,10 @@ def _compare(function: object, name: str, expected: Callable[[float], float],
 def _05_2(expected_brier: object) -> Verdict | tuple[str, ...]:
     miss = _compare(expected_brier, "expected_brier",
                     lambda p: 0.3 * (p - 1) ** 2 + 0.7 * p ** 2,
-                    "0.3·(p − 1)² + 0.7·p²")
+                    "0.3·(p - 1)² + 0.7·p²")
     if miss:
         return miss
-    return right("Right: your function gives the expected Brier score for every report. "
+    return _right("Right: your function gives the expected Brier score for every report. "
                  "Now compare the reports from 0 to 1.")
 
 
@@ -672,7 +683,7 @@ def _05_3(my_log_score: object) -> Verdict | tuple[str, ...]:
     if not checks.is_number(student_b):
         raise _Slip(f"`my_log_score(0.1, False)` gives {checks.shown(student_b)}, not a number.")
     if not math.isclose(float(student_b), forecasting.log_score(0.1, False), abs_tol=1e-9):
-        return wrong(f"For Student B (10%, did not happen) your function gives "
+        return _wrong(f"For Student B (10%, did not happen) your function gives "
                      f"{float(student_b):.3f}; `forecasting.log_score(0.1, False)` gives "
                      f"{forecasting.log_score(0.1, False):.3f}.",
                      "When the event did not happen, which probability did the forecaster "
@@ -682,22 +693,22 @@ def _05_3(my_log_score: object) -> Verdict | tuple[str, ...]:
             value = _calls(my_log_score, "my_log_score", p, happened)
             if not checks.is_number(value) or not math.isclose(
                     float(value), forecasting.log_score(p, happened), abs_tol=1e-9):
-                return wrong(f"`my_log_score({p:g}, {happened})` gives {checks.shown(value)}; "
+                return _wrong(f"`my_log_score({p:g}, {happened})` gives {checks.shown(value)}; "
                              f"the log score is {forecasting.log_score(p, happened):.4f}.")
     student_c = _calls(my_log_score, "my_log_score", 0.0, False)
     if not checks.is_number(student_c) or float(student_c) != 0:
-        return wrong(f"Student C (0%, did not happen) should get a perfect score of 0; your "
+        return _wrong(f"Student C (0%, did not happen) should get a perfect score of 0; your "
                      f"function gives {checks.shown(student_c)}.")
-    return right("Right: your function agrees with `forecasting.log_score` for Students B "
+    return _right("Right: your function agrees with `forecasting.log_score` for Students B "
                  "and C and for every forecast between.")
 
 
 def _05_4(expected_abs: object) -> Verdict | tuple[str, ...]:
     miss = _compare(expected_abs, "expected_abs", lambda p: 0.3 * abs(p - 1) + 0.7 * abs(p),
-                    "0.3 × |p − 1| + 0.7 × |p − 0|")
+                    "0.3 × |p - 1| + 0.7 × |p - 0|")
     if miss:
         return miss
-    return right("Right: your function gives the expected absolute error for every report. "
+    return _right("Right: your function gives the expected absolute error for every report. "
                  "Which report makes it smallest?")
 
 
@@ -733,7 +744,7 @@ def exercise(key: object) -> Exercise:
     """The exercise with this key ("01-3": notebook 01, exercise 3), or a CourseError."""
     key = checks.text("The exercise", key, 20)
     if key not in EXERCISES:
-        raise checks.CourseError(f"There is no exercise {checks.shown(key)}; the keys look "
+        raise CourseError(f"There is no exercise {checks.shown(key)}; the keys look "
                                  "like \"01-3\" (notebook 01, exercise 3).")
     return EXERCISES[key]
 

@@ -78,7 +78,7 @@ def write(folder: Path, name: str) -> Path:
 
 def summary(path: Path) -> str:
     """How many notebooks and checked exercises a hand-in holds, in words."""
-    rows, problems = read(path)
+    rows, _ = read(path)
     right = len({r["exercise"] for r in rows if r["right"] == "yes"})
     with zipfile.ZipFile(path) as archive:
         count = sum(1 for n in archive.namelist() if NOTEBOOK.match(n))

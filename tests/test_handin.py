@@ -1,0 +1,143 @@
+"""Hand-in and collect, and the student's workspace that a course update never overwrites.
+
+A hand-in made from real student notebooks (answers checked in a kernel, saved) is read
+back by ``collect`` into one row per exercise; broken, foreign and hostile files are
+reported with a reason, never a traceback. The workspace gets new and updated files, and
+keeps a file the student changed, with the course's new version beside it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.scripts import script
+from utils import handin
+
+publish = script("publish")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def checked(key: str, right: bool, tries: int) -> dict:
+    """A check cell's output as the kernel stores it."""
+    record = {"exercise": key, "right": right, "wrong_tries": tries, "words": False}
+    return nbformat.v4.new_output("display_data", data={handin.CHECK_MIMETYPE: record,
+                                                        "text/plain": "checked"})
+
+
+def notebook_with(*outputs: dict) -> str:
+    cells = []
+    for output in outputs:
+        cell = nbformat.v4.new_code_cell('feedback.check("01-1")')
+        cell.outputs = [output]
+        cells.append(cell)
+    return nbformat.writes(nbformat.v4.new_notebook(cells=cells))
+
+
+def test_a_hand_in_round_trip_gives_one_row_per_exercise_its_last_check(tmp_path: Path) -> None:
+    folder = tmp_path / "ana"
+    folder.mkdir()
+    (folder / "01-consensus-and-silence.ipynb").write_text(notebook_with(
+        checked("01-1", False, 1), checked("01-1", True, 1), checked("01-3", False, 2)))
+    (folder / "notes.ipynb").write_text(notebook_with(checked("01-2", True, 0)))  # not the course's
+    made = handin.write(folder, "Ana Silva")
+    assert made.name == "hand-in-ana-silva.zip"
+    assert handin.summary(made) == "1 notebook, 1 exercise checked right"
+    rows, problems = handin.collect([made])
+    assert problems == []
+    assert [(r["student"], r["exercise"], r["right"], r["wrong_tries"]) for r in rows] == [
+        ("Ana Silva", "01-1", "yes", "1"), ("Ana Silva", "01-3", "no", "2")]
+
+
+def test_collect_reads_a_class_and_says_which_files_it_could_not_read(tmp_path: Path) -> None:
+    for name in ("Ana", "Ben", "Chloé"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "05-scenarios-and-forecasts.ipynb").write_text(
+            notebook_with(checked("05-1", name != "Ben", 0)))
+        handin.write(folder, name).rename(tmp_path / f"hand-in-{name}.zip")
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really")
+    (tmp_path / "empty.ipynb").write_text("")
+    with zipfile.ZipFile(tmp_path / "photos.zip", "w") as archive:
+        archive.writestr("holiday.jpg", b"\xff\xd8")
+    with zipfile.ZipFile(tmp_path / "bad-notebook.zip", "w") as archive:
+        archive.writestr("01-consensus-and-silence.ipynb", b"\xff\xfe{")
+    result = subprocess.run([sys.executable, "-m", "utils.handin", str(tmp_path)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    table = list(csv.DictReader(io.StringIO((tmp_path / "class-results.csv").read_text())))
+    assert [(r["student"], r["exercise"], r["right"]) for r in table] == [
+        ("Ana", "05-1", "yes"), ("Ben", "05-1", "no"), ("Chloé", "05-1", "yes")]
+    for reason in ("broken.zip: not a zip file", "empty.ipynb: not a readable notebook",
+                   "photos.zip: holds no course notebook",
+                   "bad-notebook.zip: 01-consensus-and-silence.ipynb is not a readable notebook"):
+        assert reason in result.stdout
+
+
+def test_collect_answers_a_wrong_folder_in_one_line(tmp_path: Path) -> None:
+    for argv, message in (([str(tmp_path / "nowhere")], "is not a folder"),
+                          ([str(tmp_path)], "holds no hand-in")):
+        result = subprocess.run([sys.executable, "-m", "utils.handin", *argv],
+                                capture_output=True, text=True, cwd=ROOT)
+        assert result.returncode != 0 and message in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_hand_in_holds_the_student_name_as_given_and_a_safe_file_name(tmp_path: Path) -> None:
+    (tmp_path / "00-start-here.ipynb").write_text(notebook_with())
+    made = handin.write(tmp_path, "../../Zoë O'Neil")
+    assert made.parent == tmp_path and made.name == "hand-in-zoë-o-neil.zip"
+    with zipfile.ZipFile(made) as archive:
+        assert json.loads(archive.read("hand-in.json"))["student"] == "../../Zoë O'Neil"
+
+
+# --- the workspace -----------------------------------------------------------------------------
+
+def test_the_workspace_adds_updates_and_never_overwrites_work(tmp_path: Path) -> None:
+    out = tmp_path / "my-course"
+    first = {"notebooks/01.ipynb": b"v1", "notebooks/02.ipynb": b"v1", "seeds/a.md": b"text"}
+    assert publish.update_workspace(out, first) == []  # the first copy says nothing
+    (out / "notebooks" / "02.ipynb").write_bytes(b"my answers")
+    second = {"notebooks/01.ipynb": b"v2", "notebooks/02.ipynb": b"v2", "seeds/a.md": b"text",
+              "notebooks/03.ipynb": b"v1"}
+    said = publish.update_workspace(out, second)
+    assert said == ["updated: notebooks/01.ipynb",
+                    "kept your edited notebooks/02.ipynb; the course's new version is beside "
+                    "it: notebooks/course-update-02.ipynb",
+                    "new: notebooks/03.ipynb"]
+    assert (out / "notebooks" / "02.ipynb").read_bytes() == b"my answers"
+    assert (out / "notebooks" / "course-update-02.ipynb").read_bytes() == b"v2"
+    assert publish.update_workspace(out, second) == []  # run again: nothing new to say
+    (out / "seeds" / "a.md").unlink()  # a reading deleted by mistake comes back
+    assert publish.update_workspace(out, second) == ["new: seeds/a.md"]
+
+
+def test_the_workspace_holds_the_student_edition_and_the_readings() -> None:
+    files = publish.student_files()
+    assert {p for p in files if p.startswith("notebooks/")} == {
+        f"notebooks/{p.name}" for p in publish.course_notebooks()}
+    assert "seeds/commentary-2011-why-nato-wont-recognize-the-csto.md" in files
+    assert "data/council_briefs.csv" in files
+    text = files["notebooks/01-consensus-and-silence.ipynb"].decode("utf-8")
+    assert "](../seeds/commentary-2011-why-nato-wont-recognize-the-csto.md)" in text
+    assert "answer-key" not in text and '"solution"' not in text
+
+
+@pytest.mark.parametrize("name", ["", "____", "Your name", "   "])
+def test_hand_in_without_a_name_asks_for_one_and_writes_nothing(tmp_path: Path, name: str,
+                                                                monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    from utils import feedback
+
+    monkeypatch.chdir(tmp_path)
+    feedback.hand_in(name)
+    assert list(tmp_path.iterdir()) == []
