@@ -282,7 +282,7 @@ def test_the_projector_fits_and_says_what_is_true(browser: Any, tmp_path: Path, 
                             r"it\.", status), status
         fits(page, PROJECTOR)
         for box in page.evaluate(BOXES, "#objections li"):  # who, and why, in full, on screen
-            assert 0 <= box["top"] and box["bottom"] <= PROJECTOR["height"], box
+            assert box["top"] >= 0 and box["bottom"] <= PROJECTOR["height"], box
             assert not box["clipped"], box
         shown = page.inner_text("#objections")
         for seat, reason in objectors.items():
