@@ -97,7 +97,7 @@ class Session:
         self.seat_socket: dict[int, CouncilSocket] = {}
         self.limits = council.RateLimit()
         self.timer: object | None = None
-        self.charts: dict[int, bytes] = {}
+        self.charts: dict[tuple[int, bool], bytes] = {}
         self.briefs: dict[int, dict[str, Any]] = {}
         self.render = ThreadPoolExecutor(max_workers=1)
         self.base_url = ""
@@ -189,16 +189,19 @@ class Session:
                 built[key] = self.message_for(socket, role, public)
             socket.send(built[key])
 
-    async def chart_svg(self) -> bytes:
-        version = self.state.events
-        if version not in self.charts:
-            spec = council.chart_spec(self.state)
+    async def chart_svg(self, full: bool = False) -> bytes:
+        """The projector's chart now (see :func:`utils.council.chart_spec`), drawn once per
+        state and kind."""
+        key = (self.state.events, full)
+        if key not in self.charts:
+            spec = council.chart_spec(self.state, full)
             if spec is None:
                 return b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
             svg, _ = await IOLoop.current().run_in_executor(
                 self.render, charts.static_images, spec)
-            self.charts = {version: svg.encode()}
-        return self.charts[version]
+            self.charts = {k: v for k, v in self.charts.items() if k[0] == key[0]}
+            self.charts[key] = svg.encode()
+        return self.charts[key]
 
 
 class Base(tornado.web.RequestHandler):
@@ -237,7 +240,7 @@ class Chart(Base):
     async def get(self) -> None:
         self.authorised("sg", "projector", "seat")
         self.set_header("Content-Type", "image/svg+xml")
-        self.finish(await self.session.chart_svg())
+        self.finish(await self.session.chart_svg(self.get_query_argument("full", "") == "1"))
 
 
 class QR(Base):

@@ -96,7 +96,7 @@ def join(server: Server, seats: range) -> None:
     """Seats join from their own devices, then leave the page (they stay taken)."""
     async def play() -> None:
         for seat in seats:
-            client = await Client.open(server.ws_url(f"seat{seat}"), f"device-{seat:04d}-x")
+            client = await Client.open(server.ws_url(f"seat{seat}"), f"device-{seat:04d}-classroom")
             await client.until(lambda m: m["type"] == "state" and "brief" in m["you"])
             client.close()
     in_thread(play)
@@ -115,7 +115,7 @@ def sg_does(server: Server, request: dict[str, Any]) -> None:
 def break_silence(server: Server, seats: dict[int, str]) -> None:
     async def play() -> None:
         for seat, reason in seats.items():
-            client = await Client.open(server.ws_url(f"seat{seat}"), f"device-{seat:04d}-x")
+            client = await Client.open(server.ws_url(f"seat{seat}"), f"device-{seat:04d}-classroom")
             await client.until(lambda m: m["type"] == "state" and "brief" in m["you"])
             await client.send({"type": "break", "reason": reason})
             message = await client.until(lambda m: m["type"] in ("ok", "refused"))
@@ -150,11 +150,16 @@ def smallest_text(page: Any) -> tuple[float, str]:
     return min(sizes)
 
 
+def chart_svg(page: Any) -> str:
+    """The round chart the page shows, as SVG text."""
+    source = page.evaluate("document.getElementById('chart').src")
+    return urllib.request.urlopen(source, timeout=30).read().decode()
+
+
 def chart_font_px(page: Any) -> float:
     """The smallest font size of the round chart's text as drawn on the page: the SVG's own
     sizes times the scale at which the page shows the image."""
-    source = page.evaluate("document.getElementById('chart').src")
-    svg = urllib.request.urlopen(source, timeout=30).read().decode()
+    svg = chart_svg(page)
     width = float(re.search(r'<svg[^>]*\bwidth="([\d.]+)', svg).group(1))
     shown = page.evaluate("document.getElementById('chart').getBoundingClientRect().width")
     sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)(?:px)?"', svg)]
@@ -168,6 +173,7 @@ def page_height(page: Any) -> int:
 
 def fits(page: Any, viewport: dict[str, int]) -> None:
     """The page shows everything without scrolling, in text of 16 px or more."""
+    wait_for(page, "[...document.images].every((i) => i.complete)", "images still loading")
     height = page_height(page)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert height <= viewport["height"], f"the page is {height} px tall, taller than the screen"
@@ -264,7 +270,7 @@ def test_the_projector_fits_and_says_what_is_true(browser: Any, tmp_path: Path, 
         sg_does(server, {"type": "circulate", "wording": 2, "seconds": 900})
         wait_for(page, "document.getElementById('chart').naturalWidth > 0",
                  "the round chart did not draw")
-        status = page.inner_text("#status")
+        status = page.inner_text("#situation")
         assert re.fullmatch(r"Round 1 open: silence until \d\d:\d\d; nobody has broken it "
                             r"yet\.", status), status
         assert "silence hold" not in page.inner_text("body").lower()
@@ -277,7 +283,7 @@ def test_the_projector_fits_and_says_what_is_true(browser: Any, tmp_path: Path, 
         break_silence(server, objectors)
         wait_for(page, "document.querySelectorAll('#objections li').length === 5",
                  "the projector did not list five broken silences")
-        status = page.inner_text("#status")
+        status = page.inner_text("#situation")
         assert re.fullmatch(r"Round 1 open: silence until \d\d:\d\d; 5 allies have broken "
                             r"it\.", status), status
         fits(page, PROJECTOR)
@@ -296,10 +302,12 @@ def test_the_projector_fits_and_says_what_is_true(browser: Any, tmp_path: Path, 
         wait_for(page, "document.getElementById('chart').complete && "
                        "document.getElementById('chart').naturalWidth > 0",
                  "the final chart did not draw")
-        assert "deadlock" in page.inner_text("#status").lower()
+        assert page.inner_text("#situation") == ("The council has decided: deadlock: allies "
+                                                 "still object after the last round.")
         fits(page, PROJECTOR)
         assert chart_font_px(page) >= MIN_FONT_PX
-        assert page.inner_text("body").count("round by round") <= 1
+        assert page.inner_text("body").lower().count("round by round") == 1  # its heading
+        assert "round by round" not in chart_svg(page).lower()  # and not the chart again
         shot(page, f"projector-over-{seats}")
         assert page.errors == []
     finally:
