@@ -302,8 +302,8 @@ def test_the_projector_fits_and_says_what_is_true(browser: Any, tmp_path: Path, 
         wait_for(page, "document.getElementById('chart').complete && "
                        "document.getElementById('chart').naturalWidth > 0",
                  "the final chart did not draw")
-        assert page.inner_text("#situation") == ("The council has decided: deadlock: allies "
-                                                 "still object after the last round.")
+        assert page.inner_text("#situation") == ("The council has decided: deadlock, declared "
+                                                 "by the Secretary General.")
         fits(page, PROJECTOR)
         assert chart_font_px(page) >= MIN_FONT_PX
         assert page.inner_text("body").lower().count("round by round") == 1  # its heading

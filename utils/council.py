@@ -438,6 +438,22 @@ class RateLimit:
 
 # --------------------------------------------------------------------------- views
 
+def declared_deadlock(state: State) -> bool:
+    """Whether the session ended in a deadlock the Secretary General declared, rather than
+    one reached when allies still objected at the end of the last round allowed."""
+    if state.outcome != "deadlock":
+        return False
+    last = state.current
+    return last is None or not last.objections or last.number < state.rounds_allowed
+
+
+def outcome_text(state: State) -> str:
+    """How the session ended, in words true of this session ("" while it runs)."""
+    if declared_deadlock(state):
+        return "deadlock, declared by the Secretary General"
+    return consensus.OUTCOMES.get(state.outcome or "", "")
+
+
 def public_view(state: State, now: float) -> dict[str, Any]:
     """What everyone may see: drafts, deadlines, who broke silence and why, the outcome."""
     game = card(state.card, state.seats, state.seed)
@@ -447,7 +463,7 @@ def public_view(state: State, now: float) -> dict[str, Any]:
         "card": {"id": game.id, "title": game.title, "question": game.question,
                  "scale": game.scale, "rounds_allowed": state.rounds_allowed},
         "seats": seats, "now": now, "outcome": state.outcome,
-        "outcome_text": consensus.OUTCOMES.get(state.outcome or "", ""),
+        "outcome_text": outcome_text(state),
         "final_position": state.final_position, "events": state.events,
         "rounds": [{"number": r.number, "position": r.position, "text": r.text,
                     "deadline": r.deadline, "result": r.result,
@@ -685,6 +701,8 @@ PROJECTOR_CHART_WIDTH = 250
 def _round_label(r: Round) -> str:
     """What a round's point on the projector's chart says: only what is true by now."""
     broke = f"{len(r.objections)} broke silence"
+    if r.result == "broken" and not r.objections:  # the rules' mark of a declared deadlock
+        return "ended by deadlock"
     if r.result == "open":
         return f"open: {broke}" if r.objections else "open"
     return broke if r.objections else "silence held"

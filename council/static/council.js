@@ -90,6 +90,13 @@ function current() {
 const RESULTS = {silence_held: "silence held", broken: "silence broken",
                  reworded: "silence broken, then reworded"};
 
+// A closed round's result in words. The rules close a round that is open when the
+// Secretary General declares deadlock as "broken", even if nobody broke its silence.
+function resultText(round) {
+  if (round.result === "broken" && !round.objections.length) return "ended by deadlock";
+  return RESULTS[round.result] || round.result;
+}
+
 function render() {
   const pub = state.public;
   $("title").textContent = pub.card.title;
@@ -97,7 +104,7 @@ function render() {
   const round = current();
   $("round").textContent = round
     ? "Round " + round.number + " of at most " + pub.card.rounds_allowed
-      + (round.result === "open" ? "" : ": " + (RESULTS[round.result] || round.result))
+      + (round.result === "open" ? "" : ": " + resultText(round))
     : "";
   $("draft").textContent = round ? round.text : "No draft yet.";
   $("position").textContent = round ? "Position on the policy scale: " + round.position.toFixed(2) : "";
@@ -327,6 +334,7 @@ function sizeCode(image) {
 function roundLabel(r) {
   const broke = r.objections.length + " broke silence";
   if (r.result === "open") return r.objections.length ? "open: " + broke : "open";
+  if (r.result === "broken" && !r.objections.length) return "ended by deadlock";
   return r.objections.length ? broke : "silence held";
 }
 
