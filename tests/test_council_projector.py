@@ -296,6 +296,30 @@ def test_the_projector_fits_and_says_what_is_true(browser: Any, tmp_path: Path, 
         assert chart_font_px(page) >= MIN_FONT_PX
         shot(page, f"projector-broken-{seats}")
 
+        # Eleven allies with long reasons do not fit in full: the page still does not scroll,
+        # each reason keeps its first lines, and the page says they are cut.
+        long_reason = ("We cannot accept this text as it stands, and we will say why at length: "
+                       * 4)[:280]
+        break_silence(server, dict.fromkeys(range(6, 12), long_reason))
+        wait_for(page, "document.querySelectorAll('#objections li').length === 11",
+                 "the projector did not list eleven broken silences")
+        fits(page, PROJECTOR)
+        note = page.inner_text("#objections-note")
+        assert note.startswith("Reasons cut short to fit"), note
+        box = page.evaluate(BOXES, "#objections-note")[0]
+        assert box["top"] >= 0 and box["bottom"] <= PROJECTOR["height"], box
+        names = ["United States", "Türkiye", "Hungary", "Germany", "France", "United Kingdom",
+                 "Poland", "Lithuania", "Italy", "Canada", "Netherlands"]
+        if card == "imagined_alliance":
+            names = [f"Ally {seat}" for seat in range(1, 12)]
+        shown = [b for b in page.evaluate(BOXES, "#objections li") if b["bottom"] > b["top"]]
+        limit = page.evaluate(BOXES, "#broke-box")[0]["bottom"]
+        for item in shown:  # on the screen and inside its box, not hidden by it
+            assert item["top"] >= 0 and item["bottom"] <= min(limit, PROJECTOR["height"]), item
+        for name in names:  # every ally who broke silence is named where it can be seen
+            assert any(i["text"].startswith(name) for i in shown) or name in note, name
+        shot(page, f"projector-many-{seats}")
+
         sg_does(server, {"type": "deadlock"})
         wait_for(page, "document.getElementById('outcome').textContent.length > 0",
                  "the projector did not show the outcome")

@@ -274,6 +274,7 @@ function renderProjector(round, broke) {
       for (const o of r.objections) {
         const item = element("li", ": " + o.reason, "reason");
         item.prepend(element("strong", o.name));
+        item.dataset.name = o.name;
         list.append(item);
       }
     } else {
@@ -339,15 +340,24 @@ function roundLabel(r) {
 }
 
 // The projector never scrolls: when this round's reasons are more than their box holds,
-// each is cut to a few lines, and the page says so.
+// each is cut to two lines; if that is still too much, the last are named only. The page
+// says so above the list, where it is always seen.
 function fitObjections() {
   const list = $("objections");
+  const items = [...list.children];
   list.classList.remove("clamped");
   $("objections-note").textContent = "";
   const box = $("broke-box");
-  if (box.scrollHeight > box.clientHeight + 1) {
-    list.classList.add("clamped");
-    $("objections-note").textContent = "Reasons cut short to fit: each seat's page shows them in full.";
+  const over = () => box.scrollHeight > box.clientHeight + 1;
+  if (!over()) return;
+  list.classList.add("clamped");
+  $("objections-note").textContent = "Reasons cut short to fit: each seat's page shows them in full.";
+  const named = [];
+  for (let i = items.length - 1; i > 0 && over(); i--) {
+    items[i].hidden = true;
+    named.unshift(items[i].dataset.name || items[i].textContent);
+    $("objections-note").textContent = "Reasons cut short to fit (each seat's page shows them "
+      + "in full). Also: " + named.join("; ") + ".";
   }
 }
 
