@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import ipaddress
 import socket
 import sys
 from pathlib import Path
+
+from tornado.netutil import bind_sockets
 
 from council.server import Session, serve
 from utils import council
@@ -15,6 +18,8 @@ from utils.errors import CourseError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "build" / "council" / "session.sqlite"
+#: Not 8765, which `python3 course.py lite serve` takes: both can run in one lesson.
+DEFAULT_PORT = 8766
 
 
 def arguments(argv: list[str]) -> argparse.Namespace:
@@ -30,7 +35,8 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1",
                         help="interface to serve on (default: 127.0.0.1, this computer only); "
                              "give your classroom network address to let students join")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help="port to serve on, 1 to 65535 (default: %(default)s)")
     parser.add_argument("--db", type=Path, default=DEFAULT_DB,
                         help="the session's event log (default: build/council/session.sqlite); "
                              "an existing log is resumed")
@@ -52,8 +58,32 @@ def exposure(host: str) -> tuple[str, str]:
     return host, f"every device that can reach {host} (your classroom network)"
 
 
+def cannot_listen(host: str, port: int, error: OSError) -> str:
+    """Why the server could not listen on `host`:`port`, in one sentence a teacher can act on."""
+    if error.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is already in use (another council, or `python3 "
+                "course.py lite serve`?): stop it, or choose another port with --port.")
+    if error.errno == errno.EACCES:
+        return f"port {port} needs administrator rights here: choose one above 1023 with --port."
+    if error.errno == errno.EADDRNOTAVAIL or isinstance(error, socket.gaierror):
+        return (f"this computer has no address {host}: give one of its own with --host "
+                "(or leave --host out to serve this computer only).")
+    return f"cannot listen on {host}, port {port}: {error.strerror or error}."
+
+
 def main(argv: list[str]) -> int:
     args = arguments(argv)
+    if not 1 <= args.port <= 65535:
+        print(f"Cannot start: --port must be a number from 1 to 65535, not {args.port}.",
+              file=sys.stderr)
+        return 2
+    # Listen before the log is touched: a start that fails here leaves no session behind
+    # for the next start to "resume".
+    try:
+        sockets = bind_sockets(args.port, address=args.host)
+    except OSError as error:
+        print(f"Cannot start: {cannot_listen(args.host, args.port, error)}", file=sys.stderr)
+        return 1
     if args.new and args.db.exists():
         old = args.db.with_name(f"{args.db.stem}-{int(args.db.stat().st_mtime)}.sqlite")
         args.db.rename(old)
@@ -61,6 +91,8 @@ def main(argv: list[str]) -> int:
     try:
         session = Session(args.db, args.card, args.seats, args.seed)
     except CourseError as error:
+        for bound in sockets:
+            bound.close()
         print(f"Cannot start: {error}", file=sys.stderr)
         return 2
     link_host, who = exposure(args.host)
@@ -79,7 +111,7 @@ def main(argv: list[str]) -> int:
           f"{session.base_url}/projector?t={session.links['projector']}")
     print("Stop with Ctrl+C; run the same command again to resume.", flush=True)
     try:
-        asyncio.run(serve(session, args.host, args.port))
+        asyncio.run(serve(session, sockets))
     except KeyboardInterrupt:
         print("\nStopped. Nothing is lost: the log is on disk.")
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
 import secrets
 import sqlite3
@@ -19,9 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from socket import socket as Socket
 from typing import Any
 
 import segno
+import tornado.httpserver
 import tornado.web
 import tornado.websocket
 from tornado.ioloop import IOLoop
@@ -94,7 +97,7 @@ class Session:
         self.seat_socket: dict[int, CouncilSocket] = {}
         self.limits = council.RateLimit()
         self.timer: object | None = None
-        self.charts: dict[int, bytes] = {}
+        self.charts: dict[tuple[int, bool], bytes] = {}
         self.briefs: dict[int, dict[str, Any]] = {}
         self.render = ThreadPoolExecutor(max_workers=1)
         self.base_url = ""
@@ -186,16 +189,19 @@ class Session:
                 built[key] = self.message_for(socket, role, public)
             socket.send(built[key])
 
-    async def chart_svg(self) -> bytes:
-        version = self.state.events
-        if version not in self.charts:
-            spec = council.chart_spec(self.state)
+    async def chart_svg(self, full: bool = False) -> bytes:
+        """The projector's chart now (see :func:`utils.council.chart_spec`), drawn once per
+        state and kind."""
+        key = (self.state.events, full)
+        if key not in self.charts:
+            spec = council.chart_spec(self.state, full)
             if spec is None:
                 return b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
             svg, _ = await IOLoop.current().run_in_executor(
                 self.render, charts.static_images, spec)
-            self.charts = {version: svg.encode()}
-        return self.charts[version]
+            self.charts = {k: v for k, v in self.charts.items() if k[0] == key[0]}
+            self.charts[key] = svg.encode()
+        return self.charts[key]
 
 
 class Base(tornado.web.RequestHandler):
@@ -234,7 +240,7 @@ class Chart(Base):
     async def get(self) -> None:
         self.authorised("sg", "projector", "seat")
         self.set_header("Content-Type", "image/svg+xml")
-        self.finish(await self.session.chart_svg())
+        self.finish(await self.session.chart_svg(self.get_query_argument("full", "") == "1"))
 
 
 class QR(Base):
@@ -244,7 +250,23 @@ class QR(Base):
         if not 1 <= number <= self.session.state.seats:
             raise tornado.web.HTTPError(404, reason="No such seat")
         self.set_header("Content-Type", "image/svg+xml")
-        self.finish(segno.make(self.session.seat_url(number), error="m").svg_inline(scale=4))
+        self.finish(qr_svg(self.session.seat_url(number)))
+
+
+def qr_svg(url: str) -> bytes:
+    """A seat's join link as a standalone SVG QR code, 2 px a module.
+
+    Standalone means with its namespace: an SVG served as an image is drawn only if it
+    declares it (segno's ``svg_inline`` leaves it out, being meant for inside HTML). Two
+    modules of quiet zone here, and the page keeps white space around each code, so a
+    projector fits 40 codes and a phone still finds each one's edge.
+    """
+    code, out = segno.make(url, error="m"), io.BytesIO()
+    code.save(out, kind="svg", scale=2, border=2, xmldecl=False, svgclass=None,
+              lineclass=None)
+    width, height = code.symbol_size(scale=2, border=2)
+    # A viewBox too, so that the page may draw the code larger when few seats are free.
+    return out.getvalue().replace(b"<svg ", f'<svg viewBox="0 0 {width} {height}" '.encode(), 1)
 
 
 class Export(Base):
@@ -353,10 +375,11 @@ def application(session: Session) -> tornado.web.Application:
        xsrf_cookies=False, compress_response=False)
 
 
-async def serve(session: Session, host: str, port: int) -> None:
-    """Listen, resume the session's timers, and run until interrupted."""
-    app = application(session)
-    app.listen(port, address=host, max_body_size=64 * 1024)
+async def serve(session: Session, sockets: list[Socket]) -> None:
+    """Serve on sockets already bound (see ``python -m council``), resume the session's
+    timers, and run until interrupted."""
+    server = tornado.httpserver.HTTPServer(application(session), max_body_size=64 * 1024)
+    server.add_sockets(sockets)
     if session.resumed:
         session.submit("server", {"type": "resume"})
         session.submit("server", {"type": "tick"})

@@ -2,7 +2,7 @@
 
     python3 course.py lite                 build build/lite (the student edition)
     python3 course.py lite --instructor    build build/lite-instructor (with solutions)
-    python3 course.py lite serve [PORT]    serve build/lite on http://127.0.0.1:PORT
+    python3 course.py lite serve [PORT]    serve build/lite on http://127.0.0.1:PORT (8765)
     python3 scripts/build_lite.py lock     (maintainers) recompile lite/*.txt with uv
 
 Every input is pinned with its sha256 in ``lite/``: the JupyterLite tools
@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import email.parser
+import errno
 import hashlib
 import http.server
 import importlib.util
@@ -455,14 +456,36 @@ def server(directory: Path, port: int = 0) -> Server:
     return Server(("127.0.0.1", port), partial(Handler, directory=str(directory)))
 
 
-def serve(port: int) -> int:
-    if not (OUT / "index.html").exists():
-        build()
-    httpd = server(OUT, port)
-    print(f"Serving build/lite at http://127.0.0.1:{httpd.server_port}/lab/index.html "
-          "(Ctrl+C to stop)", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        httpd.serve_forever()
+#: Where `lite serve` listens unless told (the live council takes 8766, so both can run).
+DEFAULT_PORT = 8765
+
+
+def serve(port: str | int = DEFAULT_PORT) -> int:
+    """Serve build/lite on 127.0.0.1 (building it first if needed) until Ctrl+C; a port
+    that is not a port, or is taken, is refused in one line."""
+    try:
+        number = int(port)
+    except ValueError:
+        number = -1
+    if not 1 <= number <= 65535:
+        print(f"Cannot serve: the port must be a number from 1 to 65535, not {port}.",
+              file=sys.stderr)
+        return 2
+    try:  # listen before building, so that a taken port is said at once
+        httpd = server(OUT, number)
+    except OSError as error:
+        why = ("is already in use (another `lite serve`, or the council?): stop it, or give "
+               "another port: `python3 course.py lite serve PORT`"
+               if error.errno == errno.EADDRINUSE else f"cannot be used: {error.strerror}")
+        print(f"Cannot serve: port {number} on 127.0.0.1 {why}.", file=sys.stderr)
+        return 1
+    with httpd:
+        if not (OUT / "index.html").exists():
+            build()
+        print(f"Serving build/lite at http://127.0.0.1:{httpd.server_port}/lab/index.html "
+              "(Ctrl+C to stop)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            httpd.serve_forever()
     return 0
 
 
@@ -482,7 +505,7 @@ def lock() -> int:
 def main(args: list[str]) -> int:
     try:
         if args[:1] == ["serve"]:
-            return serve(int(args[1]) if len(args) > 1 else 8765)
+            return serve(args[1] if len(args) > 1 else DEFAULT_PORT)
         if args[:1] == ["lock"]:
             return lock()
         out = build(instructor="--instructor" in args)

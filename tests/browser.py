@@ -41,6 +41,21 @@ def require_chromium() -> None:
     pytest.skip(reason)
 
 
+#: The QR code reader (Debian's zbar-tools) the projector's codes are checked with.
+ZBARIMG = Path(shutil.which("zbarimg") or "/usr/bin/zbarimg")
+
+
+def require_zbarimg() -> None:
+    """Skip (or, where COURSE_REQUIRE_BROWSER=1, fail) when zbarimg is absent."""
+    if ZBARIMG.exists():
+        return
+    reason = ("no zbarimg to read QR codes with: install Debian's 'zbar-tools' package to "
+              "check that the council's codes scan")
+    if os.environ.get("COURSE_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -263,11 +263,49 @@ def test_the_projector_chart_hides_the_briefs_until_the_end() -> None:
     log, state = example()
     middle = council.replay(log[:-3])
     spec = council.chart_spec(middle)
-    assert len(spec["vconcat"]) == 1 and "in progress" in spec["title"]["subtitle"]
-    final = council.chart_spec(state)
+    assert len(spec["vconcat"]) == 1 and "title" not in spec  # the page's heading names it
+    assert council.chart_spec(middle, full=True)["vconcat"] == spec["vconcat"]  # not yet
+    final = council.chart_spec(state, full=True)
     assert len(final["vconcat"]) == 2
     assert [row["ally"] for row in final["datasets"]["allies"]][:3] == ["FRA", "DEU", "BEL"]
     assert council.chart_spec(running()) is None
+
+
+def font_sizes(spec: object) -> list[float]:
+    if isinstance(spec, dict):
+        return [v for k, v in spec.items() if k.lower().endswith("fontsize")] + [
+            size for v in spec.values() for size in font_sizes(v)]
+    if isinstance(spec, list):
+        return [size for v in spec for size in font_sizes(v)]
+    return []
+
+
+def test_the_projector_chart_says_only_what_is_true_in_large_type() -> None:
+    state = do(running(), "sg", CIRCULATE, T0 + 1)
+    spec = council.chart_spec(state)
+    assert [r["label"] for r in spec["datasets"]["drafts"]] == ["open"]  # not "silence holds"
+    state = do(state, 2, {"type": "break", "reason": "Not yet."}, T0 + 2)
+    assert council.chart_spec(state)["datasets"]["drafts"][0]["label"] == "open: 1 broke silence"
+    state = do(state, "server", {"type": "tick"}, T0 + 11)
+    state = do(state, "sg", CIRCULATE, T0 + 12)
+    state = do(state, "server", {"type": "tick"}, T0 + 22)
+    spec = council.chart_spec(state)
+    assert [r["label"] for r in spec["datasets"]["drafts"]] == ["1 broke silence",
+                                                                "silence held"]
+    for chart in (spec, council.chart_spec(state, full=True)):
+        assert min(font_sizes(chart)) >= 16 and chart["config"]["text"]["fontSize"] >= 16
+
+
+def test_a_declared_deadlock_is_not_called_allies_still_objecting() -> None:
+    state = do(do(running(), "sg", CIRCULATE, T0 + 1), "sg", {"type": "deadlock"}, T0 + 2)
+    assert council.public_view(state, T0 + 3)["outcome_text"] == (
+        "deadlock, declared by the Secretary General")
+    assert council.chart_spec(state)["datasets"]["drafts"][0]["label"] == "ended by deadlock"
+    state = running(rounds=1)
+    state = do(do(state, "sg", CIRCULATE, T0 + 1), 1, {"type": "break", "reason": "No."}, T0 + 2)
+    state = do(state, "server", {"type": "tick"}, T0 + 11)
+    assert council.public_view(state, T0 + 12)["outcome_text"] == (
+        "deadlock: allies still object after the last round")
 
 
 def test_session_functions_refuse_other_tables() -> None:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import socket
 import sqlite3
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +24,9 @@ from pathlib import Path
 import pytest
 
 from council.harness import Client, InProcessServer, Server
+from tests.scripts import script
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DEVICE = "d" * 20
 XSS = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
@@ -263,3 +269,68 @@ def test_broadcast_latency_under_a_small_load(tmp_path: Path) -> None:
                          server=InProcessServer))
     assert result["received"] == result["expected"]
     assert result["p95_ms"] < 1000, result
+
+
+# ------------------------------------------------------------------ starting on a port
+
+
+def start_council(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m council`` as a teacher runs it, expected to stop at once."""
+    return subprocess.run([sys.executable, "-m", "council", "--db", str(db), *args],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that something else is listening on."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
+
+
+def test_the_council_and_the_browser_edition_have_their_own_ports() -> None:
+    from council.__main__ import arguments
+
+    assert arguments([]).port == 8766
+    assert script("build_lite").DEFAULT_PORT == 8765
+
+
+def test_a_taken_port_is_one_line_and_leaves_no_session(tmp_path: Path,
+                                                        taken_port: int) -> None:
+    db = tmp_path / "s.sqlite"
+    done = start_council(db, "--port", str(taken_port))
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"Cannot start: port {taken_port} on 127.0.0.1 is already in use (another council, "
+        "or `python3 course.py lite serve`?): stop it, or choose another port with --port."]
+    assert done.stdout == ""
+    assert not db.exists()  # nothing for the next start to "resume"
+    server = Server(db).start()
+    server.stop()
+    log = (tmp_path / "server.log").read_text()
+    assert "Starting the session" in log and "Resuming" not in log
+
+
+def test_a_port_out_of_range_is_refused_in_one_line(tmp_path: Path) -> None:
+    done = start_council(tmp_path / "s.sqlite", "--port", "99999")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "Cannot start: --port must be a number from 1 to 65535, not 99999."]
+    assert not (tmp_path / "s.sqlite").exists()
+
+
+def test_lite_serve_says_a_taken_or_wrong_port_in_one_line(
+        taken_port: int, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    build_lite = script("build_lite")
+    # The port must be refused before anything is built (a build may take minutes).
+    monkeypatch.setattr(build_lite, "build", lambda *a, **k: pytest.fail("it built first"))
+    assert build_lite.main(["serve", str(taken_port)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"Cannot serve: port {taken_port} on 127.0.0.1 is already in use (another `lite "
+        "serve`, or the council?): stop it, or give another port: `python3 course.py lite "
+        "serve PORT`."]
+    assert build_lite.main(["serve", "99999"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "Cannot serve: the port must be a number from 1 to 65535, not 99999."]

@@ -438,6 +438,22 @@ class RateLimit:
 
 # --------------------------------------------------------------------------- views
 
+def declared_deadlock(state: State) -> bool:
+    """Whether the session ended in a deadlock the Secretary General declared, rather than
+    one reached when allies still objected at the end of the last round allowed."""
+    if state.outcome != "deadlock":
+        return False
+    last = state.current
+    return last is None or not last.objections or last.number < state.rounds_allowed
+
+
+def outcome_text(state: State) -> str:
+    """How the session ended, in words true of this session ("" while it runs)."""
+    if declared_deadlock(state):
+        return "deadlock, declared by the Secretary General"
+    return consensus.OUTCOMES.get(state.outcome or "", "")
+
+
 def public_view(state: State, now: float) -> dict[str, Any]:
     """What everyone may see: drafts, deadlines, who broke silence and why, the outcome."""
     game = card(state.card, state.seats, state.seed)
@@ -447,7 +463,7 @@ def public_view(state: State, now: float) -> dict[str, Any]:
         "card": {"id": game.id, "title": game.title, "question": game.question,
                  "scale": game.scale, "rounds_allowed": state.rounds_allowed},
         "seats": seats, "now": now, "outcome": state.outcome,
-        "outcome_text": consensus.OUTCOMES.get(state.outcome or "", ""),
+        "outcome_text": outcome_text(state),
         "final_position": state.final_position, "events": state.events,
         "rounds": [{"number": r.number, "position": r.position, "text": r.text,
                     "deadline": r.deadline, "result": r.result,
@@ -676,23 +692,64 @@ def live_negotiation(state: State) -> consensus.Negotiation | None:
                                  state.rounds[-1].position)
 
 
-def chart_spec(state: State) -> dict[str, Any] | None:
+#: Font sizes of the projector's chart (px): the back row reads 16 px text at the least.
+PROJECTOR_FONT = 18
+#: Width of the projector chart's plot (px), for its column of a 1280-pixel-wide screen.
+PROJECTOR_CHART_WIDTH = 250
+
+
+def _round_label(r: Round) -> str:
+    """What a round's point on the projector's chart says: only what is true by now."""
+    broke = f"{len(r.objections)} broke silence"
+    if r.result == "broken" and not r.objections:  # the rules' mark of a declared deadlock
+        return "ended by deadlock"
+    if r.result == "open":
+        return f"open: {broke}" if r.objections else "open"
+    return broke if r.objections else "silence held"
+
+
+def _projector_fonts(spec: Any) -> None:
+    """Raise every font size in a chart spec to :data:`PROJECTOR_FONT` at least, in place."""
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key.lower().endswith("fontsize") and isinstance(value, int | float):
+                spec[key] = max(value, PROJECTOR_FONT)
+            else:
+                _projector_fonts(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            _projector_fonts(item)
+
+
+def chart_spec(state: State, full: bool = False) -> dict[str, Any] | None:
     """Notebook 01's negotiation chart of the session, for the projector.
 
-    While the session runs it shows only the drafts round by round (the allies' ideal
-    points are private); once it is over it shows everything, as in the notebook.
+    By default only its lower panel, the draft round by round, sized for the projector's
+    1280×720 screen with no text under 16 px; it has no title (the page's heading names it)
+    and labels a round still open as open, never as a silence that held. `full` gives the
+    whole chart once the session is over: every ally's ideal point (private until then) and
+    what it accepted, as in the notebook, in the same large type.
     """
     result = live_negotiation(state)
     if result is None:
         return None
     names = [b.ally for b in card(state.card, state.seats, state.seed).briefs[:state.seats]]
     spec = _named(consensus.negotiation_chart(result).spec, names)
-    spec["title"] = _class_title(result)
-    if state.outcome is None:
+    for row, played in zip(spec["datasets"]["drafts"], state.rounds, strict=True):
+        row["label"] = _round_label(played)
+    spec["config"] = {**spec["config"], "text": {"fontSize": PROJECTOR_FONT}}
+    if full and state.outcome is not None:
+        spec["title"] = _class_title(result)
+        spec["vconcat"][0]["height"] = (PROJECTOR_FONT + 6) * state.seats
+    else:
         spec["vconcat"] = spec["vconcat"][1:]
-        spec["title"] = {"text": "The draft, round by round",
-                         "subtitle": f"Round {len(state.rounds)} of at most "
-                                     f"{state.rounds_allowed}: in progress"}
+        spec.pop("title", None)
+        del spec["vconcat"][0]["title"]  # the page's own heading says "Round by round"
+        spec["vconcat"][0]["height"] = (PROJECTOR_FONT + 14) * len(state.rounds)
         spec["description"] = ("Drafts circulated so far: "
-                               + ", ".join(f"{r.position:.2f}" for r in state.rounds) + ".")
+                               + ", ".join(f"{r.position:.2f} ({_round_label(r)})"
+                                           for r in state.rounds) + ".")
+    for panel in spec["vconcat"]:
+        panel["width"] = PROJECTOR_CHART_WIDTH
+    _projector_fonts(spec)
     return spec
