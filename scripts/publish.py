@@ -856,10 +856,11 @@ notebooks, then regenerate.*
 
 Each notebook is one 60–90 minute session. A session that works well on a projector:
 
-1. **Before class**: run `python3 course.py lab`, open the notebook, and choose
-   *Kernel → Restart Kernel and Run All Cells*, so every widget is live. Students can follow
-   on their own machines, on the static site (`python3 course.py site`, no Python needed), or
-   in the student edition (`python3 course.py student`).
+1. **Before class**: run `python3 course.py lab --instructor` (the instructor notebooks),
+   open the notebook, and choose *Kernel → Restart Kernel and Run All Cells*, so every widget
+   is live. Students follow in their own copy (`python3 course.py lab` gives them the student
+   edition in `my-course/`), in the browser edition, or on the static site
+   (`python3 course.py site`, no Python needed).
 2. **In class**: walk through the sections in order. Every computation is preceded by a
    question ("Before you run this…"): ask it, take guesses, then run the cell. Present with
    RISE (Alt+R in JupyterLab) or the offline deck from `python3 course.py slides`.
@@ -868,7 +869,11 @@ Each notebook is one 60–90 minute session. A session that works well on a proj
 4. **Exercises** can be done in class in pairs or set as homework from the student edition.
    Solutions are in the instructor notebooks (`notebooks/`), in cells tagged `solution` whose
    code and output are collapsed (click the "⋯" to expand; the first line only says which
-   exercise it solves). The student edition replaces them with empty answer cells.
+   exercise it solves). The student edition replaces them with empty answer cells, each
+   followed by a check (`feedback.check("01-3")`) that says *right* or gives a hint, and,
+   for answers in words, shows the points listed below once the student has written.
+   Students hand in with the last cell of the exercises; `python3 course.py collect
+   <folder>` turns the class's files into one CSV.
 5. **Discussion** questions close the session; each notebook's are listed below.
 
 Every fact a notebook states comes from a table in `data/` (each row with its source and the
@@ -935,6 +940,13 @@ def instructor_guide() -> str:
                   "respond.", "", "**Exercises** (solutions in cells tagged `solution`):", ""]
         parts += [f"- {label}: " + (f"{count} solution cell(s)" if count else "no solution cell")
                   for label, count in exercise_solutions(notebook)]
+        points = {exercise_key(c): c.metadata["exercise_rubric"] for c in notebook.cells
+                  if is_solution(c) and "exercise_rubric" in c.metadata}
+        if points:
+            parts += ["", "**What a good answer in words says** (the check shows these to a "
+                      "student who has written an answer):", ""]
+            for key, rubric in points.items():
+                parts += [f"*Exercise {key}*", "", rubric, ""]
         if keys:
             parts += ["", "**Answer keys** (instructor only: not in the student edition, the "
                       "site or the slides)", ""]
