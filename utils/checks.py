@@ -47,12 +47,17 @@ def shown(value: object) -> str:
 
 def cut(text: str, longest: int = SHOWN) -> str:
     """Text cut short for a message: its start and its end, with … between."""
+    if not isinstance(text, str):
+        return shown(text)
     return text if len(text) <= longest else text[: longest - 5] + "…" + text[-4:]
 
 
 def listing(words: Iterable[object], most: int = 10) -> str:
     """Words for a message, "a, b, c": each cut short, and at most `most` of them."""
-    words = list(itertools.islice(words, most + 1))
+    try:
+        words = list(itertools.islice(words, most + 1))
+    except Exception:  # not a list of words after all: named as a whole
+        return shown(words)
     text = ", ".join(cut(word if isinstance(word, str) else shown(word), 40)
                      for word in words[:most])
     return text + (", …" if len(words) > most else "")
@@ -66,6 +71,8 @@ def figure(value: int) -> str:
     takes seconds (the time grows with the square of the digits), and such a number is
     shown by its order of magnitude only.
     """
+    if not isinstance(value, Integral):
+        return shown(value)
     value = int(value)
     if abs(value) < 10**12:
         return str(value)

@@ -42,10 +42,16 @@ class DataError(Exception):
 
 def message_markdown(error: BaseException) -> str:
     """The Markdown a notebook shows for an error raised in course code."""
+    try:
+        text = str(error)
+    except Exception:  # an object that cannot describe itself is named by its type
+        from utils.checks import shown
+
+        text = shown(error)
     if isinstance(error, DataError):
         return ("**A data file of the course is broken** (not a mistake of yours: please "
-                f"tell your instructor): {error}")
-    return f"{PREFIX} {error}"
+                f"tell your instructor): {text}")
+    return f"{PREFIX} {text}"
 
 
 #: What an interrupted cell (Ctrl+C, or the stop button) shows instead of a traceback.
