@@ -193,7 +193,8 @@ def test_bad_allies_get_a_plain_message() -> None:
     ([0.5], [0.1, 0.2], "Give one tolerance for all allies, or one per ally: 1 allies, 2 "
                         "tolerances."),
     ([[0.1, 0.2]], 0.1, "Every ideal point must be a number, not [0.1, 0.2]."),
-])
+], ids=["above", "below", "text", "one_text", "date", "huge", "huge_tolerance", "too_many",
+        "nested"])
 def test_allies_off_the_scale_or_not_numbers_are_refused(ideal: object, tolerance: object,
                                                          message: str) -> None:
     with pytest.raises(CourseError) as caught:

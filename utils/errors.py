@@ -7,8 +7,12 @@ not of the student, so it is worded for whoever maintains the course.
 
 Inside a notebook (:func:`install_ipython_handler`, run by ``import utils``) both are
 shown as a short message, never as a traceback; so are the commonest slips in exercise
-code: a misspelt column of a table (``table["yeer"]``), a name that does not exist, and a
-``____`` placeholder left in. Anything else is a real bug and keeps its full traceback.
+code: a misspelt column or row of a table (``table["yeer"]``, ``table.groupby("yeer")``,
+``table.query("yeer > 1")``, ``table.loc["Greec"]``), a misspelt attribute
+(``table.nmae``, ``dates.dt.yeer``), a position past the end (``table.iloc[999]``),
+arithmetic on text or dates (``table["name"] + 1``), a name that does not exist, and a
+``____`` placeholder left in; an interrupted cell (Ctrl+C, the stop button) shows one line.
+Anything else is a real bug and keeps its full traceback.
 Maintainers see the full traceback of everything by setting the environment variable
 ``COURSE_TRACEBACKS=1`` before starting JupyterLab, or with ``%xmode Verbose`` in a
 running notebook.
