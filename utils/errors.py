@@ -97,6 +97,7 @@ def _suggestion(words: list[object], known: list[str]) -> str:
 
 
 def _frames(tb: TracebackType | None) -> list[Any]:
+    """The frames of a traceback, from the cell down to where the error was raised."""
     frames = []
     while isinstance(tb, TracebackType):
         frames.append(tb.tb_frame)
@@ -111,10 +112,12 @@ def _in_cell(frame: Any) -> bool:
 
 
 def _module(frame: Any) -> str:
+    """The name of the module whose code a frame runs ('pandas.core.frame')."""
     return str(frame.f_globals.get("__name__", ""))
 
 
 def _local(frame: Any, name: str) -> Any:
+    """A variable of a frame (None when it has none of that name)."""
     return frame.f_locals.get(name)
 
 
@@ -212,6 +215,7 @@ def _described(table: Any) -> str:
 
 
 def _columns(table: Any) -> str:
+    """' Its columns are: a, b, c.' for a table."""
     from utils.checks import listing
 
     return f" Its columns are: {listing(str(c) for c in table.columns)}."
