@@ -70,8 +70,9 @@ SKIPPED_CALLABLES = {f"council.{name}" for name in (
 #: Parameters that only course code passes, never a student: the bounds and wording of a
 #: check (the value checked is attacked). Their callers are attacked instead.
 TRUSTED = {"checks": {"name", "low", "high", "options", "kind", "made_by", "largest",
-                      "longest", "limit", "hint", "outside", "message", "total",
-                      "expected", "example", "columns"}}
+                      "longest", "most", "limit", "hint", "outside", "message", "total",
+                      "expected", "example", "columns"},
+           "csto": {"name"}}  # check_groups's label for its message, fixed by its callers
 
 
 class Timeout(BaseException):
@@ -136,7 +137,8 @@ def valid_values() -> dict[str, Any]:
         "field": {"name": "iso3", "type": "string"}, "text": "BEL", "column": "reason",
         "allowed": ["organizations"], "label": "The reason", "path": data.PACKAGE,
         "rows": data.read_rows("milestones"), "error": CourseError("x"), "tb": None,
-        "names": ["Player 0"], "word": "yeer", "known": ["year"], "forecasts": [50, 10],
+        "names": ["Player 0"], "words": ["year", "name"], "word": "yeer", "known": ["year"],
+        "forecasts": [50, 10],
         "happened": [True, False], "scores": None, "title": "T", "where": "question q",
         "outcomes": {"q": True}, "forecasters": {"You": {}}, "us": 0.5,
         "poland_baltics": 0.3, "turkey": 0.9, "western_europe": 0.95, "others": 0.95,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -173,12 +174,38 @@ def test_bad_widget_input_gets_a_plain_message(kwargs: dict, message: str) -> No
 
 
 def test_bad_allies_get_a_plain_message() -> None:
-    with pytest.raises(CourseError, match="ideal point must be a number"):
+    with pytest.raises(CourseError, match="ideal point must be between 0 and 1; nan is not"):
         c.make_allies([0.1, math.nan], 0, 0)
     with pytest.raises(CourseError, match="one tolerance for all allies, or one per ally"):
         c.make_allies([0.1, 0.2], [0.1, 0.2, 0.3], 0)
-    with pytest.raises(CourseError, match="tolerance must be a number of 0 or more"):
+    with pytest.raises(CourseError, match="tolerance must be between 0 and 1; -1 is not"):
         c.make_allies([0.1, 0.2], -1, 0)
+
+
+@pytest.mark.parametrize(("ideal", "tolerance", "message"), [
+    ([5, 0.5], 0.1, "Every ideal point must be between 0 and 1; 5 is not."),
+    ([-0.5, 0.5], 0.1, "Every ideal point must be between 0 and 1; -0.5 is not."),
+    (["1999", 0.5], 0.1, "Every ideal point must be a number, not '1999'."),
+    ("0.5", 0.1, "Every ideal point must be a number, not '0.5'."),
+    ([np.datetime64("1999-03-12"), 0.5], 0.1, "datetime64('1999-03-12')."),
+    ([2**1024, 0.5], 0.1, "Every ideal point must be between 0 and 1; 1.80e+308 is not."),
+    ([0.5], 2**1024, "Every tolerance must be between 0 and 1; 1.80e+308 is not."),
+    ([0.5], [0.1, 0.2], "Give one tolerance for all allies, or one per ally: 1 allies, 2 "
+                        "tolerances."),
+    ([[0.1, 0.2]], 0.1, "Every ideal point must be a number, not [0.1, 0.2]."),
+], ids=["above", "below", "text", "one_text", "date", "huge", "huge_tolerance", "too_many",
+        "nested"])
+def test_allies_off_the_scale_or_not_numbers_are_refused(ideal: object, tolerance: object,
+                                                         message: str) -> None:
+    with pytest.raises(CourseError) as caught:
+        c.make_allies(ideal, tolerance, 0)
+    assert message in str(caught.value) and len(str(caught.value)) < 200
+
+
+def test_allies_from_numpy_and_pandas_values() -> None:
+    allies = c.make_allies(np.array([0.25, 0.75]), np.float32(0.125), pd.Series([0.0, 0.125]))
+    assert allies.ideal.tolist() == [0.25, 0.75] and allies.threshold.tolist() == [0.125, 0.25]
+    assert c.make_allies(0.5, 0, 0).ideal.tolist() == [0.5]
 
 
 # The charts and the text.

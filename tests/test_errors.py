@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -31,6 +32,58 @@ CELLS = {
     "broken_file": "raise utils.errors.DataError('data/x.csv, line 3, column as_of: bad')",
     "real_bug": "def f():\n    return {}['key']\nf()",
     "plain_syntax": "x = (1,",
+    # Slips with pandas, as an attack on the handler found them (each was a traceback or
+    # a garbled message before).
+    "groupby": 'table.groupby("accesion_date")',
+    "query": 'table.query("accesion_date > 1")',
+    "merge": 'import pandas as pd\npd.merge(table, table, on="nmae")',
+    "attribute": "table.nmae",
+    "dt_attribute": 'table["accession_date"].dt.yeer',
+    "iloc_row": "table.iloc[999]",
+    "iloc_column": "table.iloc[:, 99]",
+    "series_label": 'table["name"]["Greec"]',
+    "text_plus_number": 'table["name"] + 1',
+    "dates_above_year": 'table["accession_date"] > 1999',
+    "column_list": 'table[["name", "accesion_date"]]',
+    "grouped_column": 'table.groupby("name")["nmae"]',
+    "drop_column": 'table.drop(columns="nmae")',
+    "set_index": 'table.set_index("nmae")',
+    "loc_row": 'table.loc["Greece"]',
+    "at_row": 'table.at[999, "name"]',
+    "labelled_row": 'table.set_index("name").loc["Greec"]',
+    "unbound": "def count():\n    total += 1\ncount()",
+    "interrupted": "raise KeyboardInterrupt",
+    "long_array": "import numpy as np\nnp.arange(10_000_000)",
+}
+COLUMNS = ("Its columns are: iso3, name, accession_date, enlargement, notes, source_kind, "
+           "source, source_url, as_of.")
+#: The whole message each slip shows (the Markdown displayed in place of a traceback).
+SLIPS = {
+    "groupby": "the table has no column 'accesion_date'. Did you mean 'accession_date'? "
+               + COLUMNS,
+    "query": "the table has no column 'accesion_date'. Did you mean 'accession_date'? "
+             + COLUMNS,
+    "merge": "the table has no column 'nmae'. Did you mean 'name'? " + COLUMNS,
+    "attribute": "the table has no column or method 'nmae'. Did you mean 'name'? " + COLUMNS,
+    "dt_attribute": "`.dt` has nothing called 'yeer'. Did you mean 'year'?",
+    "iloc_row": "the table has 32 rows (0 to 31); there is no row 999.",
+    "iloc_column": "the table has 9 columns (0 to 8); there is no column 99.",
+    "series_label": "the column 'name' has no row 'Greec'. Its rows are numbered 0 to 31.",
+    "text_plus_number": "you can't add a number to text (column 'name' holds text).",
+    "dates_above_year": "you can't compare dates with a number (column 'accession_date' "
+                        "holds dates). Compare with a date such as pd.Timestamp('1999-03-12'),"
+                        " or compare the year: .dt.year > 1999.",
+    "column_list": "the table has no column 'accesion_date'. Did you mean 'accession_date'? "
+                   + COLUMNS,
+    "grouped_column": "the table has no column 'nmae'. Did you mean 'name'? " + COLUMNS,
+    "drop_column": "the table has no column 'nmae'. Did you mean 'name'? " + COLUMNS,
+    "set_index": "the table has no column 'nmae'. Did you mean 'name'? " + COLUMNS,
+    "loc_row": "the table has no row 'Greece'. Its rows are numbered 0 to 31.",
+    "at_row": "the table has no row 999. Its rows are numbered 0 to 31.",
+    "labelled_row": "the table has no row 'Greec'. Did you mean 'Greece'?",
+    "unbound": "inside the function, `total` is used before it is given a value. A name "
+               "given a value anywhere in a function belongs to that function: to use a "
+               "value from outside, pass it in as an argument.",
 }
 
 
@@ -77,6 +130,51 @@ def test_a_slip_shows_a_short_message(student: dict[str, list[dict]], cell: str,
     assert not tracebacks(student[cell]), "a student saw a traceback"
 
 
+@pytest.mark.parametrize("cell", sorted(SLIPS))
+def test_a_slip_with_pandas_shows_exactly_its_message(student: dict[str, list[dict]],
+                                                      cell: str) -> None:
+    assert shown(student[cell]) == f"{errors.PREFIX} {SLIPS[cell]}"
+    assert not tracebacks(student[cell]), "a student saw a traceback"
+
+
+def test_an_interrupted_cell_shows_one_line(student: dict[str, list[dict]]) -> None:
+    assert shown(student["interrupted"]) == "**Stopped:** you interrupted the cell."
+    assert not tracebacks(student["interrupted"])
+
+
+def test_the_stop_button_shows_one_line() -> None:
+    """A real interrupt (the stop button sends SIGINT to the kernel) of a running cell."""
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        client.execute_interactive("import utils", timeout=120)
+        outputs = []
+        message_id = client.execute("import time\nwhile True:\n    time.sleep(0.05)")
+        time.sleep(2)  # the cell is running
+        manager.interrupt_kernel()
+        while True:
+            message = client.get_iopub_msg(timeout=60)
+            if message["parent_header"].get("msg_id") != message_id:
+                continue
+            if message["msg_type"] == "status" and \
+                    message["content"]["execution_state"] == "idle":
+                break
+            outputs.append(message)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    shown_text = [m["content"]["data"].get("text/markdown") for m in outputs
+                  if m["msg_type"] == "display_data"]
+    assert shown_text == ["**Stopped:** you interrupted the cell."]
+    assert not [m for m in outputs if m["msg_type"] == "error"], "a traceback was shown"
+
+
+def test_a_long_array_is_shown_in_summary(student: dict[str, list[dict]]) -> None:
+    (output,) = student["long_array"]
+    assert output["data"]["text/plain"] == "[0, 1, 2, ..., 9999997, 9999998, 9999999]"
+
+
 def test_the_column_message_lists_the_columns(student: dict[str, list[dict]]) -> None:
     assert "Its columns are: iso3, name, accession_date" in shown(student["column"])
 
@@ -89,7 +187,8 @@ def test_real_bugs_keep_their_traceback(student: dict[str, list[dict]], cell: st
 
 def test_maintainers_can_see_every_traceback() -> None:
     full = run({errors.SHOW_TRACEBACKS: "1"})
-    for cell in ("column", "placeholder_name", "typo_name", "table_name"):
+    for cell in ("column", "placeholder_name", "typo_name", "table_name", "groupby", "query",
+                 "attribute", "iloc_row", "text_plus_number", "unbound", "interrupted"):
         assert not shown(full[cell]) and tracebacks(full[cell]), cell
     assert "KeyError" in tracebacks(full["column"])
 

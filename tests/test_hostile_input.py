@@ -18,6 +18,7 @@ import math
 import random
 import re
 import sys
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -224,6 +225,46 @@ def test_hostile_arguments_get_a_result_or_a_course_error(name: str, data_draw: 
     parameter = data_draw.draw(st.sampled_from(sorted(arguments)), label="parameter")
     value = data_draw.draw(HOSTILE, label="value")
     outcome(function, arguments | {parameter: value})
+
+
+class Unequal:
+    """Hashes like a word the course knows, and fails when compared with it."""
+
+    def __eq__(self, other: object) -> bool:
+        raise KeyError("no ==")
+
+    def __hash__(self) -> int:
+        return hash("median")
+
+
+class HugeRepr:
+    """Describes itself in a million characters."""
+
+    def __repr__(self) -> str:
+        return "x" * 1_000_000
+
+
+class NoRepr:
+    """Cannot describe itself at all."""
+
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+#: Values an independent attack found failing: whole numbers beyond every float (from
+#: 2**1024 on), a date or a text where a number is asked, and objects that break a message.
+EXTREME = [2**1024, -(2**1024), 10**400, [2**1024, 0.5], np.datetime64("1999-01-01"), "1999",
+           Unequal(), {Unequal(): 1}, HugeRepr(), [HugeRepr()], NoRepr()]
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_extreme_values_get_a_result_or_a_short_message(name: str, untouched: Any) -> None:
+    function, arguments = CALLS[name]
+    for parameter in sorted(arguments):
+        for value in EXTREME:
+            began = time.process_time()
+            outcome(function, arguments | {parameter: value})
+            assert time.process_time() - began < 5, (parameter, type(value).__name__)
 
 
 # The reproducers of issue 14, each with its right answer: a result or a short message.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sized
+from decimal import Decimal
 from fractions import Fraction
 from numbers import Integral, Rational, Real
 from typing import Any
@@ -35,11 +36,53 @@ SHARE_DENOMINATOR = 10**6
 
 def shown(value: object) -> str:
     """repr(value), cut short for a message."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**SHOWN:
+        return figure(value)  # its repr has too many digits to be worth making
     try:
         text = repr(value)
-    except Exception:
+    except Exception:  # a broken object (its repr raises) is still named, by its type
         text = f"<a {type(value).__name__}>"
-    return text if len(text) <= SHOWN else text[: SHOWN - 5] + "…" + text[-4:]
+    return cut(text)
+
+
+def cut(text: str, longest: int = SHOWN) -> str:
+    """Text cut short for a message: its start and its end, with … between."""
+    if not isinstance(text, str):
+        return shown(text)
+    return text if len(text) <= longest else text[: longest - 5] + "…" + text[-4:]
+
+
+def listing(words: Iterable[object], most: int = 10) -> str:
+    """Words for a message, "a, b, c": each cut short, and at most `most` of them."""
+    try:
+        words = list(itertools.islice(words, most + 1))
+    except Exception:  # not a list of words after all: named as a whole
+        return shown(words)
+    text = ", ".join(cut(word if isinstance(word, str) else shown(word), 40)
+                     for word in words[:most])
+    return text + (", …" if len(words) > most else "")
+
+
+def figure(value: int) -> str:
+    """A whole number for a message: in full up to 12 digits, then like 1e+100.
+
+    From 2**1024 on a whole number has no float (formatting it as one raises
+    OverflowError), so it is written through a Decimal; past some 30,000 digits even that
+    takes seconds (the time grows with the square of the digits), and such a number is
+    shown by its order of magnitude only.
+    """
+    if not isinstance(value, Integral):
+        return shown(value)
+    value = int(value)
+    if abs(value) < 10**12:
+        return str(value)
+    try:
+        return f"{value:.3g}"
+    except OverflowError:
+        if value.bit_length() <= 100_000:  # a few milliseconds
+            return f"{Decimal(value):.3g}"
+        power = math.floor((value.bit_length() - 1) * math.log10(2))
+        return f"-1e+{power} or less" if value < 0 else f"1e+{power} or more"
 
 
 def is_number(value: object) -> bool:
@@ -74,7 +117,7 @@ def whole(name: str, value: object, low: int, high: int, *, limit: str = "",
         value = fraction.numerator
     value = int(value)
     if not low <= value <= high:
-        text = str(value) if abs(value) < 10**12 else f"{value:.3g}"
+        text = figure(value)
         if outside:
             raise CourseError(outside.format(value=text))
         raise CourseError(f"{name} must be from {low} to {high}; {text} is not."
@@ -139,9 +182,10 @@ def one_of(name: str, value: object, options: Iterable[str]) -> str:
     """One of a fixed set of words (at most 10,000 of them)."""
     if isinstance(options, Mapping):  # its keys
         options = list(options)
-    options = [str(option) for option in items("The options", options, 10_000)]
+    options = [option if isinstance(option, str) else shown(option)
+               for option in items("The options", options, 10_000)]
     if not isinstance(value, str) or value not in options:
-        raise CourseError(f"{name} must be one of {', '.join(options)}; not {shown(value)}.")
+        raise CourseError(f"{name} must be one of {listing(options)}; not {shown(value)}.")
     return value
 
 
@@ -203,7 +247,7 @@ def table(name: str, value: object, columns: Iterable[str], made_by: str) -> Any
     instance(name, value, pd.DataFrame, made_by)
     missing = [c for c in columns if c not in value.columns]
     if missing:
-        raise CourseError(f"{name} has no column {missing[0]!r}: give the table that "
+        raise CourseError(f"{name} has no column {shown(missing[0])}: give the table that "
                           f"{made_by} returns.")
     return value
 

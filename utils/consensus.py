@@ -36,7 +36,6 @@ disagreement, not what any ally wants.
 
 from __future__ import annotations
 
-from collections.abc import Sized
 from dataclasses import dataclass
 from functools import cache
 
@@ -131,31 +130,34 @@ class Negotiation:
 
 
 def make_allies(ideal: object, tolerance: object, cost: object) -> Allies:
-    """Allies from plain numbers or lists (a single tolerance or cost applies to all)."""
-    for name, values in (("ideal points", ideal), ("tolerances", tolerance), ("costs", cost)):
-        if isinstance(values, Sized) and not isinstance(values, str) \
-                and getattr(values, "ndim", 1):
-            checks.size(f"The list of {name}", values, MAX_ALLIES)
-    try:
-        points = np.atleast_1d(np.asarray(ideal, dtype=float))
-    except (TypeError, ValueError):
-        raise CourseError("The ideal points must be numbers, e.g. [0.25, 0.75]; not "
-                          f"{checks.shown(ideal)}.") from None
-    if points.ndim != 1 or len(points) < 1:
+    """Allies from plain numbers or lists (a single tolerance or cost applies to all).
+
+    Ideal points, tolerances and costs all lie on the policy scale, from 0 to 1.
+    """
+    points = _per_ally("ideal point", ideal)
+    if not points:
         raise CourseError("Give at least one ally's ideal point, e.g. [0.25, 0.75].")
 
-    def per_ally(name: str, values: object) -> np.ndarray:
-        try:
-            array = np.broadcast_to(np.asarray(values, dtype=float), points.shape).copy()
-        except (TypeError, ValueError):
-            raise CourseError(f"Give one {name} for all allies, or one per ally.") from None
-        if not np.all(np.isfinite(array)) or np.any(array < 0):
-            raise CourseError(f"Every {name} must be a number of 0 or more.")
-        return array
+    def spread_out(name: str, values: object) -> np.ndarray:
+        given = _per_ally(name, values)
+        if len(given) not in (1, len(points)):
+            raise CourseError(f"Give one {name} for all allies, or one per ally: "
+                              f"{len(points)} allies, {len(given)} {name}s.")
+        return np.array(given * len(points) if len(given) == 1 else given)
 
-    if not np.all(np.isfinite(points)):
-        raise CourseError("Every ideal point must be a number (no NaN or infinity).")
-    return Allies(points, per_ally("tolerance", tolerance), per_ally("cost", cost))
+    return Allies(np.array(points), spread_out("tolerance", tolerance),
+                  spread_out("cost", cost))
+
+
+def _per_ally(name: str, values: object) -> list[float]:
+    """One number or a list of them (at most MAX_ALLIES), each from 0 to 1."""
+    if getattr(values, "ndim", None) == 0 and isinstance(values, np.ndarray):
+        values = values[()]  # np.array(0.5) holds one number
+    if not isinstance(values, (list, tuple, np.ndarray, pd.Series, range)):
+        values = [values]
+    listed = checks.items(f"The list of {name}s", values, MAX_ALLIES, "a list such as "
+                          "[0.25, 0.75]")
+    return [checks.number(f"Every {name}", value, 0, 1) for value in listed]
 
 
 def draw_allies(n_allies: int, spread: float, tolerance: float, cost: float,

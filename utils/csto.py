@@ -64,7 +64,7 @@ def check_groups(name: str, values: object) -> Mapping[str, object]:
     values = checks.mapping(name, values)
     unknown = [checks.shown(g) for g in values if not isinstance(g, str) or g not in GROUP_NAMES]
     if unknown:
-        raise CourseError(f"Unknown group(s): {', '.join(sorted(unknown))}. The groups are: "
+        raise CourseError(f"Unknown group(s): {checks.listing(sorted(unknown))}. The groups are: "
                           + ", ".join(GROUP_NAMES) + ".")
     return values
 

@@ -65,7 +65,10 @@ def number(value: float) -> str:
     """
     if not checks.is_number(value):
         raise CourseError(f"Only a number can be written as one, not {checks.shown(value)}.")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # a whole number from 2**1024 on, beyond every float
+        return checks.figure(value)
     if math.isnan(value):
         return MISSING
     if math.isinf(value):
@@ -106,7 +109,9 @@ def cell(value: Any) -> str:
     if isinstance(value, pd.Timestamp):
         return date(value)
     if isinstance(value, int | np.integer):
-        return str(int(value))
+        # Past 60 digits a whole number is shown like a float: its digits would fill
+        # lines, and from 4,300 digits on Python refuses to write them out.
+        return str(int(value)) if abs(value) < 10**60 else number(value)
     if isinstance(value, float | np.floating):
         return number(value)
     if isinstance(value, str):
@@ -116,7 +121,10 @@ def cell(value: Any) -> str:
             return MISSING
     except (TypeError, ValueError):
         pass
-    return str(value)
+    try:
+        return str(value)
+    except Exception:  # an object that cannot describe itself is named by its type
+        return checks.shown(value)
 
 
 def _html_cell(value: Any) -> str:
@@ -206,8 +214,16 @@ def _pretty(render: Any) -> Any:
 
 
 def _array_text(array: np.ndarray) -> str:
+    """An array as text: its numbers as people write them, and a long array in summary,
+    its first and last few values around "...", as numpy shows it (its print options'
+    threshold and edgeitems), so that showing a million values takes no time."""
     if array.ndim != 1:
         return np.array2string(array)
+    options = np.get_printoptions()
+    if array.size > options["threshold"]:
+        edge = options["edgeitems"]
+        return ("[" + ", ".join(cell(v) for v in array[:edge].tolist()) + ", ..., "
+                + ", ".join(cell(v) for v in array[-edge:].tolist()) + "]")
     return "[" + ", ".join(cell(v) for v in array.tolist()) + "]"
 
 

@@ -7,8 +7,12 @@ not of the student, so it is worded for whoever maintains the course.
 
 Inside a notebook (:func:`install_ipython_handler`, run by ``import utils``) both are
 shown as a short message, never as a traceback; so are the commonest slips in exercise
-code: a misspelt column of a table (``table["yeer"]``), a name that does not exist, and a
-``____`` placeholder left in. Anything else is a real bug and keeps its full traceback.
+code: a misspelt column or row of a table (``table["yeer"]``, ``table.groupby("yeer")``,
+``table.query("yeer > 1")``, ``table.loc["Greec"]``), a misspelt attribute
+(``table.nmae``, ``dates.dt.yeer``), a position past the end (``table.iloc[999]``),
+arithmetic on text or dates (``table["name"] + 1``), a name that does not exist, and a
+``____`` placeholder left in; an interrupted cell (Ctrl+C, the stop button) shows one line.
+Anything else is a real bug and keeps its full traceback.
 Maintainers see the full traceback of everything by setting the environment variable
 ``COURSE_TRACEBACKS=1`` before starting JupyterLab, or with ``%xmode Verbose`` in a
 running notebook.
@@ -16,10 +20,12 @@ running notebook.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import os
 import re
-from types import TracebackType
+from numbers import Integral
+from types import ModuleType, TracebackType
 from typing import Any
 
 #: The start of every message a student sees in place of a traceback.
@@ -40,19 +46,58 @@ class DataError(Exception):
 
 def message_markdown(error: BaseException) -> str:
     """The Markdown a notebook shows for an error raised in course code."""
+    try:
+        text = str(error)
+    except Exception:  # an object that cannot describe itself is named by its type
+        from utils.checks import shown
+
+        text = shown(error)
     if isinstance(error, DataError):
         return ("**A data file of the course is broken** (not a mistake of yours: please "
-                f"tell your instructor): {error}")
-    return f"{PREFIX} {error}"
+                f"tell your instructor): {text}")
+    return f"{PREFIX} {text}"
 
 
-def _suggestion(word: str, known: list[str]) -> str:
-    """' Did you mean 'x'?' for the closest known word, or nothing."""
-    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
-    return f" Did you mean {close[0]!r}?" if close else ""
+#: What an interrupted cell (Ctrl+C, or the stop button) shows instead of a traceback.
+INTERRUPTED = "**Stopped:** you interrupted the cell."
+#: Labels compared with a misspelt one at most (difflib's time grows with their number).
+MOST_COMPARED = 10_000
+#: The operations of pandas' arithmetic and comparisons, as a sentence says them;
+#: {mine} is the column's kind of values, {other} the other side's.
+OPERATIONS = {
+    "add": "add {other} to {mine}", "radd": "add {mine} to {other}",
+    "sub": "subtract {other} from {mine}", "rsub": "subtract {mine} from {other}",
+    "mul": "multiply {mine} by {other}", "rmul": "multiply {other} by {mine}",
+    "truediv": "divide {mine} by {other}", "rtruediv": "divide {other} by {mine}",
+    "floordiv": "divide {mine} by {other}", "rfloordiv": "divide {other} by {mine}",
+    "mod": "divide {mine} by {other}", "rmod": "divide {other} by {mine}",
+    "pow": "raise {mine} to a power", "rpow": "raise {other} to a power of {mine}",
+    "lt": "compare {mine} with {other}", "le": "compare {mine} with {other}",
+    "gt": "compare {mine} with {other}", "ge": "compare {mine} with {other}",
+}
+#: pandas' accessors, by class, as a student writes them.
+ACCESSORS = {"DatetimeProperties": ".dt", "TimedeltaProperties": ".dt",
+             "PeriodProperties": ".dt", "CombinedDatetimelikeProperties": ".dt",
+             "StringMethods": ".str", "CategoricalAccessor": ".cat"}
+
+
+def _close(word: str, known: list[str]) -> str | None:
+    """The known word closest to `word`, if one is close enough to be a misspelling."""
+    close = difflib.get_close_matches(word, known[:MOST_COMPARED], n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _suggestion(words: list[object], known: list[str]) -> str:
+    """' Did you mean 'x'?' for the known words closest to the misspelt ones, or nothing."""
+    from utils.checks import listing
+
+    close = [_close(str(word), known) for word in words[:3] if isinstance(word, str)]
+    close = list(dict.fromkeys(word for word in close if word is not None))
+    return f" Did you mean {listing(repr(word) for word in close)}?" if close else ""
 
 
 def _frames(tb: TracebackType | None) -> list[Any]:
+    """The frames of a traceback, from the cell down to where the error was raised."""
     frames = []
     while isinstance(tb, TracebackType):
         frames.append(tb.tb_frame)
@@ -66,41 +111,323 @@ def _in_cell(frame: Any) -> bool:
     return name.startswith("<") or "ipykernel_" in name
 
 
+def _module(frame: Any) -> str:
+    """The name of the module whose code a frame runs ('pandas.core.frame')."""
+    return str(frame.f_globals.get("__name__", ""))
+
+
+def _local(frame: Any, name: str) -> Any:
+    """A variable of a frame (None when it has none of that name)."""
+    return frame.f_locals.get(name)
+
+
 def student_message(error: BaseException, tb: TracebackType | None,
                     names: list[str]) -> str | None:
     """The short message for a student's mistake, or None when the error is a real bug
-    (then the full traceback is shown). `names` are the variables the notebook has."""
+    (then the full traceback is shown). `names` are the variables the notebook has.
+
+    A slip is an error of the cell's own code (a misspelt name or attribute), or one that
+    pandas raises when the cell calls it directly (a misspelt column or row, a position
+    past the end, arithmetic on text). An error raised inside course code or any other
+    library is a bug, and keeps its traceback.
+    """
     names = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
     if isinstance(error, (CourseError, DataError)):
         return message_markdown(error)
+    if isinstance(error, KeyboardInterrupt):
+        return INTERRUPTED
     if isinstance(error, SyntaxError):
         line = error.text if isinstance(error.text, str) else ""
         return PLACEHOLDER_MESSAGE if PLACEHOLDER.search(line) else None
     frames = _frames(tb)
-    cell = next((i for i, frame in enumerate(frames) if _in_cell(frame)), None)
-    if cell is None:
+    cells = [i for i, frame in enumerate(frames) if _in_cell(frame)]
+    if not cells:
         return None
-    if isinstance(error, NameError) and _in_cell(frames[-1]):
-        name = str(getattr(error, "name", None) or "")
-        if PLACEHOLDER.fullmatch(name):
-            return PLACEHOLDER_MESSAGE
-        return (f"{PREFIX} there is nothing called `{name}` yet." + _suggestion(name, names)
-                + " Check the spelling, and run the cells above this one first.")
-    callee = next((frame for frame in frames[cell:] if not _in_cell(frame)), None)
-    if isinstance(error, KeyError) and error.args and callee is not None \
-            and callee.f_globals.get("__name__", "").startswith("pandas."):
-        table = callee.f_locals.get("self")
-        table = getattr(table, "obj", table)  # table.loc[...] indexes the table itself
-        columns = getattr(table, "columns", None)
-        if columns is not None:
-            from utils.checks import shown  # utils.checks imports this module
+    called = frames[cells[-1] + 1:]  # what the cell's own code called, down to the error
+    if not called:
+        if isinstance(error, NameError):
+            return _unknown_name(error, names)
+        if isinstance(error, AttributeError):
+            return _no_attribute(error)
+        return None
+    if not _module(called[0]).startswith("pandas."):
+        return None
+    from pandas.errors import UndefinedVariableError
 
-            known = [str(c) for c in columns]
-            key = error.args[0]
-            return (f"{PREFIX} the table has no column {shown(key)}."
-                    + _suggestion(str(key), known) + " Its columns are: " + ", ".join(known)
-                    + ".")
+    if isinstance(error, UndefinedVariableError):  # table.query("yeer > 1999")
+        return _query_name(error, called)
+    if isinstance(error, KeyError):
+        return _missing_labels(error, called)
+    if isinstance(error, IndexError):
+        return _out_of_range(called)
+    if isinstance(error, AttributeError) and called[0].f_code.co_name == "__getattr__":
+        return _no_attribute(error)
+    if isinstance(error, TypeError):
+        return _wrong_kinds(called)
     return None
+
+
+def _unknown_name(error: NameError, names: list[str]) -> str | None:
+    """A name used before it has a value: misspelt, a placeholder, or not yet run."""
+    found = re.search(r"variable '(\w+)'", str(error))
+    if isinstance(error, UnboundLocalError) or found:
+        if not found:
+            return None
+        return (f"{PREFIX} inside the function, `{found[1]}` is used before it is given a "
+                "value. A name given a value anywhere in a function belongs to that "
+                "function: to use a value from outside, pass it in as an argument.")
+    name = getattr(error, "name", None)
+    if not isinstance(name, str) or not name:
+        found = re.fullmatch(r"name '(\w+)' is not defined", str(error))
+        if not found:
+            return None
+        name = found[1]
+    if PLACEHOLDER.fullmatch(name):
+        return PLACEHOLDER_MESSAGE
+    return (f"{PREFIX} there is nothing called `{name}` yet." + _suggestion([name], names)
+            + " Check the spelling, and run the cells above this one first.")
+
+
+def _table_of(value: Any) -> Any:
+    """The table (DataFrame) or column (Series) behind a pandas object: itself, or what
+    an indexer (``table.loc``) or a grouping (``table.groupby(...)``) works on."""
+    import pandas as pd
+
+    for _ in range(3):
+        if isinstance(value, (pd.DataFrame, pd.Series)):
+            return value
+        try:  # not getattr: a half-made grouping's __getattr__ recurses without end
+            value = object.__getattribute__(value, "obj")
+        except Exception:
+            return None
+    return None
+
+
+def _described(table: Any) -> str:
+    """'the table', or 'the column 'name'' for a column taken out of one."""
+    import pandas as pd
+
+    from utils.checks import shown
+
+    if isinstance(table, pd.DataFrame):
+        return "the table"
+    return "the series" if table.name is None else f"the column {shown(table.name)}"
+
+
+def _columns(table: Any) -> str:
+    """' Its columns are: a, b, c.' for a table."""
+    from utils.checks import listing
+
+    return f" Its columns are: {listing(str(c) for c in table.columns)}."
+
+
+def _labels(text: str, pattern: str) -> list[object] | None:
+    """The labels in a pandas message such as "['a', 'b'] not in index", or None."""
+    found = re.fullmatch(pattern, text, flags=re.S)
+    if not found or len(text) > 100_000:
+        return None
+    inner = found["labels"].strip()
+    index = re.fullmatch(r"\[?\s*Index\(\[(.*)\],.*\)\s*\]?", inner, flags=re.S)
+    if index:  # "None of [Index(['a', 'b'], dtype='str')] are in the [columns]"
+        inner = index[1]
+    elif inner.startswith("[") and inner.endswith("]"):
+        inner = inner[1:-1]
+    try:
+        labels = ast.literal_eval(f"[{inner}]")
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return [inner] if pattern.startswith("Column") else None
+    return labels if isinstance(labels, list) and labels else None
+
+
+#: pandas' messages for labels that are missing, each with the labels it names.
+MISSING_LABELS = (r"Columns? not found: (?P<labels>.*)",
+                  r"Label\(s\) (?P<labels>\[.*\]) do not exist",
+                  r"(?P<labels>\[.*\]) not (?:in index|found in axis)",
+                  r"None of (?P<labels>.*) are in the \[?\w+\]?")
+
+
+def _missing_labels(error: KeyError, called: list[Any]) -> str | None:
+    """A column or row label that the table does not have (table["yeer"], .loc, .at,
+    drop, set_index, groupby, merge, sort_values...)."""
+    import pandas as pd
+
+    from utils.checks import shown
+
+    selves = [_local(frame, "self") for frame in called]
+    tables = [table for table in map(_table_of, selves) if table is not None]
+    if not tables or not error.args:
+        return None
+    table = tables[-1]  # the deepest: in a merge, the table that lacks the key
+    key = error.args[0]
+    labels = [key]
+    if isinstance(key, str):
+        labels = next((found for pattern in MISSING_LABELS
+                       if (found := _labels(key, pattern)) is not None), [key])
+    # Which axis was searched: pandas looks a label up in an Index, the table's columns
+    # or its rows; without one (groupby, set_index, merge) it was a column.
+    searched = next((value for value in reversed(selves) if isinstance(value, pd.Index)), None)
+    rows = isinstance(table, pd.Series) or (searched is not None and searched is table.index)
+    axis = table.index if rows else table.columns
+    missing = [label for label in labels if not _holds(axis, label)] or labels
+    known = [str(label) for label in axis[:MOST_COMPARED]]
+    what = "row" if rows else "column"
+    named = " and ".join(shown(label) for label in missing[:3]) + (
+        " …" if len(missing) > 3 else "")
+    text = (f"{PREFIX} {_described(table)} has no {what}{'s' if len(missing) > 1 else ''} "
+            f"{named}." + _suggestion(missing, known))
+    if not rows:
+        return text + _columns(table)
+    if isinstance(axis, pd.RangeIndex) and axis.step == 1:
+        text += (f" Its rows are numbered {axis.start} to {axis.stop - 1}." if len(axis)
+                 else " It has no rows.")
+    column = _holds(table.columns, missing[0]) and missing[0] if isinstance(
+        table, pd.DataFrame) else None
+    if isinstance(table, pd.DataFrame) and not column and isinstance(missing[0], str):
+        column = _close(missing[0], [str(c) for c in table.columns])
+    if column:  # table.loc["name"], or table.drop("nmae") for drop(columns=...)
+        text += f" ({shown(column)} is a column, not a row.)"
+    return text
+
+
+def _holds(axis: Any, label: object) -> bool:
+    """Whether an index has the label (False for one it cannot even compare)."""
+    try:
+        return bool(label in axis)
+    except Exception:  # an unhashable or uncomparable label is not there
+        return False
+
+
+def _query_name(error: Exception, called: list[Any]) -> str | None:
+    """A name in table.query("...") that is neither a column nor a variable."""
+    from utils.checks import shown
+
+    found = re.search(r"name '(.+)' is not defined", str(error))
+    table = next((t for t in map(_table_of, (_local(f, "self") for f in called))
+                  if t is not None and hasattr(t, "columns")), None)
+    if not found or table is None:
+        return None
+    name = found[1]
+    hint = _suggestion([name], [str(c) for c in table.columns])
+    if not hint:
+        hint = (" In a query, text goes in quotes (name == 'Greece') and a variable of "
+                "yours takes an @ (year > @start).")
+    return f"{PREFIX} the table has no column {shown(name)}." + hint + _columns(table)
+
+
+def _out_of_range(called: list[Any]) -> str | None:
+    """A position past the end of a table: table.iloc[999], .iloc[:, 99], .iat[...]."""
+    indexer = next((_local(frame, "self") for frame in called
+                    if type(_local(frame, "self")).__name__ in ("_iLocIndexer", "_iAtIndexer")),
+                   None)
+    table = _table_of(indexer)
+    frame = next((frame for frame in called if _local(frame, "self") is indexer), None)
+    if table is None or frame is None:
+        return None
+    key = _local(frame, "key")
+    keys = key if isinstance(key, tuple) else (key,)
+    for axis, (size, position) in enumerate(zip(table.shape, keys, strict=False)):
+        positions = position if isinstance(position, (list, range)) else [position]
+        beyond = next((p for p in positions if isinstance(p, Integral)
+                       and not isinstance(p, bool) and not -size <= p < size), None)
+        if beyond is not None:
+            what = "row" if axis == 0 else "column"
+            count = (f"no {what}s" if size == 0 else f"1 {what} (number 0)" if size == 1
+                     else f"{size} {what}s (0 to {size - 1})")
+            return (f"{PREFIX} {_described(table)} has {count}; there is no {what} "
+                    f"{int(beyond)}.")
+    return None
+
+
+def _no_attribute(error: AttributeError) -> str | None:
+    """A misspelt attribute or method: table.nmae, dates.dt.yeer, text.uper()."""
+    import pandas as pd
+
+    from utils.checks import shown
+
+    name = getattr(error, "name", None)
+    if not isinstance(name, str) or not hasattr(error, "obj"):
+        return None
+    value = error.obj
+    try:
+        known = sorted(n for n in dir(value) if not n.startswith("_"))
+    except Exception:  # an object that cannot list its attributes
+        known = []
+    table = _table_of(value)
+    if isinstance(value, pd.DataFrame) or (table is not None and "GroupBy" in type(value).__name__):
+        columns = [str(c) for c in table.columns]
+        what = "the table" if value is table else "the grouped table"
+        return (f"{PREFIX} {what} has no column or method {shown(name)}."
+                + (_suggestion([name], columns) or _suggestion([name], known))
+                + _columns(table))
+    if isinstance(value, pd.Series):
+        what = _described(value)
+    elif type(value).__name__ in ACCESSORS:
+        what = f"`{ACCESSORS[type(value).__name__]}`"
+    elif value is None:
+        what = "`None` (no value at all)"
+    elif isinstance(value, ModuleType):
+        what = f"the module `{value.__name__}`"
+    else:
+        what = f"a value of type `{type(value).__name__}`"
+    return f"{PREFIX} {what} has nothing called {shown(name)}." + _suggestion([name], known)
+
+
+def _kind(value: Any) -> str | None:
+    """What a value holds, as a sentence says it: 'a number', 'text', 'dates'..."""
+    import pandas as pd
+    from pandas.api import types
+
+    from utils.checks import is_number
+
+    if isinstance(value, pd.Series):
+        dtype = value.dtype
+        if types.is_bool_dtype(dtype):
+            return "yes/no values"
+        if types.is_numeric_dtype(dtype):
+            return "numbers"
+        if types.is_datetime64_any_dtype(dtype):
+            return "dates"
+        if types.is_string_dtype(dtype) and not types.is_object_dtype(dtype):
+            return "text"
+        first = value.dropna().head(1).tolist()
+        return "text" if first and isinstance(first[0], str) else None
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, pd.Timestamp):
+        return "a date"
+    return "a number" if is_number(value) else None
+
+
+def _wrong_kinds(called: list[Any]) -> str | None:
+    """Arithmetic or a comparison between kinds that do not go together: a number added
+    to a column of text, a date column compared with a year."""
+    import pandas as pd
+
+    from utils.checks import shown
+
+    for frame in called:
+        operation = re.fullmatch(r"__(\w+)__", frame.f_code.co_name)
+        table = _local(frame, "self")
+        if operation and operation[1] in OPERATIONS \
+                and isinstance(table, (pd.DataFrame, pd.Series)):
+            break
+    else:
+        return None
+    other = _kind(_local(frame, "other"))
+    columns = [table] if isinstance(table, pd.Series) else [table[c] for c in table.columns]
+    column = next((c for c in columns if _kind(c) in ("text", "dates")), None)
+    if column is None and other in ("text", "a date"):  # numbers + "a"
+        column = next((c for c in columns if _kind(c) is not None), None)
+    if other is None or column is None:
+        return None
+    mine = _kind(column)
+    text = (f"{PREFIX} you can't " + OPERATIONS[operation[1]].format(mine=mine, other=other)
+            + f" (column {shown(column.name)} holds {mine}).")
+    if mine == "dates" and other == "a number":
+        text += (" Compare with a date such as pd.Timestamp('1999-03-12'), or compare the "
+                 "year: .dt.year > 1999." if operation[1] in ("lt", "le", "gt", "ge") else
+                 " To move dates, add pd.DateOffset(years=1).")
+    return text
 
 
 def install_ipython_handler() -> bool:
@@ -125,14 +452,19 @@ def install_ipython_handler() -> bool:
 
     def show_message(shell: Any, etype: type, value: BaseException, tb: Any,
                      tb_offset: int | None = None) -> list[str] | None:
-        text = None if full_tracebacks() else student_message(value, tb, names())
+        try:
+            text = None if full_tracebacks() else student_message(value, tb, names())
+        except Exception:  # never hide the error itself: IPython drops a failing handler
+            text = None
         if text is None:
             shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
             return None
         display(Markdown(text))
         return []
 
-    # IPython hands these to show_message at run time and (SyntaxError) when it parses.
-    shell.set_custom_exc((CourseError, DataError, NameError, KeyError, SyntaxError),
+    # IPython hands these to show_message at run time and (SyntaxError) when it parses;
+    # show_message gives each back its traceback unless it is a slip.
+    shell.set_custom_exc((CourseError, DataError, NameError, KeyError, IndexError,
+                          AttributeError, TypeError, KeyboardInterrupt, SyntaxError),
                          show_message)
     return True

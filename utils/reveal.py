@@ -186,7 +186,7 @@ def after_prediction(prompt: str, answer: Any | Callable[[], Any],
     if choices is not None:
         if isinstance(choices, str) or not isinstance(choices, Sequence):
             raise CourseError(f"The choices must be a list of words such as ['yes', 'no'], "
-                              f"not {choices!r}.")
+                              f"not {checks.shown(choices)}.")
         choices = [checks.text("A choice", c) for c in choices]
         if len(choices) < 2 or len(set(choices)) != len(choices):
             raise CourseError("Give at least two different choices, e.g. ['yes', 'no'].")
