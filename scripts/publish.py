@@ -166,7 +166,8 @@ def answer_cells(cells: list[nbformat.NotebookNode], index: int) -> list[nbforma
         result.append(answer)
     if asks_for_words(cell):
         words = nbformat.v4.new_markdown_cell(ANSWER_WORDS)
-        words.metadata, words.id = copy.deepcopy(meta), f"{ident[:56]}-words"
+        words.metadata = copy.deepcopy(meta)
+        words.id = f"{ident[:56]}-words" if result else ident
         result.append(words)
     return result
 

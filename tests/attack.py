@@ -153,6 +153,8 @@ def valid_values() -> dict[str, Any]:
         "date": "date", "lane": "category", "lane_names": {"proposal": "offers"},
         "subtitle": "S", "start_date": "start_date", "until": pd.Timestamp("2026-12-02"),
         "colour": "model_parameter", "colour_names": {"tolerance": "tolerance"},
+        "key": "01-1", "notebook": {"cells": []}, "tries": 0, "rubrics": {"01-1": "a point"},
+        "right": True, "message": "a message",
     }
 
 
@@ -200,6 +202,7 @@ def overrides() -> dict[str, dict[str, Any]]:
         "forecasting.chart": {"scores": utils.forecasting.score_table({"You": every})},
         "forecasting.score_table": {"forecasters": {"You": every}},
         "forecasting.explore": {"**": every},
+        "forecasting.forecast_sheet": {"**": every},
         "scenario.quiz": {"seed": "scenario_2010"},
         "widgets.year_slider": {"value": 1999},
         "forecasting.parse_class_csv": {"text": "name,new_member_2025\nAna,50"},
@@ -243,8 +246,7 @@ def overrides() -> dict[str, dict[str, Any]]:
         "council.to_csv": {"table": SESSION},
         "council.model_objectors": {"allies": ALLIES, "text": 0.5},
         "errors.message_markdown": {"error": DataError("x")},
-        "key": "01-1", "values": {"cost": 0.1875}, "notebook": {"cells": []}, "tries": 0,
-        "rubrics": {"01-1": "a point"}, "right": True, "message": "a message",
+        "exercises.judge": {"key": "01-1", "values": {"cost": 0.1875}},
     }
 
 

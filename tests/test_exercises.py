@@ -274,3 +274,72 @@ def test_membership_years_used_by_the_checks_are_the_records() -> None:
     """The checks read Spain's year and the treaty's parties from the tables."""
     assert len(membership.nato_members(1982)) == 16
     assert (len(membership.csto_members(1998)), len(membership.csto_members(2001))) == (9, 6)
+
+
+# --- in a notebook: the check cell and the hand-in --------------------------------------------
+
+@pytest.fixture
+def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """An IPython shell whose namespace is the notebook's, working in a folder of its own."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from utils import feedback
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(feedback, "_TRIES", {})
+    monkeypatch.setattr(feedback, "_CHECKED", {})
+    ipython = InteractiveShell.instance()
+    saved = dict(ipython.user_ns)
+    yield ipython
+    ipython.user_ns.clear()
+    ipython.user_ns.update(saved)
+
+
+def words_notebook(folder: Path, key: str, words: str) -> Path:
+    path = folder / f"{key[:2]}-a-notebook.ipynb"
+    cell = nbformat.v4.new_markdown_cell(words, metadata={"exercise": key, "tags": ["answer"]})
+    path.write_text(nbformat.writes(nbformat.v4.new_notebook(cells=[cell])))
+    return path
+
+
+def test_a_check_reads_the_notebook_gives_hints_in_turn_then_right(shell, capsys) -> None:
+    from utils import feedback
+
+    feedback.check("01-1")
+    assert "Run your answer cell first: it sets `cost`" in capsys.readouterr().out
+    shell.user_ns["cost"] = 0.1
+    feedback.check("01-1")
+    assert "(hint 1 of 2)" in capsys.readouterr().out
+    feedback.check("01-1")
+    assert "(hint 2 of 2)" in capsys.readouterr().out
+    shell.user_ns["cost"] = 0.1875
+    feedback.check("01-1")
+    assert "Right: 0.0625 + 0.1875 = 0.25" in capsys.readouterr().out
+
+
+def test_the_rubric_appears_only_once_words_are_written_and_saved(shell, capsys,
+                                                                   tmp_path: Path) -> None:
+    from utils import feedback
+
+    table = operations.operations()
+    shell.user_ns["article5"] = table[table["legal_basis"] == "article_5"]
+    path = words_notebook(tmp_path, "03-3", publish.ANSWER_WORDS)
+    feedback.check("03-3")
+    out = capsys.readouterr().out
+    assert "Right:" in out and "**Now the words:**" in out and "Active Endeavour (2001" not in out
+    words_notebook(tmp_path, "03-3", "Active Endeavour is an Article 5 operation at sea.")
+    assert path.exists()
+    feedback.check("03-3")
+    assert "Active Endeavour (2001–2016) was launched" in capsys.readouterr().out
+
+
+def test_hand_in_asks_to_save_checks_not_yet_saved(shell, capsys, tmp_path: Path) -> None:
+    from utils import feedback
+
+    words_notebook(tmp_path, "01-1", "")
+    shell.user_ns["cost"] = 0.1875
+    feedback.check("01-1")
+    feedback.hand_in("Ana")
+    out = capsys.readouterr().out
+    assert "**Save first:** the checks you ran for exercise 01-1" in out
+    assert "hand-in-ana.zip" in out and (tmp_path / "hand-in-ana.zip").exists()

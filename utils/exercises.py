@@ -89,14 +89,17 @@ def _unseal(sealed: str) -> str:
 
 def seal_rubrics(rubrics: Mapping[str, str]) -> str:
     """The sealed form of the rubrics (what :mod:`utils._rubrics` holds)."""
-    return _seal(json.dumps(dict(sorted(rubrics.items())), ensure_ascii=False))
+    rubrics = checks.mapping("The rubrics", rubrics, 100, "{'01-2': 'a point'}")
+    texts = {checks.text("An exercise", k, 20): checks.text("A rubric", v, 10_000)
+             for k, v in rubrics.items()}
+    return _seal(json.dumps(dict(sorted(texts.items())), ensure_ascii=False))
 
 
 def rubric(key: str) -> str:
     """The rubric of an exercise's answer in words ("" when it has none)."""
     from utils._rubrics import SEALED
 
-    return json.loads(_unseal(SEALED)).get(key, "")
+    return json.loads(_unseal(SEALED)).get(exercise(key).key, "")
 
 
 # --- reading a student's values -------------------------------------------------------------
@@ -757,6 +760,7 @@ def judge(key: str, values: Mapping[str, Any], tries: int = 0) -> Verdict:
     judged yet (a name not set).
     """
     spec = exercise(key)
+    values = checks.mapping("The values", values, 100_000, "the notebook's names")
     absent = [n for n in spec.names if n not in values]
     if absent:
         raise Missing(f"Run your answer cell first: it sets `{absent[0]}`, which this "
