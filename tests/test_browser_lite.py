@@ -35,6 +35,7 @@ import json
 import math
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -163,7 +164,8 @@ def differences(stored: Any, live: Any, where: str = "") -> list[str]:
 
 def assert_outputs_as_stored(page: Any, name: str) -> None:
     """Every code cell the student edition keeps as it is shows what the course stored
-    (the cells with a blank to fill differ by design and are left out)."""
+    (the cells with a blank to fill differ by design and are left out, and so do the
+    checks, which judge the student's answer, not the instructor's solution)."""
     live = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model.toJSON()")
     live_cells = {c.get("id"): c for c in live["cells"] if c["cell_type"] == "code"}
     stored = json.loads((NOTEBOOK_DIR / name).read_text(encoding="utf-8"))
@@ -171,7 +173,8 @@ def assert_outputs_as_stored(page: Any, name: str) -> None:
     for cell in stored["cells"]:
         twin = live_cells.get(cell.get("id"))
         if cell["cell_type"] != "code" or twin is None or \
-                "".join(cell["source"]) != "".join(twin["source"]):
+                "".join(cell["source"]) != "".join(twin["source"]) or \
+                "check" in cell["metadata"].get("tags", []):
             continue
         compared += 1
         found += [f"cell {cell['id']}{d}" for d in differences(
@@ -243,3 +246,69 @@ def test_the_comparison_sees_a_lost_null_and_a_changed_number() -> None:
         "[0]/data/application/vnd.vegalite.v5+json/encoding/y/sort: only one has it"]
     moved = json.loads(json.dumps(same).replace("0.1000000", "0.1001"))
     assert len(differences(comparable(stored), comparable(moved))) == 1
+
+
+SET_SOURCE = """([index, source]) => window.jupyterapp.shell.currentWidget.content.model
+  .cells.get(index).sharedModel.setSource(source)"""
+CELL_OF = """([key, tag]) => [...window.jupyterapp.shell.currentWidget.content.model.cells]
+  .findIndex(c => c.getMetadata('exercise') === key
+                  && (c.getMetadata('tags') || []).includes(tag))"""
+OUTPUT_OF = """(index) => window.jupyterapp.shell.currentWidget.content.widgets[index]
+  .node.querySelector('.jp-OutputArea').innerText"""
+
+
+def run_and_read(page: Any, index: int) -> tuple[str, float]:
+    """Run one cell in the browser kernel; its output and the seconds it took."""
+    start = time.monotonic()
+    page.evaluate(lb.RUN_CELLS, [index])
+    page.wait_for_function(lb.RAN, arg=[index], timeout=lb.KERNEL_TIMEOUT)
+    return page.evaluate(OUTPUT_OF, index), time.monotonic() - start
+
+
+def test_a_check_hints_then_says_right_and_work_can_be_handed_in(lite: Any) -> None:
+    """Notebook 03 in the browser kernel: Exercise 3 answered wrongly (a hint), then rightly
+    (right, and a request for words); the words written and saved bring the rubric; the
+    hand-in cell makes the file the student downloads. Each check takes under a second."""
+    page, base, attempts = lite
+    page.set_viewport_size({"width": 1366, "height": 768})
+    lb.open_notebook(page, base, "03-out-of-area.ipynb")
+    imports = page.evaluate("() => [...window.jupyterapp.shell.currentWidget.content"
+                            ".model.cells].findIndex(c => c.type === 'code')")
+    run_and_read(page, imports)
+    answer, check = (page.evaluate(CELL_OF, ["03-3", tag]) for tag in ("answer", "check"))
+    words = answer + 1
+    assert 0 < answer < words < check
+    seconds = []
+    for condition in ('table["area"] == "out_of_area"', 'table["legal_basis"] == "article_5"'):
+        page.evaluate(SET_SOURCE, [answer, "table = operations.operations()\n"
+                                           f"article5 = table[{condition}]\narticle5"])
+        run_and_read(page, answer)
+        said, took = run_and_read(page, check)
+        seconds.append(took)
+        page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content"
+                      ".scrollToItem(i, 'center')", check)
+        screenshot(page, f"lite-check-{len(seconds)}")
+        if len(seconds) == 1:
+            assert "Not yet" in said and "article_5" in said
+    assert "Right:" in said and "Now the words" in said
+    page.evaluate(SET_SOURCE, [words, "Active Endeavour patrolled the Mediterranean under "
+                                      "Article 5, yet we code it out of area."])
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty",
+                           timeout=60_000)
+    said, took = run_and_read(page, check)
+    seconds.append(took)
+    assert "Active Endeavour (2001–2016)" in said, said
+    screenshot(page, "lite-check-3-rubric")
+    assert max(seconds) < 1.5, seconds  # the kernel's round trip included
+    hand_in = page.evaluate("() => [...window.jupyterapp.shell.currentWidget.content.model"
+                            ".cells].findIndex(c => (c.getMetadata('tags') || [])"
+                            ".includes('hand-in'))")
+    page.evaluate(SET_SOURCE, [hand_in, 'feedback.hand_in("Ana Silva")'])
+    said, _ = run_and_read(page, hand_in)
+    assert "Saved your work as hand-in-ana-silva.zip" in said, said
+    assert "right-click it and choose Download" in said
+    page.evaluate("() => window.jupyterapp.commands.execute('filebrowser:refresh')")
+    page.get_by_text("hand-in-ana-silva.zip").first.wait_for(timeout=30_000)
+    screenshot(page, "lite-hand-in")
+    assert not attempts(), f"the page tried to reach the network: {attempts()[:5]}"
