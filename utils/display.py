@@ -52,7 +52,7 @@ MAX_ROWS = 200
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _URL = re.compile(r"^https?://\S+$")
-_TEXT_CELL = "text-align:left;vertical-align:top;white-space:normal;overflow-wrap:anywhere"
+_TEXT_CELL = "text-align:left;vertical-align:top;white-space:normal;overflow-wrap:break-word"
 _NUMBER_CELL = "text-align:right;vertical-align:top"
 
 
