@@ -15,6 +15,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -57,7 +58,8 @@ def test_a_hand_in_round_trip_gives_one_row_per_exercise_its_last_check(tmp_path
         ("Ana Silva", "01-1", "yes", "1"), ("Ana Silva", "01-3", "no", "2")]
 
 
-def test_collect_reads_a_class_and_says_which_files_it_could_not_read(tmp_path: Path) -> None:
+def test_collect_reads_a_class_and_says_which_files_it_could_not_read(tmp_path: Path,
+                                                                      capsys: Any) -> None:
     for name in ("Ana", "Ben", "Chloé"):
         folder = tmp_path / name
         folder.mkdir()
@@ -70,26 +72,30 @@ def test_collect_reads_a_class_and_says_which_files_it_could_not_read(tmp_path: 
         archive.writestr("holiday.jpg", b"\xff\xd8")
     with zipfile.ZipFile(tmp_path / "bad-notebook.zip", "w") as archive:
         archive.writestr("01-consensus-and-silence.ipynb", b"\xff\xfe{")
-    result = subprocess.run([sys.executable, "-m", "utils.handin", str(tmp_path)],
-                            capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
+    assert handin.main([str(tmp_path)]) == 0
+    result = capsys.readouterr()
+    assert "Traceback" not in result.out + result.err
     table = list(csv.DictReader(io.StringIO((tmp_path / "class-results.csv").read_text())))
     assert [(r["student"], r["exercise"], r["right"]) for r in table] == [
         ("Ana", "05-1", "yes"), ("Ben", "05-1", "no"), ("Chloé", "05-1", "yes")]
     for reason in ("broken.zip: not a zip file", "empty.ipynb: not a readable notebook",
                    "photos.zip: holds no course notebook",
                    "bad-notebook.zip: 01-consensus-and-silence.ipynb is not a readable notebook"):
-        assert reason in result.stdout
+        assert reason in result.out
 
 
-def test_collect_answers_a_wrong_folder_in_one_line(tmp_path: Path) -> None:
+def test_collect_answers_a_wrong_folder_in_one_line(tmp_path: Path, capsys: Any) -> None:
     for argv, message in (([str(tmp_path / "nowhere")], "is not a folder"),
-                          ([str(tmp_path)], "holds no hand-in")):
-        result = subprocess.run([sys.executable, "-m", "utils.handin", *argv],
-                                capture_output=True, text=True, cwd=ROOT)
-        assert result.returncode != 0 and message in result.stderr
-        assert len(result.stderr.strip().splitlines()) == 1
+                          ([str(tmp_path)], "holds no hand-in"),
+                          ([str(tmp_path), "--out"], "--out needs a file name")):
+        assert handin.main(argv) != 0
+        said = capsys.readouterr().err
+        assert message in said and len(said.strip().splitlines()) == 1
+    # As the instructor runs it: the command line, one line, no traceback.
+    result = subprocess.run([sys.executable, "course.py", "collect", str(tmp_path / "x")],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode != 0 and result.stderr.strip().endswith("is not a folder.")
+    assert "Traceback" not in result.stderr
 
 
 def test_a_hand_in_holds_the_student_name_as_given_and_a_safe_file_name(tmp_path: Path) -> None:
