@@ -20,7 +20,7 @@ def message(code: str) -> str | None:
     namespace = {"members": MEMBERS, "pd": pd}
     try:
         exec(compile(code, "<cell>", "exec"), namespace)
-    except BaseException as error:  # noqa: BLE001 - every slip is wanted here
+    except BaseException as error:
         return student_message(error, sys.exc_info()[2], list(namespace))
     raise AssertionError(f"{code!r} raised nothing")
 
