@@ -322,7 +322,13 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in TASKS:
         print(__doc__)
         return 2
-    return TASKS[argv[0]](argv[1:])
+    try:
+        return TASKS[argv[0]](argv[1:])
+    except KeyboardInterrupt:
+        # Ctrl+C reaches the command's own process too, which says goodbye in its own
+        # words; a traceback of this launcher after that would only alarm.
+        print("Stopped.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

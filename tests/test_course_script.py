@@ -224,3 +224,33 @@ def test_course_commands_run_python_in_utf8_mode(monkeypatch: pytest.MonkeyPatch
     probe = "import sys; sys.exit(0 if sys.flags.utf8_mode else 3)"
     assert subprocess.call([sys.executable, "-c", probe]) == 3
     assert course.call(sys.executable, "-c", probe) == 0
+
+
+def test_ctrl_c_ends_a_command_in_one_line(monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl+C while a command runs (JupyterLab, the council): the command's process says
+    goodbye itself; the launcher adds one line, not a traceback, and exits 130."""
+    def interrupted(extra: list[str]) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(course.TASKS, "lab", interrupted)
+    assert course.main(["lab"]) == 130
+    assert capsys.readouterr().err == "Stopped.\n"
+
+
+def test_lab_gives_students_their_copy_and_instructors_theirs(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `lab` serves: the student's own copy by default, the instructor notebooks with
+    --instructor; never a news feed or an update check."""
+    calls: list[tuple[str, ...]] = []
+    monkeypatch.setattr(course, "setup", lambda kind="runtime": Path("python"))
+    monkeypatch.setattr(course, "call", lambda *args: calls.append(args) or 0)
+    course.lab(["--no-browser"])
+    course.lab(["--instructor"])
+    (build, student), (instructor,) = calls[:2], calls[2:]
+    assert build[1:] == ("scripts/publish.py", "workspace")
+    assert f"--ServerApp.root_dir={course.WORKSPACE}" in student
+    assert "my-course/notebooks/00-start-here.ipynb" in student and "--no-browser" in student
+    assert f"--ServerApp.root_dir={course.ROOT}" in instructor
+    assert "notebooks/00-start-here.ipynb" in instructor and "--instructor" not in instructor
+    assert all("--LabApp.news_url=None" in c for c in (student, instructor))
