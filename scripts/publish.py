@@ -749,8 +749,8 @@ def legible_chart(spec: dict[str, Any]) -> dict[str, Any]:
 def _is_strip(view: dict[str, Any]) -> bool:
     """A panel of text only (labels for marks of the panel below, as above 03's Gantt)."""
     mark = view.get("mark")
-    return (mark == "text" or isinstance(mark, dict) and mark.get("type") == "text") and \
-        "y" not in view.get("encoding", {})
+    is_text = mark == "text" or (isinstance(mark, dict) and mark.get("type") == "text")
+    return is_text and "y" not in view.get("encoding", {})
 
 
 def _panel_height(view: dict[str, Any], datasets: dict[str, Any]) -> int:
@@ -771,18 +771,17 @@ def _panel_height(view: dict[str, Any], datasets: dict[str, Any]) -> int:
 def chart_height(spec: dict[str, Any]) -> int:
     """About the least height a chart needs on a slide (titles, panels, axes, legend)."""
     datasets = spec.get("datasets", {})
-    title = spec.get("title", {})
-    lines = (len(_wrap(title.get("subtitle"), 110)) if isinstance(title, dict)
-             and isinstance(_wrap(title.get("subtitle"), 110), list) else 1)
+    title = spec.get("title")
+    subtitle = _wrap(title.get("subtitle"), 110) if isinstance(title, dict) else None
+    lines = len(subtitle) if isinstance(subtitle, list) else 1
     top = 40 + 26 * lines + 60  # title, subtitle lines, a legend row
     if "vconcat" in spec:
         return top + sum(_panel_height(v, datasets) for v in spec["vconcat"])
     if "hconcat" in spec:
         return top + max(_panel_height(v, datasets) for v in spec["hconcat"])
     if "facet" in spec:
-        panels = len(_categories(spec["facet"], datasets) and spec["facet"].get("sort", [])
-                     or [0] * 2)
-        rows = -(-panels // int(spec.get("columns", panels) or panels))
+        panels = _categories(spec["facet"], datasets) or 2
+        rows = -(-panels // int(spec.get("columns") or panels))
         return top + rows * (_panel_height(spec["spec"], datasets) + 30)
     return top + _panel_height(spec, datasets)
 
@@ -853,9 +852,13 @@ def url_breaks(text: str) -> str:
 def table_pages(table: str) -> list[str]:
     """An HTML table cut into slide-sized tables, each with the header row(s). Its cells
     wrap between words only (the notebooks' tables may break anywhere in a word, which on
-    a slide scatters a word's letters over lines)."""
+    a slide scatters a word's letters over lines); a web address may wrap after a "/", and
+    a column name after a "_" (between the words it joins)."""
     table = re.sub(r";?\s*(?:overflow-wrap|word-break)\s*:\s*[\w-]+", "", table)
     table = re.sub(r">([^<]*://[^<]*)<", lambda m: ">" + url_breaks(m.group(1)) + "<", table)
+    table = re.sub(r"<thead>.*?</thead>", lambda m: re.sub(
+        r">([^<]*)<", lambda t: ">" + t.group(1).replace("_", "_<wbr>") + "<", m.group(0)),
+        table, flags=re.S)
     body = re.search(r"(<tbody>)(.*?)(</tbody>)", table, re.S)
     if not body:
         return [table]
@@ -1007,7 +1010,7 @@ SLIDE_CSS = """
 #: Each slide records the scale it needed (data-fit-scale), which the browser test reads.
 SLIDE_SCRIPT = """
 (function () {
-  var WIDTH = %(width)d, HEIGHT = %(height)d, FLOOR = %(floor)d;
+  var WIDTH = @WIDTH@, HEIGHT = @HEIGHT@, FLOOR = @FLOOR@;
   var reveal = document.querySelector('.reveal');
 
   function fitBox(slide) {
@@ -1084,7 +1087,11 @@ SLIDE_SCRIPT = """
     });
     var start = first;
     for (var depth = chain.length; depth >= 0; depth--) {
-      for (var n = start; n;) { var after = n.nextSibling; places[depth].appendChild(n); n = after; }
+      for (var n = start; n;) {
+        var after = n.nextSibling;
+        places[depth].appendChild(n);
+        n = after;
+      }
       if (depth > 0) { start = chain[depth - 1].nextSibling; }
     }
     chain.forEach(function (e, i) {
@@ -1092,6 +1099,8 @@ SLIDE_SCRIPT = """
         places[i + 1].start = (e.start || 1) + e.querySelectorAll(':scope > li').length;
       }
     });
+    // Containers whose whole content moved would leave their padding behind, empty.
+    for (var d = chain.length - 1; d >= 0 && !blocks(chain[d]).length; d--) { chain[d].remove(); }
     var outer = document.createElement('section');
     outer.appendChild(next);
     slide.parentNode.parentNode.insertBefore(outer, slide.parentNode.nextSibling);
@@ -1101,7 +1110,8 @@ SLIDE_SCRIPT = """
   // Cuts a block of code or program output after its last line above `limit` (a page
   // position), into two blocks; returns the second, or null where no line fits.
   function splitLines(pre, limit) {
-    var walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT), range = document.createRange();
+    var walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+    var range = document.createRange();
     var cut = null;
     while (walker.nextNode()) {
       var text = walker.currentNode, at = -1;
@@ -1263,7 +1273,9 @@ SLIDE_SCRIPT = """
     slide.dataset.fitScale = scale.toFixed(3);
   }
 
-  function slides() { return [].slice.call(document.querySelectorAll('.reveal .slides > section > section')); }
+  function slides() {
+    return [].slice.call(document.querySelectorAll('.reveal .slides > section > section'));
+  }
 
   reveal.classList.add('course-layout');
   var figures = [].slice.call(document.querySelectorAll('figure.course-chart[data-live]'));
@@ -1282,7 +1294,8 @@ SLIDE_SCRIPT = """
                        width: 1280, height: 720, margin: 0, center: false});
   });
 })();
-""" % {"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT, "floor": SLIDE_FONT_FLOOR}
+""".replace("@WIDTH@", str(SLIDE_WIDTH)).replace("@HEIGHT@", str(SLIDE_HEIGHT)) \
+    .replace("@FLOOR@", str(SLIDE_FONT_FLOOR))
 
 
 @cache
