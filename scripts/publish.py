@@ -23,7 +23,9 @@ each edition shows (the same tags everywhere):
 
 The site draws every chart live with the Vega, Vega-Lite and vega-embed vendored in
 ``vendor/vega`` (copied next to the pages), the stored image as fallback with the chart's
-description as alt text. Nothing on a page or slide loads from the network.
+description as alt text. The slides inline Vega and Vega-Lite and draw each chart at the
+size of its slide with slide-sized fonts (:func:`legible_chart`, ``SLIDE_SCRIPT``), without
+touching the notebooks' stored outputs. Nothing on a page or slide loads from the network.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ charts carry their description as alt text; nothing on a page or slide loads fro
 network. The browser tests (one headless Chromium for all of them, every request that
 leaves the machine blocked) open the site and the decks from disk: charts draw live,
 answers stay hidden until a prediction is written, and no slide is taller or wider than a
-1280×720 projector.
+1280×720 projector. On every slide of every deck, as the projector shows it, no text (HTML
+or a chart's SVG, after any shrinking) is under 16 px, no table cell cuts a word, and every
+chart is drawn live across the slide.
 """
 
 from __future__ import annotations
@@ -515,6 +517,8 @@ def slide_measures(slides: Path, browser: Any) -> dict[str, list[dict[str, Any]]
     charts, of the slide with the smallest text and of SLIDES_TO_SEE on the way)."""
     page, blocked = browser
     page.set_viewport_size({"width": 1280, "height": 720})
+    for old in ARTIFACTS.glob("slides-*.png"):  # (a slide's number changes as decks change)
+        old.unlink()
     measures = {}
     try:
         for path in NOTEBOOKS:
@@ -630,3 +634,48 @@ def test_a_plain_reveal_cell_shows_its_output_only_on_the_next_slide() -> None:
     assert student.cells[0].outputs == [] and student.cells[0].source == "len(allies)"
     site = json.dumps(publish.site_notebook(nbformat.v4.new_notebook(cells=[cell])))
     assert "course-reveal" in site and "<template" in site
+
+
+def stored_chart(path: Path, title: str) -> dict[str, Any]:
+    """The Vega-Lite spec of a notebook's chart, by the start of its title."""
+    for cell in nbformat.read(path, as_version=4).cells:
+        for out in cell.get("outputs", []):
+            spec = out.get("data", {}).get(publish.VEGALITE)
+            text = spec and (spec.get("title") or {})
+            if spec and isinstance(text, dict) and str(text.get("text")).startswith(title):
+                return spec
+    raise AssertionError(f"no chart titled {title!r} in {path.name}")
+
+
+def test_a_slide_chart_is_legible_and_a_stack_too_tall_is_split() -> None:
+    gantt = stored_chart(NOTEBOOKS[3], "NATO's operations and missions")
+    before = json.dumps(gantt)
+    first, second = publish.slide_charts(gantt)
+    assert first["title"]["text"].endswith("(1 of 2)") and second["title"]["text"].endswith(
+        "(2 of 2)")
+    assert publish._is_strip(first["vconcat"][0]) and len(first["vconcat"]) == 2
+    assert len(second["vconcat"]) == 1 and not publish._is_strip(second["vconcat"][0])
+    slide = publish.legible_chart(second)
+    sizes = [node[key] for node in publish._views(slide) for key in publish.FONT_KEYS
+             if isinstance(node.get(key), (int, float))]
+    assert min(sizes) == publish.SLIDE_FONT_FLOOR  # 29 operations: the crowded axis
+    axis = next(n["axis"] for n in publish._views(slide)
+                if isinstance(n.get("axis"), dict) and "labelLimit" in n["axis"])
+    assert axis["labelFontSize"] == publish.SLIDE_FONT_FLOOR and axis["labelLimit"] == 468
+    assert min(s for node in publish._views(publish.legible_chart(first))
+               for key in publish.FONT_KEYS
+               if isinstance(s := node.get(key), (int, float))) == publish.CHART_FONT
+    assert json.dumps(gantt) == before, "the notebook's stored chart was changed"
+    small = stored_chart(NOTEBOOKS[4], "The commentary's argument")
+    assert publish.slide_charts(small) == [small]
+
+
+def test_slide_tables_wrap_between_words_only() -> None:
+    table = ('<table><thead><tr><th>shapley_shubik</th><th>source_url</th></tr></thead>'
+             '<tbody><tr><td style="white-space:normal;overflow-wrap:anywhere">False</td>'
+             '<td style="word-break: break-all"><a href="https://a.org/b/c">https://a.org/b/c'
+             "</a></td></tr></tbody></table>")
+    page, = publish.table_pages(table)
+    assert "anywhere" not in page and "break-all" not in page
+    assert "<th>shapley_<wbr>shubik</th>" in page
+    assert 'href="https://a.org/b/c">https://a.org/<wbr>b/<wbr>c</a>' in page
