@@ -1279,17 +1279,25 @@ SLIDE_SCRIPT = """
     return [].slice.call(document.querySelectorAll('.reveal .slides > section > section'));
   }
 
+  // Whatever fails in laying the deck out, the class still gets its slides.
+  function laidOut(step) {
+    try { return step(); } catch (error) { console.error('slide layout:', error); return []; }
+  }
+
   reveal.classList.add('course-layout');
-  var figures = [].slice.call(document.querySelectorAll('figure.course-chart[data-live]'));
-  figures.forEach(function (fig) { fig.style.height = fig.dataset.minHeight + 'px'; });
-  slides().forEach(split);
-  var drawn = figures.map(function (fig) {
-    var box = fig.closest('.course-fit');
-    var room = HEIGHT - box.getBoundingClientRect().height + fig.getBoundingClientRect().height;
-    return window.vega && window.vegaLite ? draw(fig, fig.clientWidth, Math.floor(room)) : null;
+  var drawn = laidOut(function () {
+    var figures = [].slice.call(document.querySelectorAll('figure.course-chart[data-live]'));
+    figures.forEach(function (fig) { fig.style.height = fig.dataset.minHeight + 'px'; });
+    slides().forEach(split);
+    return figures.map(function (fig) {
+      var box = fig.closest('.course-fit'), height = fig.getBoundingClientRect().height;
+      var room = HEIGHT - box.getBoundingClientRect().height + height;
+      return window.vega && window.vegaLite ? draw(fig, fig.clientWidth, Math.floor(room)) : null;
+    });
   });
   Promise.all(drawn).then(function () {
-    slides().forEach(shrink);
+    laidOut(function () { slides().forEach(shrink); });
+  }).then(function () {
     reveal.classList.remove('course-layout');
     document.body.dataset.courseSlides = 'ready';
     Reveal.initialize({controls: true, progress: true, history: true, transition: 'none',
