@@ -23,7 +23,9 @@ each edition shows (the same tags everywhere):
 
 The site draws every chart live with the Vega, Vega-Lite and vega-embed vendored in
 ``vendor/vega`` (copied next to the pages), the stored image as fallback with the chart's
-description as alt text. Nothing on a page or slide loads from the network.
+description as alt text. The slides inline Vega and Vega-Lite and draw each chart at the
+size of its slide with slide-sized fonts (:func:`legible_chart`, ``SLIDE_SCRIPT``), without
+touching the notebooks' stored outputs. Nothing on a page or slide loads from the network.
 """
 
 from __future__ import annotations
@@ -644,6 +646,196 @@ notebooks and use the widgets, see the README (<code>python3 course.py lab</code
 SLIDE_ROWS, SLIDE_TABLE_CHARS = 8, 900
 CONTROLS = re.compile(r"^\[Interactive controls: (.*?)\. Run this cell in JupyterLab to use "
                       r"them\.\]\s*(.*)$", re.S)
+#: The smallest text a slide may show, in CSS pixels on a 1280×720 projector: what the back
+#: row of a classroom can still read.
+SLIDE_FONT_FLOOR = 16
+#: The room a slide gives its content (1280×720 less the slide's padding).
+SLIDE_WIDTH, SLIDE_HEIGHT = 1224, 688
+#: Chart text on a slide (px): larger than in a notebook, read from across a room. The
+#: slide builder applies these; the notebooks' stored charts keep their own sizes.
+CHART_FONT = 18
+SLIDE_CHART_CONFIG: dict[str, dict[str, Any]] = {
+    "axis": {"labelFontSize": CHART_FONT, "titleFontSize": 20},
+    "legend": {"labelFontSize": CHART_FONT, "titleFontSize": 20, "symbolSize": 180},
+    "header": {"labelFontSize": 20, "titleFontSize": 20},
+    "title": {"fontSize": 24, "subtitleFontSize": 20},
+    "text": {"fontSize": CHART_FONT},
+}
+FONT_KEYS = ("fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize")
+LIMIT_KEYS = {"labelFontSize": "labelLimit", "titleFontSize": "titleLimit"}
+#: A category axis with more rows than this is drawn at the floor size, so that its rows
+#: (one line of text each) still fit the height of a slide.
+CROWDED_ROWS = 20
+
+
+def _views(spec: Any) -> list[dict[str, Any]]:
+    """Every object of a Vega-Lite spec (views, marks, encodings, …), depth first."""
+    found: list[dict[str, Any]] = []
+    stack = [spec]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            found.append(node)
+            stack += [v for k, v in node.items() if k not in ("datasets", "data")]
+        elif isinstance(node, list):
+            stack += node
+    return found
+
+
+def _categories(encoding: dict[str, Any], datasets: dict[str, Any]) -> int:
+    """How many rows a category axis (nominal or ordinal) shows: its sort list, or the
+    most distinct values its field has in any dataset of the chart."""
+    if encoding.get("type") not in ("nominal", "ordinal") or "field" not in encoding:
+        return 0
+    if isinstance(encoding.get("sort"), list):
+        return len(encoding["sort"])
+    field = encoding["field"]
+    return max((len({json.dumps(row.get(field)) for row in rows})
+                for rows in datasets.values() if isinstance(rows, list)
+                and rows and isinstance(rows[0], dict) and field in rows[0]), default=0)
+
+
+def _wrap(text: Any, chars: int) -> Any:
+    """A title's text as lines of at most `chars` characters (Vega draws a list of
+    strings as lines; it never wraps a title itself)."""
+    lines = text if isinstance(text, list) else [text] if isinstance(text, str) else None
+    if lines is None:
+        return text
+    wrapped: list[str] = []
+    for line in lines:
+        current = ""
+        for word in str(line).split():
+            if current and len(current) + 1 + len(word) > chars:
+                wrapped.append(current)
+                current = word
+            else:
+                current = f"{current} {word}".strip()
+        wrapped.append(current)
+    return wrapped if len(wrapped) > 1 else wrapped[0]
+
+
+def legible_chart(spec: dict[str, Any]) -> dict[str, Any]:
+    """A chart's Vega-Lite spec as a slide draws it: every text at least CHART_FONT px
+    (the slide config, and any size the chart sets itself, raised; label limits grown with
+    their text), a category axis of more than CROWDED_ROWS rows at the floor size, and
+    titles wrapped to the slide's width. Its size is set in the browser (the deck's script
+    fits it to the room left on its slide)."""
+    spec = copy.deepcopy(spec)
+    config = spec.setdefault("config", {})
+    for group, values in SLIDE_CHART_CONFIG.items():
+        config[group] = {**config.get(group, {}), **values}
+    datasets = spec.get("datasets", {})
+    for node in _views(spec):
+        for key in FONT_KEYS:
+            size = node.get(key)
+            if isinstance(size, (int, float)) and not isinstance(size, bool) and size < CHART_FONT:
+                node[key] = CHART_FONT
+                limit = node.get(LIMIT_KEYS.get(key, ""))
+                if isinstance(limit, (int, float)) and limit > 0:
+                    node[LIMIT_KEYS[key]] = round(limit * CHART_FONT / size)
+    for node in _views(spec):  # after the pass above, which may replace an axis's sizes
+        encoding = node.get("y")
+        if isinstance(encoding, dict) and _categories(encoding, datasets) > CROWDED_ROWS \
+                and encoding.get("axis", {}) is not None:
+            encoding.setdefault("axis", {})["labelFontSize"] = SLIDE_FONT_FLOOR
+    columns = max(1, len(spec.get("hconcat", [])), int(spec.get("columns", 1) or 1))
+    for node in _views(spec):
+        title = node.get("title")
+        if isinstance(title, dict):
+            title["text"] = _wrap(title.get("text"), 90)
+            title["subtitle"] = _wrap(title.get("subtitle"), 110)
+        elif isinstance(title, str) and node is not spec and "mark" not in node:
+            node["title"] = _wrap(title, 90 // columns)
+    return spec
+
+
+def _is_strip(view: dict[str, Any]) -> bool:
+    """A panel of text only (labels for marks of the panel below, as above 03's Gantt)."""
+    mark = view.get("mark")
+    is_text = mark == "text" or (isinstance(mark, dict) and mark.get("type") == "text")
+    return is_text and "y" not in view.get("encoding", {})
+
+
+def _panel_height(view: dict[str, Any], datasets: dict[str, Any]) -> int:
+    """About how tall a panel must be on a slide for its text to stay legible."""
+    if _is_strip(view):
+        mark = view["mark"] if isinstance(view["mark"], dict) else {}
+        labels = [str(row.get(view["encoding"].get("text", {}).get("field"), ""))
+                  for rows in datasets.values() if isinstance(rows, list) for row in rows
+                  if isinstance(row, dict)]
+        longest = max(map(len, labels), default=10)
+        return int(longest * 0.55 * CHART_FONT) if mark.get("angle") else 2 * CHART_FONT
+    rows = max((_categories(n["y"], datasets) for n in _views(view)
+                if isinstance(n.get("y"), dict)), default=0)
+    plot = rows * (SLIDE_FONT_FLOOR + 2 if rows > CROWDED_ROWS else CHART_FONT + 4) or 200
+    return plot + 50 + (40 if view.get("title") else 0)
+
+
+def chart_height(spec: dict[str, Any]) -> int:
+    """About the least height a chart needs on a slide (titles, panels, axes, legend)."""
+    datasets = spec.get("datasets", {})
+    title = spec.get("title")
+    subtitle = _wrap(title.get("subtitle"), 110) if isinstance(title, dict) else None
+    lines = len(subtitle) if isinstance(subtitle, list) else 1
+    top = 40 + 26 * lines + 60  # title, subtitle lines, a legend row
+    if "vconcat" in spec:
+        return top + sum(_panel_height(v, datasets) for v in spec["vconcat"])
+    if "hconcat" in spec:
+        return top + max(_panel_height(v, datasets) for v in spec["hconcat"])
+    if "facet" in spec:
+        panels = _categories(spec["facet"], datasets) or 2
+        rows = -(-panels // int(spec.get("columns") or panels))
+        return top + rows * (_panel_height(spec["spec"], datasets) + 30)
+    return top + _panel_height(spec, datasets)
+
+
+def slide_charts(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """A chart as one or more slide charts: a stack of panels (vconcat) too tall for one
+    slide at legible sizes becomes one chart per panel, each with the chart's title
+    ("1 of 2", …) and any strip of labels going with the first panel."""
+    panels = spec.get("vconcat") or []
+    main = [p for p in panels if not _is_strip(p)]
+    if len(main) < 2 or chart_height(spec) <= SLIDE_HEIGHT:
+        return [spec]
+    parts = []
+    for number, panel in enumerate(main, start=1):
+        part = {k: v for k, v in spec.items() if k != "vconcat"}
+        part["vconcat"] = [p for p in panels if p is panel or (number == 1 and _is_strip(p))]
+        title = spec.get("title")
+        title = dict(title) if isinstance(title, dict) else {"text": title or ""}
+        title["text"] = f"{_joined(title.get('text', ''))} ({number} of {len(main)})"
+        part["title"] = title
+        parts.append(part)
+    return parts
+
+
+def slide_chart_html(data: dict[str, Any]) -> list[str]:
+    """A chart as slide figures: the stored SVG (sharp when enlarged) with the description
+    as alt text, and the legible spec of each slide chart, which the deck's script draws
+    at the size of its slide. The least height each needs is in `data-min-height`."""
+    if VEGALITE not in data:
+        return [chart_html(data, live=False)]
+    alt = html.escape(chart_description(data), quote=True)
+    svg = _joined(data.get("image/svg+xml", ""))
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    figures = []
+    for part in slide_charts(data[VEGALITE]):
+        spec = legible_chart(part)
+        height = min(SLIDE_HEIGHT, chart_height(spec))
+        text = json.dumps(spec, separators=(",", ":")).replace("<", "\\u003c")
+        figures.append(f'<figure class="course-chart" data-live="1" data-min-height="{height}">'
+                       f'<script type="application/json" class="course-chart-spec">{text}'
+                       f'</script><img class="course-chart-image" src="{src}" alt="{alt}">'
+                       "</figure>")
+    return figures
+
+
+@cache
+def vega_scripts() -> tuple[str, str]:
+    """Vega and Vega-Lite, to inline in every deck (a deck is one file that works offline),
+    which draws its charts with them."""
+    return tuple(re.sub(r"//# sourceMappingURL=\S+", "", (VEGA / name).read_text("utf-8"))
+                 .replace("</script", "<\\/script") for name in VEGA_FILES[:2])
 
 
 def reveal_assets() -> tuple[str, str]:
@@ -654,8 +846,22 @@ def reveal_assets() -> tuple[str, str]:
     return css, js
 
 
+def url_breaks(text: str) -> str:
+    """A web address (as text of a table cell) that may wrap after each "/" of its path:
+    on a slide a long address would otherwise widen its column past the others."""
+    return re.sub(r"(?<=[^/:])/(?=[^/])", "/<wbr>", text)
+
+
 def table_pages(table: str) -> list[str]:
-    """An HTML table cut into slide-sized tables, each with the header row(s)."""
+    """An HTML table cut into slide-sized tables, each with the header row(s). Its cells
+    wrap between words only (the notebooks' tables may break anywhere in a word, which on
+    a slide scatters a word's letters over lines); a web address may wrap after a "/", and
+    a column name after a "_" (between the words it joins)."""
+    table = re.sub(r";?\s*(?:overflow-wrap|word-break)\s*:\s*[\w-]+", "", table)
+    table = re.sub(r">([^<]*://[^<]*)<", lambda m: ">" + url_breaks(m.group(1)) + "<", table)
+    table = re.sub(r"<thead>.*?</thead>", lambda m: re.sub(
+        r">([^<]*)<", lambda t: ">" + t.group(1).replace("_", "_<wbr>") + "<", m.group(0)),
+        table, flags=re.S)
     body = re.search(r"(<tbody>)(.*?)(</tbody>)", table, re.S)
     if not body:
         return [table]
@@ -698,6 +904,8 @@ def slide_parts(cell: nbformat.NotebookNode) -> list[str]:
             parts += table_pages(_joined(data["text/html"]))
         elif "text/markdown" in data and not _joined(data["text/markdown"]).strip():
             continue
+        elif VEGALITE in data:
+            parts += slide_chart_html(data)
         elif data:
             parts.append(bundle_html(data, live=False))
     return parts
@@ -769,46 +977,336 @@ SLIDE_CSS = """
 .reveal .slides > section { padding: 0; height: 720px; }
 .reveal .slides > section > section { height: 720px; box-sizing: border-box;
   padding: 16px 28px; font-size: 24px; line-height: 1.35; overflow: visible; }
-.reveal .slides section > .course-fit { transform-origin: top left; }
-.reveal h1 { font-size: 44px; } .reveal h2 { font-size: 36px; } .reveal h3 { font-size: 28px; }
+.reveal .slides section > .course-fit { transform-origin: top left; display: flow-root; }
+.reveal h1 { font-size: 44px; } .reveal h2 { font-size: 36px; } .reveal h3 { font-size: 30px; }
 .reveal h1, .reveal h2, .reveal h3 { text-transform: none; color: #222; margin: 0 0 12px; }
-.reveal table { font-size: 18px; border-collapse: collapse; margin: 0; }
-.reveal table td, .reveal table th { padding: 3px 8px; border-bottom: 1px solid #ddd;
-  vertical-align: top; white-space: normal; overflow-wrap: anywhere;
-  text-align: left; }
-.reveal pre, .reveal code { font-size: 18px; }
+.reveal p { margin: 0 0 14px; }
+.reveal table { font-size: 20px; border-collapse: collapse; margin: 0; }
+.reveal table td, .reveal table th { padding: 4px 10px; border-bottom: 1px solid #ddd;
+  vertical-align: top; white-space: normal; overflow-wrap: normal; word-break: normal;
+  hyphens: manual; text-align: left; }
+.reveal pre, .reveal code { font-size: 20px; line-height: 1.3; }
+.reveal small { font-size: 18px; }
 .reveal .jp-InputPrompt, .reveal .jp-OutputPrompt { display: none; }
 .reveal figure.course-chart { margin: 0; }
+.reveal figure.course-chart svg { display: block; }
 .reveal .slides figure.course-chart img { width: 100%; height: 560px; max-width: 100%;
   max-height: 560px; object-fit: contain; object-position: left top; margin: 0; }
-.reveal .course-controls { font-size: 18px; color: #444; }
+.reveal .course-controls { font-size: 20px; color: #444; }
+.reveal .course-continued { color: #555; }
+/* Before reveal.js starts, every slide is laid out at once at 1280x720 so that the
+   deck's script can measure, split and fit them. */
+.reveal.course-layout .slides { width: 1280px !important; height: auto !important; }
+.reveal.course-layout .slides > section,
+.reveal.course-layout .slides > section > section { display: block !important;
+  position: relative !important; visibility: hidden; transform: none !important; }
+.reveal.course-layout .slides > section > section { width: 1280px; }
+.reveal.course-layout figure.course-chart[data-live] img { display: none; }
 """
 
-#: Shrinks a slide whose content is taller (or wider) than 1280×720 until it fits, and
-#: records the scale it needed (the browser test reads it).
-FIT_SCRIPT = """
-function courseFit(slide) {
-  if (!slide) { return; }
-  var box = slide.querySelector(':scope > .course-fit');
-  if (!box) {
-    box = document.createElement('div');
-    box.className = 'course-fit';
-    while (slide.firstChild) { box.appendChild(slide.firstChild); }
-    slide.appendChild(box);
+#: The deck's script, run before reveal.js starts. It lays every slide out at 1280×720 and
+#: moves what does not fit onto a slide of its own after it (between blocks: paragraphs, list
+#: items, table rows, a chart), a chart keeping the height it needs to stay legible; draws
+#: each chart live at the size its slide leaves it (the Vega-Lite spec is resized until the
+#: drawing fills that room, its fonts unchanged); and, as a last resort, shrinks a slide
+#: that is still too tall, never so far that its smallest text falls under the floor.
+#: Each slide records the scale it needed (data-fit-scale), which the browser test reads.
+SLIDE_SCRIPT = """
+(function () {
+  var WIDTH = @WIDTH@, HEIGHT = @HEIGHT@, FLOOR = @FLOOR@;
+  var reveal = document.querySelector('.reveal');
+
+  function fitBox(slide) {
+    var box = slide.querySelector(':scope > .course-fit');
+    if (!box) {
+      box = document.createElement('div');
+      box.className = 'course-fit';
+      while (slide.firstChild) { box.appendChild(slide.firstChild); }
+      slide.appendChild(box);
+    }
+    return box;
   }
-  var width = slide.clientWidth - 56, height = slide.clientHeight - 32, scale = 1;
-  box.style.transform = ''; box.style.width = width + 'px';
-  for (var i = 0; i < 4; i++) {
-    var next = Math.min(1, height / box.scrollHeight, width / box.scrollWidth);
-    if (Math.abs(next - scale) < 0.005) { break; }
-    scale = next; box.style.width = (width / scale) + 'px';
+
+  // Containers a slide may be cut inside of; everything else moves as one block.
+  function isContainer(e) {
+    if (/^(UL|OL|TABLE|TBODY)$/.test(e.tagName)) { return true; }
+    if (e.tagName !== 'DIV' || !e.children.length || e.matches('.course-chart')) {
+      return false;
+    }
+    for (var n = e.firstChild; n; n = n.nextSibling) {
+      if (n.nodeType === 3 && n.textContent.trim()) { return false; }
+    }
+    return true;
   }
-  box.style.transform = scale < 1 ? 'scale(' + scale + ')' : '';
-  slide.dataset.fitScale = scale.toFixed(3);
-}
-Reveal.on('ready', function (e) { courseFit(e.currentSlide); });
-Reveal.on('slidechanged', function (e) { courseFit(e.currentSlide); });
-"""
+
+  // Whether an element shows anything (JupyterLab's empty collapser bars do not).
+  function shows(e) {
+    return e.getClientRects().length > 0 &&
+      (e.textContent.trim() !== '' || e.querySelector('img, svg, canvas') !== null ||
+       /^(IMG|SVG|FIGURE|HR)$/.test(e.tagName));
+  }
+
+  function blocks(root) {
+    var found = [];
+    (function walk(e) {
+      for (var c = e.firstElementChild; c; c = c.nextElementSibling) {
+        if (isContainer(c)) { walk(c); } else if (shows(c)) { found.push(c); }
+      }
+    })(root);
+    return found;
+  }
+
+  // A heading, a table's header or a line that introduces what follows never ends a slide.
+  function leadsIn(e) {
+    return /^(H[1-6]|THEAD)$/.test(e.tagName) || e.matches('.course-predict') ||
+      (e.tagName === 'P' && /:\\s*$/.test(e.textContent));
+  }
+
+  // Moves `first` and everything after it on `slide` to a new slide right after it; the
+  // containers around `first` are copied (a table with its header, a list numbered on).
+  function splitBefore(slide, box, first) {
+    var chain = [];
+    for (var e = first.parentNode; e !== box; e = e.parentNode) { chain.unshift(e); }
+    var next = slide.cloneNode(false), nextBox = box.cloneNode(false);
+    next.removeAttribute('id');
+    next.appendChild(nextBox);
+    var heading = box.querySelector('h1, h2, h3');
+    // A chart has its own title: it needs the room more than a repeated heading.
+    if (heading && !first.matches('.course-chart') &&
+        heading.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING) {
+      var again = document.createElement(heading.tagName);
+      again.className = 'course-continued';
+      again.textContent = heading.textContent.replace(/\\u00b6/g, '').trim() + ' (continued)';
+      nextBox.appendChild(again);
+    }
+    var places = [nextBox];
+    chain.forEach(function (e) {
+      var copy = e.cloneNode(false);
+      copy.removeAttribute('id');
+      var head = e.tagName === 'TABLE' && e.querySelector(':scope > thead');
+      if (head) { copy.appendChild(head.cloneNode(true)); }
+      places[places.length - 1].appendChild(copy);
+      places.push(copy);
+    });
+    var start = first;
+    for (var depth = chain.length; depth >= 0; depth--) {
+      for (var n = start; n;) {
+        var after = n.nextSibling;
+        places[depth].appendChild(n);
+        n = after;
+      }
+      if (depth > 0) { start = chain[depth - 1].nextSibling; }
+    }
+    chain.forEach(function (e, i) {
+      if (e.tagName === 'OL') {
+        places[i + 1].start = (e.start || 1) + e.querySelectorAll(':scope > li').length;
+      }
+    });
+    // Containers whose whole content moved would leave their padding behind, empty.
+    for (var d = chain.length - 1; d >= 0 && !blocks(chain[d]).length; d--) { chain[d].remove(); }
+    var outer = document.createElement('section');
+    outer.appendChild(next);
+    slide.parentNode.parentNode.insertBefore(outer, slide.parentNode.nextSibling);
+    return next;
+  }
+
+  // Cuts a block of code or program output after its last line above `limit` (a page
+  // position), into two blocks; returns the second, or null where no line fits.
+  function splitLines(pre, limit) {
+    var walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+    var range = document.createRange();
+    var cut = null;
+    while (walker.nextNode()) {
+      var text = walker.currentNode, at = -1;
+      while ((at = text.data.indexOf('\\n', at + 1)) !== -1) {
+        range.setStart(text, at); range.setEnd(text, at + 1);
+        var rect = range.getClientRects()[0] || range.getBoundingClientRect();
+        if (rect.bottom > limit) { break; }
+        cut = [text, at + 1];
+      }
+    }
+    if (!cut || cut[0].data.slice(cut[1]).trim() === '' && !cut[0].nextSibling) { return null; }
+    range.setStart(pre, 0); range.setEnd(cut[0], cut[1]);
+    var head = pre.cloneNode(false);
+    head.appendChild(range.extractContents());
+    pre.parentNode.insertBefore(head, pre);
+    return pre;
+  }
+
+  function split(slide) {
+    for (var guard = 0; guard < 40; guard++) {
+      var box = fitBox(slide), top = box.getBoundingClientRect().top;
+      var list = blocks(box);
+      var k = list.findIndex(function (b) {
+        return b.getBoundingClientRect().bottom - top > HEIGHT + 0.5;
+      });
+      if (k === -1) { return; }
+      // Long code or output is cut between lines when a fair part of it fits.
+      if (list[k].tagName === 'PRE' && top + HEIGHT - list[k].getBoundingClientRect().top > 150) {
+        var rest = splitLines(list[k], top + HEIGHT - 12);
+        if (rest) { slide = splitBefore(slide, box, rest); continue; }
+      }
+      while (k > 0 && leadsIn(list[k - 1])) { k--; }
+      if (k <= 0) { return; }
+      slide = splitBefore(slide, box, list[k]);
+    }
+  }
+
+  // --- charts: a Vega-Lite spec drawn to fill a given room -------------------------------
+  function isStrip(view) {
+    var mark = view.mark && (view.mark.type || view.mark);
+    return mark === 'text' && !(view.encoding && view.encoding.y);
+  }
+
+  // The spec with every panel's width and height (and what is drawn in proportion to
+  // them: a projection's scale, a bar's thickness) multiplied by fw and fh.
+  function resized(spec, fw, fh) {
+    var copy = JSON.parse(JSON.stringify(spec));
+    (function walk(node) {
+      if (Array.isArray(node)) { node.forEach(walk); return; }
+      if (!node || typeof node !== 'object') { return; }
+      if (node.mark || node.layer || node.spec) {
+        if (typeof node.width === 'number') { node.width *= fw; }
+        else if (node.width && node.width.step) { node.width.step *= fw; }
+        if (typeof node.height === 'number' && !isStrip(node)) { node.height *= fh; }
+        else if (node.height && node.height.step) { node.height.step *= fh; }
+        if (node.projection && node.projection.scale) {
+          node.projection.scale *= Math.min(fw, fh);
+        }
+        if (node.mark && typeof node.mark.height === 'number') { node.mark.height *= fh; }
+      }
+      ['vconcat', 'hconcat', 'concat', 'layer', 'spec'].forEach(function (key) {
+        if (node[key]) { walk(node[key]); }
+      });
+    })(copy);
+    var view = copy.config.view = copy.config.view || {};
+    view.continuousWidth = (view.continuousWidth || 300) * fw;
+    view.continuousHeight = (view.continuousHeight || 300) * fh;
+    return copy;
+  }
+
+  function compiled(spec) { return vega.parse(vegaLite.compile(spec).spec); }
+
+  function measure(spec) {
+    var view = new vega.View(compiled(spec), {renderer: 'none'});
+    return view.toSVG().then(function (svg) {
+      view.finalize();
+      var m = /width="([\\d.]+)" height="([\\d.]+)"/.exec(svg);
+      return [parseFloat(m[1]), parseFloat(m[2])];
+    });
+  }
+
+  // Finds the factors that make the drawing width x height: a drawing grows about
+  // linearly with its panels (the secant method, from two trial drawings).
+  function fitted(spec, width, height) {
+    var room = [width, height], a = [1, 1], b = [2, 2], sizeA;
+    function step(sizeB, round) {
+      var done = Math.abs(sizeB[0] - width) < 2 && sizeB[1] <= height + 1 &&
+                 (Math.abs(sizeB[1] - height) < 2 || b[1] >= 4);
+      if (done || round > 5) { return resized(spec, b[0], b[1]); }
+      var c = [0, 1].map(function (d) {
+        var slope = (sizeB[d] - sizeA[d]) / (b[d] - a[d]);
+        var f = slope > 0 ? b[d] + (room[d] - sizeB[d]) / slope : b[d];
+        return Math.max(0.2, Math.min(d ? 4 : 8, f));
+      });
+      a = b; sizeA = sizeB; b = c;
+      return measure(resized(spec, b[0], b[1])).then(function (s) { return step(s, round + 1); });
+    }
+    return measure(resized(spec, 1, 1)).then(function (s) {
+      sizeA = s;
+      return measure(resized(spec, 2, 2));
+    }).then(function (s) { return step(s, 0); });
+  }
+
+  function draw(fig, width, height) {
+    var spec = JSON.parse(fig.querySelector('script.course-chart-spec').textContent);
+    var image = fig.querySelector('img');
+    var target = document.createElement('div');
+    target.className = 'course-chart-live';
+    target.setAttribute('role', 'img');
+    target.setAttribute('aria-label', image.alt);
+    fig.insertBefore(target, image);
+    return fitted(spec, width, height).then(function (spec) {
+      var view = new vega.View(compiled(spec), {renderer: 'svg', container: target,
+                                                hover: true});
+      return view.runAsync();
+    }).then(function () {
+      image.hidden = true;
+    }).catch(function (error) {
+      target.remove();
+      console.error('chart not drawn live:', error);
+    }).then(function () {
+      fig.style.height = '';
+      fig.removeAttribute('data-live');
+    });
+  }
+
+  // --- the last resort: shrink, down to the floor ----------------------------------------
+  function smallestText(box) {
+    var least = Infinity, walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      var e = walker.currentNode.parentElement;
+      if (!walker.currentNode.textContent.trim() || !e.getClientRects().length) { continue; }
+      least = Math.min(least, parseFloat(getComputedStyle(e).fontSize));
+    }
+    return least;
+  }
+
+  // The size of what a slide shows: as wide as its content, as tall as its blocks reach
+  // (an empty wrapper's padding below the last block may use the slide's own padding).
+  function extent(box) {
+    var top = box.getBoundingClientRect().top, bottom = 0;
+    blocks(box).forEach(function (b) {
+      bottom = Math.max(bottom, b.getBoundingClientRect().bottom - top);
+    });
+    return [box.scrollWidth, bottom];
+  }
+
+  function shrink(slide) {
+    var box = fitBox(slide), scale = 1;
+    box.style.transform = ''; box.style.width = WIDTH + 'px';
+    var limit = Math.min(1, FLOOR / smallestText(box));
+    for (var i = 0; i < 4; i++) {
+      var size = extent(box);
+      var next = Math.max(limit, Math.min(1, HEIGHT / size[1], WIDTH / size[0]));
+      if (Math.abs(next - scale) < 0.005) { break; }
+      scale = next; box.style.width = (WIDTH / scale) + 'px';
+    }
+    box.style.transform = scale < 1 ? 'scale(' + scale + ')' : '';
+    slide.dataset.fitScale = scale.toFixed(3);
+  }
+
+  function slides() {
+    return [].slice.call(document.querySelectorAll('.reveal .slides > section > section'));
+  }
+
+  // Whatever fails in laying the deck out, the class still gets its slides.
+  function laidOut(step) {
+    try { return step(); } catch (error) { console.error('slide layout:', error); return []; }
+  }
+
+  reveal.classList.add('course-layout');
+  var drawn = laidOut(function () {
+    var figures = [].slice.call(document.querySelectorAll('figure.course-chart[data-live]'));
+    figures.forEach(function (fig) { fig.style.height = fig.dataset.minHeight + 'px'; });
+    slides().forEach(split);
+    return figures.map(function (fig) {
+      var box = fig.closest('.course-fit'), height = fig.getBoundingClientRect().height;
+      var room = HEIGHT - box.getBoundingClientRect().height + height;
+      return window.vega && window.vegaLite ? draw(fig, fig.clientWidth, Math.floor(room)) : null;
+    });
+  });
+  Promise.all(drawn).then(function () {
+    laidOut(function () { slides().forEach(shrink); });
+  }).then(function () {
+    reveal.classList.remove('course-layout');
+    document.body.dataset.courseSlides = 'ready';
+    Reveal.initialize({controls: true, progress: true, history: true, transition: 'none',
+                       width: 1280, height: 720, margin: 0, center: false});
+  });
+})();
+""".replace("@WIDTH@", str(SLIDE_WIDTH)).replace("@HEIGHT@", str(SLIDE_HEIGHT)) \
+    .replace("@FLOOR@", str(SLIDE_FONT_FLOOR))
 
 
 @cache
@@ -829,10 +1327,7 @@ def export_slides(notebook: nbformat.NotebookNode, css: str, js: str) -> str:
     body = re.sub(r'<link rel="stylesheet" href="reveal\.js/[^"]*"[^>]*>', "", body)
     body = re.sub(r"<script>\s*require\(.*?</script>", "", body, flags=re.S)
     body = body.replace("</head>", f"<style>{css}\n{SLIDE_CSS}</style>\n</head>", 1)
-    init = ("<script>" + js + "\n</script>\n<script>" + FIT_SCRIPT
-            + "Reveal.initialize({controls: true, progress: true, history: true, "
-            "transition: 'none', width: 1280, height: 720, margin: 0, center: false});"
-            "</script>\n")
+    init = "".join(f"<script>{code}\n</script>\n" for code in (js, *vega_scripts(), SLIDE_SCRIPT))
     return body.replace("</body>", init + "</body>", 1)
 
 

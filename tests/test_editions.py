@@ -6,7 +6,9 @@ charts carry their description as alt text; nothing on a page or slide loads fro
 network. The browser tests (one headless Chromium for all of them, every request that
 leaves the machine blocked) open the site and the decks from disk: charts draw live,
 answers stay hidden until a prediction is written, and no slide is taller or wider than a
-1280×720 projector.
+1280×720 projector. On every slide of every deck, as the projector shows it, no text (HTML
+or a chart's SVG, after any shrinking) is under 16 px, no table cell cuts a word, and every
+chart is drawn live across the slide.
 """
 
 from __future__ import annotations
@@ -424,56 +426,185 @@ def test_a_site_answer_shows_only_after_a_prediction(site: Path, browser: Any) -
     assert not blocked, blocked[:3]
 
 
-#: Every slide of the deck in turn: its size on a 1280×720 screen, the scale the deck had
-#: to shrink it by, and whether it is a vertical sub-slide.
-MEASURE_SLIDES = """() => {
-  const result = [];
-  const slides = Reveal.getSlides();
-  for (let i = 0; i < slides.length; i++) {
-    const s = slides[i];
-    const h = [...s.parentNode.children].indexOf(s);
-    Reveal.slide(Reveal.getIndices(s).h, Reveal.getIndices(s).v);
-    const frame = document.querySelector('.reveal .slides').getBoundingClientRect();
-    let bottom = frame.top, right = frame.left;
-    for (const e of s.querySelectorAll('*')) {
-      const r = e.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) { continue; }
-      bottom = Math.max(bottom, r.bottom); right = Math.max(right, r.right);
-    }
-    result.push({index: i, vertical: Reveal.getIndices(s).v || 0,
-                 height: Math.round(bottom - frame.top), width: Math.round(right - frame.left),
-                 scale: parseFloat(s.dataset.fitScale || '1'),
-                 text: s.innerText.slice(0, 60)});
+#: What one slide shows, measured in Chromium as a 1280×720 projector shows it: its size,
+#: the scale the deck shrank it by, whether it is a vertical sub-slide; the smallest text on
+#: it as drawn (every visible text node, HTML or a chart's SVG, its computed font size times
+#: every scaling above it: the slide's shrinking, reveal.js's, a drawing's viewBox); every
+#: word of a table cell drawn across two lines; and its charts (drawn live or not, width).
+MEASURE_SLIDE = """(s) => {
+  const revealScale = window.Reveal && Reveal.getScale ? Reveal.getScale() : 1;
+  const scale = parseFloat(s.dataset.fitScale || '1') * revealScale;
+  const frame = s.closest('.slides').getBoundingClientRect();
+  let bottom = frame.top, right = frame.left;
+  for (const e of s.querySelectorAll('*')) {
+    const r = e.getBoundingClientRect();
+    // (what a drawing holds shows only inside it: a map's shapes are cut at its edges)
+    if (r.width === 0 && r.height === 0 || e.parentElement.closest('svg')) { continue; }
+    bottom = Math.max(bottom, r.bottom); right = Math.max(right, r.right);
   }
-  return result;
+  let least = Infinity, smallest = '';
+  const walker = document.createTreeWalker(s, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, e = node.parentElement;
+    if (!node.textContent.trim() || !e || e.closest('script, style, template, title')) {
+      continue;
+    }
+    const style = getComputedStyle(e);
+    if (!e.getClientRects().length || style.visibility === 'hidden' || style.opacity === '0') {
+      continue;
+    }
+    let size = parseFloat(style.fontSize);
+    const svg = e.closest('svg');
+    if (svg) {  // the drawing's own scale, and everything above it, as drawn
+      const box = svg.viewBox.baseVal;
+      const width = box && box.width ? box.width : svg.width.baseVal.value;
+      size *= svg.getBoundingClientRect().width / width;
+    } else {
+      size *= scale;
+    }
+    if (size < least) { least = size; smallest = node.textContent.trim().slice(0, 50); }
+  }
+  const broken = [];
+  for (const cell of s.querySelectorAll('td, th')) {
+    const cells = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    while (cells.nextNode()) {
+      const text = cells.currentNode;
+      // A run of letters and digits has no place a line may break (a space, a hyphen, a
+      // slash, a question mark may end a line; so may a <wbr>, which starts a new text
+      // node): drawn across two lines, it was cut inside a word ("Fals|e", "19|67").
+      const words = /[\\p{L}\\p{N}]+/gu;
+      let match;
+      while ((match = words.exec(text.data)) !== null) {
+        const range = document.createRange();
+        range.setStart(text, match.index);
+        range.setEnd(text, match.index + match[0].length);
+        const lines = new Set([...range.getClientRects()].filter(r => r.width > 0)
+                              .map(r => Math.round(r.top)));
+        if (lines.size > 1) { broken.push(cell.textContent.trim().slice(0, 40)); break; }
+      }
+    }
+  }
+  const charts = [...s.querySelectorAll('figure.course-chart')].map(f => {
+    const svg = f.querySelector('.course-chart-live svg');
+    return {live: !!svg && !!svg.querySelector('.role-mark'),
+            width: Math.round(svg ? svg.getBoundingClientRect().width : 0),
+            image: !!f.querySelector('img:not([hidden])')};
+  });
+  return {vertical: window.Reveal ? Reveal.getIndices(s).v || 0 : 0,
+          height: Math.round(bottom - frame.top), width: Math.round(right - frame.left),
+          scale, least: Math.round(least * 10) / 10, smallest, broken, charts,
+          text: s.innerText.slice(0, 60)};
 }"""
 
-#: No slide may need shrinking below this to fit (text stays readable from the back).
-MIN_SCALE = 0.55
+#: Every slide of a deck in turn, measured by MEASURE_SLIDE once reveal.js shows it.
+MEASURE_DECK = f"""() => {{
+  const measure = {MEASURE_SLIDE};
+  return Reveal.getSlides().map((s, index) => {{
+    const at = Reveal.getIndices(s);
+    Reveal.slide(at.h, at.v);
+    return {{index, ...measure(s)}};
+  }});
+}}"""
+
+#: Slides worth a screenshot besides the charts and the one with the smallest text.
+SLIDES_TO_SEE = {"02": ("Counting it ourselves",), "03": ("The answer (1 of",),
+                 "05": ("The answer (2 of 7)",)}
 
 
-@pytest.mark.browser
-def test_no_slide_overflows_a_1280x720_projector(slides: Path, browser: Any) -> None:
+@pytest.fixture(scope="module")
+def slide_measures(slides: Path, browser: Any) -> dict[str, list[dict[str, Any]]]:
+    """Every slide of every deck, measured at 1280×720 (one pass; screenshots of the
+    charts, of the slide with the smallest text and of SLIDES_TO_SEE on the way)."""
     page, blocked = browser
     page.set_viewport_size({"width": 1280, "height": 720})
-    problems, shots = [], []
+    for old in ARTIFACTS.glob("slides-*.png"):  # (a slide's number changes as decks change)
+        old.unlink()
+    measures = {}
     try:
         for path in NOTEBOOKS:
             page.goto((slides / f"{path.stem}.slides.html").as_uri())
-            page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=30_000)
-            measured = page.evaluate(MEASURE_SLIDES)
-            assert len(measured) >= 8
-            problems += [(path.stem, m) for m in measured
-                         if m["height"] > 720 or m["width"] > 1280 or m["vertical"]
-                         or m["scale"] < MIN_SCALE]
-            tightest = min(measured, key=lambda m: m["scale"])
-            page.evaluate(f"() => Reveal.slide({tightest['index']})")
-            shots.append(screenshot(page, f"slides-{path.stem}"))
+            page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=60_000)
+            measured = page.evaluate(MEASURE_DECK)
+            measures[path.stem] = measured
+            least = min(measured, key=lambda m: m["least"])
+            names = SLIDES_TO_SEE.get(path.name[:2], ())
+            for m in measured:
+                if m is least or m["charts"] or any(m["text"].startswith(n) for n in names):
+                    page.evaluate(f"() => Reveal.slide({m['index']})")
+                    screenshot(page, f"slides-{path.stem}-{m['index']:02d}")
     finally:
         page.set_viewport_size({"width": 1280, "height": 1600})
-    assert not problems, [(deck, m["index"], m["scale"], m["text"]) for deck, m in problems[:5]]
-    assert all(p.parent == ARTIFACTS for p in shots)
     assert not blocked, blocked[:3]
+    return measures
+
+
+@pytest.mark.browser
+def test_no_slide_overflows_a_1280x720_projector(
+        slide_measures: dict[str, list[dict[str, Any]]]) -> None:
+    problems = [(deck, m["index"], m["height"], m["width"], m["text"])
+                for deck, measured in slide_measures.items() for m in measured
+                if m["height"] > 720 or m["width"] > 1280 or m["vertical"]]
+    assert all(len(measured) >= 8 for measured in slide_measures.values())
+    assert not problems, problems[:5]
+    assert list(ARTIFACTS.glob("slides-*.png"))
+
+
+@pytest.mark.browser
+def test_no_text_on_a_slide_is_smaller_than_the_back_row_reads(
+        slide_measures: dict[str, list[dict[str, Any]]]) -> None:
+    """Every visible text on every slide (tables, code, chart labels, legends and titles
+    included) is drawn at 16 px or more at 1280×720, after any shrinking."""
+    small = [(deck, m["index"], m["least"], m["smallest"])
+             for deck, measured in slide_measures.items() for m in measured
+             if m["least"] < publish.SLIDE_FONT_FLOOR]
+    assert not small, small[:8]
+
+
+@pytest.mark.browser
+def test_table_cells_on_slides_wrap_between_words(
+        slide_measures: dict[str, list[dict[str, Any]]]) -> None:
+    broken = [(deck, m["index"], m["broken"][:3])
+              for deck, measured in slide_measures.items() for m in measured if m["broken"]]
+    assert not broken, broken[:8]
+
+
+@pytest.mark.browser
+def test_slide_charts_are_drawn_live_across_the_slide(
+        slide_measures: dict[str, list[dict[str, Any]]]) -> None:
+    charts = [(deck, m["index"], c) for deck, measured in slide_measures.items()
+              for m in measured for c in m["charts"]]
+    assert len(charts) >= chart_count_all(), "a chart is missing from the decks"
+    problems = [(deck, index, c) for deck, index, c in charts
+                if not c["live"] or c["image"] or c["width"] < 0.9 * publish.SLIDE_WIDTH]
+    assert not problems, problems[:5]
+
+
+def chart_count_all() -> int:
+    """The charts a deck shows at least (reveal answers and split charts may add more)."""
+    return sum(1 for path in NOTEBOOKS for cell in nbformat.read(path, as_version=4).cells
+               if "answer-key" not in tags(cell) and "solution" not in tags(cell)
+               for out in cell.get("outputs", []) if publish.VEGALITE in out.get("data", {}))
+
+
+@pytest.mark.browser
+def test_the_slide_measure_finds_small_text_and_broken_words(browser: Any) -> None:
+    """The measure can fail: a 12 px line, a chart label drawn at half size and a table
+    cell narrower than its word are all found."""
+    page, _ = browser
+    page.set_content(
+        '<div class="slides"><section data-fit-scale="1"><p style="font-size:24px">Fine</p>'
+        '<p style="font-size:12px">too small</p><svg width="200" height="50" '
+        'viewBox="0 0 400 100" style="width:200px"><text x="0" y="20" font-size="20">'
+        'half size</text></svg><table><tr><td style="width:30px;overflow-wrap:anywhere;'
+        'font-size:20px">shapley_shubik</td><td style="width:30px;font-size:20px">'
+        'one-two</td></tr></table></section></div>')
+    measured = page.evaluate(f"() => ({MEASURE_SLIDE})(document.querySelector('section'))")
+    assert measured["least"] == 10 and measured["smallest"] == "half size"
+    assert measured["broken"] == ["shapley_shubik"]  # (not "one-two": cut after its hyphen)
+    page.set_content('<div class="slides"><section><p style="font-size:12px">small</p>'
+                     "</section></div>")
+    measured = page.evaluate(f"() => ({MEASURE_SLIDE})(document.querySelector('section'))")
+    assert measured["least"] == 12
 
 
 def test_each_page_links_to_the_jupyterlite_build_when_there_is_one(
@@ -503,3 +634,48 @@ def test_a_plain_reveal_cell_shows_its_output_only_on_the_next_slide() -> None:
     assert student.cells[0].outputs == [] and student.cells[0].source == "len(allies)"
     site = json.dumps(publish.site_notebook(nbformat.v4.new_notebook(cells=[cell])))
     assert "course-reveal" in site and "<template" in site
+
+
+def stored_chart(path: Path, title: str) -> dict[str, Any]:
+    """The Vega-Lite spec of a notebook's chart, by the start of its title."""
+    for cell in nbformat.read(path, as_version=4).cells:
+        for out in cell.get("outputs", []):
+            spec = out.get("data", {}).get(publish.VEGALITE)
+            text = spec and (spec.get("title") or {})
+            if spec and isinstance(text, dict) and str(text.get("text")).startswith(title):
+                return spec
+    raise AssertionError(f"no chart titled {title!r} in {path.name}")
+
+
+def test_a_slide_chart_is_legible_and_a_stack_too_tall_is_split() -> None:
+    gantt = stored_chart(NOTEBOOKS[3], "NATO's operations and missions")
+    before = json.dumps(gantt)
+    first, second = publish.slide_charts(gantt)
+    assert first["title"]["text"].endswith("(1 of 2)") and second["title"]["text"].endswith(
+        "(2 of 2)")
+    assert publish._is_strip(first["vconcat"][0]) and len(first["vconcat"]) == 2
+    assert len(second["vconcat"]) == 1 and not publish._is_strip(second["vconcat"][0])
+    slide = publish.legible_chart(second)
+    sizes = [node[key] for node in publish._views(slide) for key in publish.FONT_KEYS
+             if isinstance(node.get(key), (int, float))]
+    assert min(sizes) == publish.SLIDE_FONT_FLOOR  # 29 operations: the crowded axis
+    axis = next(n["axis"] for n in publish._views(slide)
+                if isinstance(n.get("axis"), dict) and "labelLimit" in n["axis"])
+    assert axis["labelFontSize"] == publish.SLIDE_FONT_FLOOR and axis["labelLimit"] == 468
+    assert min(s for node in publish._views(publish.legible_chart(first))
+               for key in publish.FONT_KEYS
+               if isinstance(s := node.get(key), (int, float))) == publish.CHART_FONT
+    assert json.dumps(gantt) == before, "the notebook's stored chart was changed"
+    small = stored_chart(NOTEBOOKS[4], "The commentary's argument")
+    assert publish.slide_charts(small) == [small]
+
+
+def test_slide_tables_wrap_between_words_only() -> None:
+    table = ('<table><thead><tr><th>shapley_shubik</th><th>source_url</th></tr></thead>'
+             '<tbody><tr><td style="white-space:normal;overflow-wrap:anywhere">False</td>'
+             '<td style="word-break: break-all"><a href="https://a.org/b/c">https://a.org/b/c'
+             "</a></td></tr></tbody></table>")
+    page, = publish.table_pages(table)
+    assert "anywhere" not in page and "break-all" not in page
+    assert "<th>shapley_<wbr>shubik</th>" in page
+    assert 'href="https://a.org/b/c">https://a.org/<wbr>b/<wbr>c</a>' in page
