@@ -963,9 +963,11 @@ def slide_cells(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 
 def slides_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The notebook as the decks show it: no solutions, no answer keys (see slide_cells)."""
+    """The notebook as the decks show it: no solutions, no answer keys, no checks (their
+    stored verdicts judge the solution) and no hand-in (see slide_cells)."""
     deck = copy.deepcopy(notebook)
-    originals = [c for c in notebook.cells if not is_solution(c) and not is_answer_key(c)]
+    originals = [c for c in notebook.cells if not is_solution(c) and not is_answer_key(c)
+                 and not tagged(c, "check") and not c.get("id", "").startswith(HAND_IN)]
     deck.cells = [new for cell in originals for new in slide_cells(cell)]
     for index, cell in enumerate(deck.cells):
         cell.id = f"slide-cell-{index}"

@@ -13,6 +13,7 @@ chart is drawn live across the slide.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -333,6 +334,19 @@ def test_slides_have_no_widget_code_and_no_answers(slides: Path) -> None:
         assert "widgets.show(" not in text and "reveal.after_prediction(" not in text
         assert "Solution to Exercise" not in text and "# Solution" not in text
         assert "Interactive controls:" not in text
+        assert "feedback.check(" not in text and "feedback.hand_in(" not in text
+
+
+def test_no_rubric_or_verdict_on_the_site_or_the_slides(site: Path, slides: Path) -> None:
+    """The checks' stored verdicts judge the solutions, and the rubrics are the answers in
+    words: neither may reach a page or a slide."""
+    rubric_lines = {line for rubric in publish.rubrics().values()
+                    for line in rubric.splitlines() if len(line) > 20}
+    assert rubric_lines
+    for page in [*site.glob("*.html"), *slides.glob("*.html")]:
+        text = html.unescape(page.read_text(encoding="utf-8"))
+        assert "Your answer in words" not in text and "**Exercise 0" not in text, page.name
+        assert not [line for line in rubric_lines if line in text], page.name
 
 
 def test_every_link_between_site_pages_resolves(site: Path) -> None:
