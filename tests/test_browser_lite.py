@@ -55,6 +55,8 @@ ALL = os.environ.get("COURSE_LITE_ALL") == "1"
 RULES = "02-decision-rules-and-voting-power.ipynb"
 DEFAULT = [RULES]
 NOTEBOOKS = sorted(SLIDER_CHECKS) if ALL else DEFAULT
+#: Every notebook of the edition, for the first views a student sees.
+NOTEBOOKS_ALL = sorted(SLIDER_CHECKS)
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 #: Not compared with the stored outputs: the static chart images (there is no vl-convert in
 #: the browser) and the widgets' views and state (the stored notebooks keep none).
@@ -271,6 +273,11 @@ def test_a_check_hints_then_says_right_and_work_can_be_handed_in(lite: Any) -> N
     hand-in cell makes the file the student downloads. Each check takes under a second."""
     page, base, attempts = lite
     page.set_viewport_size({"width": 1366, "height": 768})
+    for name in NOTEBOOKS_ALL:  # what a student sees first in each (before running anything)
+        page.goto(base.format(path=name))
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        page.wait_for_timeout(500)
+        screenshot(page, f"lite-{name[:2]}-first-view")
     lb.open_notebook(page, base, "03-out-of-area.ipynb")
     imports = page.evaluate("() => [...window.jupyterapp.shell.currentWidget.content"
                             ".model.cells].findIndex(c => c.type === 'code')")

@@ -211,7 +211,7 @@ def test_allies_from_numpy_and_pandas_values() -> None:
 # The charts and the text.
 
 def test_explore_shows_one_negotiation_and_the_curve() -> None:
-    negotiation, text, curve = c.explore(12, 0.08, 0.05, 0.1, "median", 5, 0, trials=500)
+    curve, negotiation, text = c.explore(12, 0.08, 0.05, 0.1, "median", 5, 0, trials=500)
     spec = negotiation.to_dict()
     assert len(spec["datasets"]["allies"]) == 12
     assert spec["title"]["text"] == "12 allies, first draft at the median ally"
@@ -226,7 +226,7 @@ def test_explore_shows_one_negotiation_and_the_curve() -> None:
 def test_chart_specs_are_valid_vega_lite() -> None:
     import altair as alt
 
-    negotiation, _, curve = c.explore(32, 0.2, 0.05, 0.1, "most_reluctant", 3, 1, trials=200)
+    curve, negotiation, _ = c.explore(32, 0.2, 0.05, 0.1, "most_reluctant", 3, 1, trials=200)
     alt.VConcatChart.from_dict(negotiation.to_dict(), validate=True)
     alt.HConcatChart.from_dict(curve.to_dict(), validate=True)
 
@@ -241,6 +241,6 @@ def test_a_recirculated_draft_is_explained_once() -> None:
 
 
 def test_the_widget_monte_carlo_does_not_move_with_the_seed() -> None:
-    *_, one = c.explore(32, 0.08, 0.05, 0.1, "median", 5, 3, trials=300)
-    *_, other = c.explore(32, 0.08, 0.05, 0.1, "median", 5, 41, trials=300)
+    one, *_ = c.explore(32, 0.08, 0.05, 0.1, "median", 5, 3, trials=300)
+    other, *_ = c.explore(32, 0.08, 0.05, 0.1, "median", 5, 41, trials=300)
     assert one.to_dict()["datasets"]["sweep"] == other.to_dict()["datasets"]["sweep"]

@@ -13,7 +13,7 @@ chart is drawn live across the slide.
 
 from __future__ import annotations
 
-import html
+from html import unescape
 import json
 import re
 from html.parser import HTMLParser
@@ -344,7 +344,7 @@ def test_no_rubric_or_verdict_on_the_site_or_the_slides(site: Path, slides: Path
                     for line in rubric.splitlines() if len(line) > 20}
     assert rubric_lines
     for page in [*site.glob("*.html"), *slides.glob("*.html")]:
-        text = html.unescape(page.read_text(encoding="utf-8"))
+        text = unescape(page.read_text(encoding="utf-8"))
         assert "Your answer in words" not in text and "**Exercise 0" not in text, page.name
         assert not [line for line in rubric_lines if line in text], page.name
 

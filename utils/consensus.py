@@ -438,13 +438,13 @@ def summary(result: Negotiation) -> Markdown:
 
 def explore(n_allies: int, spread: float, tolerance: float, cost: float, strategy: str,
             rounds: int, seed: int, trials: int = MONTE_CARLO_TRIALS
-            ) -> tuple[charts.VegaLite, Markdown, charts.VegaLite]:
-    """The notebook's interactive: one negotiation, in a chart and in words, and the
-    Monte Carlo curve for the same assumptions.
+            ) -> tuple[charts.VegaLite, charts.VegaLite, Markdown]:
+    """The notebook's interactive: the Monte Carlo curve (first: the questions beside the
+    widget are mostly about it), then one negotiation, in a chart and in words.
 
     `seed` picks the one negotiation; the Monte Carlo always draws the same alliances
     (:data:`MONTE_CARLO_SEED`), so moving the seed does not move the curve.
     """
     result = negotiate(draw_allies(n_allies, spread, tolerance, cost, seed), strategy, rounds)
     table = sweep(spread, tolerance, cost, strategy, rounds, MONTE_CARLO_SEED, trials)
-    return negotiation_chart(result), summary(result), sweep_chart(table, trials, n_allies)
+    return sweep_chart(table, trials, n_allies), negotiation_chart(result), summary(result)
