@@ -13,9 +13,9 @@ chart is drawn live across the slide.
 
 from __future__ import annotations
 
-from html import unescape
 import json
 import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
