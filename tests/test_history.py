@@ -7,7 +7,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from utils import csto, episodes, errors, timelines
+from utils import csto, data, episodes, errors, timelines
 from utils.errors import CourseError
 
 
@@ -67,3 +67,18 @@ def test_course_errors_show_as_a_message_in_ipython() -> None:
     assert shown.outputs[0].data["text/markdown"] == (
         "**Cannot do that:** Choose a year from 1949.")
     assert "Traceback" not in shown.stdout + shown.stderr
+
+
+def test_the_numbers_of_close_events_take_turns_above_and_below() -> None:
+    """Events on one lane less than two years apart never print their numbers at the same
+    height (04's timeline had 33/34, 14/15/17 and 26-29 printed over each other)."""
+    frame = timelines.numbered(data.load("nato_csto_timeline"), "date")
+    frame["lane"] = frame["category"]
+    frame["dy"] = timelines.label_offsets(frame, "date", "lane")
+    clashes = []
+    for _, rows in frame.sort_values("date").groupby("lane"):
+        for (_, a), (_, b) in zip(rows.iterrows(), rows.iloc[1:].iterrows(), strict=False):
+            if b["date"] - a["date"] < timelines.CLOSE and a["dy"] == b["dy"]:
+                clashes.append((a["n"], b["n"]))
+    assert not clashes
+    assert set(frame["dy"]) == set(timelines.LABEL_OFFSETS)

@@ -93,6 +93,26 @@ def numbered(table: pd.DataFrame, date: str) -> pd.DataFrame:
     return frame
 
 
+#: Where an event's number sits, in pixels from its dot: above, below, higher, lower,
+#: so that the numbers of events close in time on one lane do not print over each other.
+LABEL_OFFSETS = (-12, 14, -24, 26)
+#: Events on one lane closer than this share a cluster, whose numbers take turns.
+CLOSE = pd.Timedelta(days=730)
+
+
+def label_offsets(frame: pd.DataFrame, date: str, lane: str) -> list[int]:
+    """Each event's number offset (one of LABEL_OFFSETS): the first of a lane's cluster of
+    close events sits above its dot, the next below, the next higher, and round again."""
+    offsets = [LABEL_OFFSETS[0]] * len(frame)
+    for _, rows in frame.groupby(lane, sort=False):
+        previous, turn = None, 0
+        for index, when in rows[date].sort_values(kind="stable").items():
+            turn = turn + 1 if previous is not None and when - previous < CLOSE else 0
+            offsets[frame.index.get_loc(index)] = LABEL_OFFSETS[turn % len(LABEL_OFFSETS)]
+            previous = when
+    return offsets
+
+
 def events(table: pd.DataFrame, *, date: str, label: str, lane: str,
            lane_names: dict[str, str], title: str, subtitle: str, description: str,
            tooltip: Sequence[str] = ()) -> alt.LayerChart:
@@ -102,6 +122,7 @@ def events(table: pd.DataFrame, *, date: str, label: str, lane: str,
                             {"The title": title, "The subtitle": subtitle,
                              "The description": description}), date)
     frame["lane_name"] = frame[lane].map(lane_names)
+    frame["label_dy"] = label_offsets(frame, date, "lane_name")
     lanes = [name for name in lane_names.values() if name in set(frame["lane_name"])]
     dark = [c for c in PALETTE if c != "#F0E442"]  # yellow dots vanish on white
     scale = alt.Scale(domain=list(lane_names.values()), range=dark[: len(lane_names)])
@@ -111,8 +132,10 @@ def events(table: pd.DataFrame, *, date: str, label: str, lane: str,
         color=alt.Color("lane_name:N", scale=scale, legend=None),
         tooltip=["n:Q", f"{date}:T", label, *tooltip])
     dots = base.mark_point(filled=True, size=90, opacity=0.85)
-    numbers = base.mark_text(dy=-12, fontSize=11, color="black").encode(
-        text="n:Q", color=alt.value("black"))
-    return (dots + numbers).properties(
-        width=620, height=46 * len(lanes), title=alt.Title(title, subtitle=subtitle),
+    numbers = [base.transform_filter(alt.datum.label_dy == dy)
+               .mark_text(dy=dy, fontSize=11, color="black")
+               .encode(text="n:Q", color=alt.value("black"))
+               for dy in LABEL_OFFSETS]
+    return alt.layer(dots, *numbers).properties(
+        width=620, height=66 * len(lanes), title=alt.Title(title, subtitle=subtitle),
         description=description)
