@@ -925,8 +925,9 @@ GUIDE_LINE_CHARS = 110
 #: The words that open a question put to the class: a list of questions, a prediction
 #: ("Before you run it"), a check of understanding, or verdicts to decide first (a
 #: question that needs an answer key; tests/test_editions.py holds every one to it).
-QUESTION = re.compile(r"\*\*Questions?(?=[ .])|\*\*Before\s+you\b|\*\*Check your understanding|"
-                      r"\*\*For each, decide first|\*\*Do this first|^## Discussion", re.M)
+QUESTION = re.compile(r"\*\*Questions?(?=[ .])|\*\*Before\s+you\s+(?!start)|"
+                      r"\*\*Check your understanding|\*\*For each, decide first|"
+                      r"\*\*Do this first|^## Discussion", re.M)
 
 
 def asks_the_class(cell: nbformat.NotebookNode) -> bool:
