@@ -1087,18 +1087,18 @@ def widget_part(notebook: nbformat.NotebookNode, indices: list[int], title: str)
     settings to show in class (its questions, each with its answer key)."""
     cells = notebook.cells
     parts = [f"#### Live: {title}", ""]
-    shown = False
+    shown: str | None = None
     for index in indices:
         cell = cells[index]
         if cell.cell_type == "code" and "widgets.show(" in cell.source:
             intro = next((cells[i] for i in range(index - 1, indices[0] - 1, -1)
                           if cells[i].cell_type == "markdown" and not is_answer_key(cells[i])),
                          None)
-            if intro is not None and not shown:
+            if intro is not None and intro.get("id") != shown:
                 text = re.sub(r"^\[[^\]]+\]: \S+$", "", intro.source, flags=re.M).strip()
                 text = text.split("\n", 1)[1].strip() if heading_of(intro) else text
                 parts += ["*What it shows* (the notebook's words):", "", quoted(text), ""]
-            shown = True
+            shown = intro.get("id") if intro is not None else shown
             placeholder = next((line for out in cell.get("outputs", [])
                                 for line in output_text_raw(out).splitlines()
                                 if line.startswith(WIDGET_NOTE)), "")
@@ -1175,7 +1175,22 @@ def instructor_guide() -> str:
             if cell.cell_type == "markdown" and cell.source.startswith("## Discussion"):
                 parts += ["**Discussion**", "", section(cell.source, "## Discussion"), ""]
                 parts += [line for key in key_after(cells, index) for line in (key, "")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(parts)).rstrip() + "\n"
+    return single_blank_lines("\n".join(parts)).rstrip() + "\n"
+
+
+def single_blank_lines(text: str) -> str:
+    """Markdown with runs of blank lines made one, except inside fenced blocks (code
+    keeps its own blank lines)."""
+    kept: list[str] = []
+    fence = ""
+    for line in text.splitlines():
+        marker = re.match(r"`{3,}", line)
+        if marker and (not fence or marker.group(0) == fence):
+            fence = "" if fence else marker.group(0)
+        if not fence and not line.strip() and kept and not kept[-1].strip():
+            continue
+        kept.append(line)
+    return "\n".join(kept)
 
 
 RUBRICS = ROOT / "utils" / "_rubrics.py"
