@@ -693,3 +693,51 @@ def test_slide_tables_wrap_between_words_only() -> None:
     assert "anywhere" not in page and "break-all" not in page
     assert "<th>shapley_<wbr>shubik</th>" in page
     assert 'href="https://a.org/b/c">https://a.org/<wbr>b/<wbr>c</a>' in page
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_question_to_the_class_has_an_answer_key(path: Path) -> None:
+    """A new instructor teaches from the guide alone: every question block (a list of
+    questions, a prediction, the discussion) is followed by an instructor-only answer key."""
+    cells = nbformat.read(path, as_version=4).cells
+    asked = [index for index, cell in enumerate(cells) if publish.asks_the_class(cell)]
+    assert asked, "no question found: has the wording of the questions changed?"
+    for index, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and ("**Questions" in cell.source
+                                             or cell.source.startswith("## Discussion")):
+            assert index in asked, cell.id
+    for index in asked:
+        following = cells[index + 1] if index + 1 < len(cells) else None
+        assert following is not None and "answer-key" in tags(following), (
+            f"{cells[index].id}: add a Markdown cell tagged answer-key right after it")
+        assert following.source.startswith("**Answer key"), following.id
+
+
+def test_the_guide_gives_each_exercise_its_solution_and_result() -> None:
+    guide = publish.instructor_guide()
+    for path in NOTEBOOKS:
+        cells = nbformat.read(path, as_version=4).cells
+        for index, cell in enumerate(cells):
+            if "solution" not in tags(cell):
+                continue
+            code = publish.solution_code(cell) if cell.cell_type == "code" else ""
+            assert code and code in guide, (path.name, cell.id)
+            result = publish.output_text(cell)
+            if result:
+                assert publish.cut(result).splitlines()[0] in guide, (path.name, cell.id)
+            check = next(c for c in cells[index + 1:] if "check" in tags(c))
+            verdict = publish.output_text(check, ("text/markdown",)).split(":**", 1)[-1]
+            assert verdict.split("\n")[0].strip() in guide, (path.name, check.id)
+    assert "solution cell(s)" not in guide
+
+
+def test_the_guide_says_what_each_widget_shows() -> None:
+    guide = publish.instructor_guide()
+    for path in NOTEBOOKS:
+        notebook = nbformat.read(path, as_version=4)
+        widgets = [c for c in notebook.cells if c.cell_type == "code"
+                   and "widgets.show(" in c.source]
+        part = guide.split(f"`notebooks/{path.name}`", 1)[1].split("\n## ", 1)[0]
+        if widgets:
+            assert "#### Live: " in part and "*What it shows*" in part, path.name
+            assert "*Settings to show in class" in part, path.name
