@@ -554,7 +554,7 @@ def _rules(field: object) -> _Rules:
     if pattern is not None:
         try:
             pattern = re.compile(pattern)
-        except (re.error, TypeError, OverflowError) as error:
+        except (re.error, TypeError, OverflowError, RecursionError) as error:
             raise _SchemaFault(f": the pattern {checks.shown(pattern)} is not a valid regular "
                                f"expression ({error}).") from None
     for key in [*_BOUNDS, "minLength", "maxLength"]:
@@ -716,7 +716,8 @@ def validate(name: str, rows: list[dict[str, str]]) -> None:
     """Check a table against its schema, raising DataError at the first fault: every cell
     (type, constraints, plausible dates), the unique columns and the primary key, repeated
     rows, and every foreign key (each value must be a key of the table it refers to)."""
-    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+    if not isinstance(rows, list) or not all(
+            isinstance(r, dict) and all(isinstance(v, str) for v in r.values()) for r in rows):
         raise CourseError(f"The rows must be what data.read_rows returns, not "
                           f"{checks.shown(rows)}.")
     _check_table(name, rows)
