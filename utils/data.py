@@ -192,6 +192,7 @@ class _JsonFault(Exception):
 
 
 def _json_int(token: str) -> int:
+    """A JSON integer, if its size is one a data package can mean."""
     if len(token.lstrip("-")) > len(str(MAX_MAGNITUDE)) or abs(int(token)) > MAX_MAGNITUDE:
         raise _JsonFault(token, f"the number {checks.cut(token, 30)} is beyond "
                                 f"{MAX_MAGNITUDE:.0e}, larger than any a data package needs.")
@@ -199,6 +200,8 @@ def _json_int(token: str) -> int:
 
 
 def _json_float(token: str) -> float:
+    """A JSON number with a fraction or exponent, if finite and of a size a data package
+    can mean."""
     value = float(token)
     if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
         raise _JsonFault(token, f"the number {checks.cut(token, 30)} is beyond "
@@ -207,10 +210,12 @@ def _json_float(token: str) -> float:
 
 
 def _json_constant(token: str) -> None:
+    """NaN, Infinity, -Infinity: Python's json reads them, but they are not JSON."""
     raise _JsonFault(token, f"{token} is not a JSON value (JSON has no NaN or infinity).")
 
 
 def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all distinct."""
     keys: set[str] = set()
     for key, _ in pairs:
         if key in keys:
@@ -847,7 +852,7 @@ def _problem(rules: _Rules, text: str) -> str | None:
     for key, bound, written in rules.bounds:
         compare, words = _BOUNDS[key]
         if not compare(value, bound):
-            return f"{text} {words} {written}."
+            return f"{checks.cut(text)} {words} {checks.cut(written)}."
     for key, length in rules.lengths:
         if (len(text) < length) if key == "minLength" else (len(text) > length):
             return (f"{checks.shown(text)} has {len(text):,} characters; the "
@@ -954,6 +959,7 @@ def forget() -> None:
 
 @cache
 def _load(name: str) -> pd.DataFrame:
+    """A table, read, validated and typed once per session (load hands out copies)."""
     rows = read_rows(name)
     validate(name, rows)
     return _to_frame(name, rows)
