@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 from pathlib import Path
@@ -111,6 +112,28 @@ def test_unknown_table_lists_the_real_ones() -> None:
     ({"name": "m", "type": "integer", "constraints": {"maximum": 10}}, "11",
      "11 is above the maximum 10."),
     ({"name": "r", "constraints": {"required": True}}, "", "is empty but required."),
+    # Numbers as the Table Schema writes them: Python's int() and float() took these.
+    ({"name": "n", "type": "integer"}, " 12 ", "' 12 ' is not a valid integer."),
+    ({"name": "n", "type": "integer"}, "1_999", "'1_999' is not a valid integer."),
+    ({"name": "n", "type": "integer"}, "١٩٩٩", "'١٩٩٩' is not a valid integer."),
+    ({"name": "n", "type": "number"}, " 0.5", "' 0.5' is not a valid number."),
+    ({"name": "n", "type": "number"}, "0x10", "'0x10' is not a valid number."),
+    ({"name": "n", "type": "integer"}, "1" * 5000,
+     "'111111111111111111111111111111111111111111111111111111…111' is beyond "
+     "1,000,000,000,000,000, larger than any number in the course."),
+    ({"name": "d", "type": "date"}, "\u0662\u0660\u0662\u0664-01-01",
+     "'\u0662\u0660\u0662\u0664-01-01' is not a valid date (YYYY-MM-DD)."),
+    ({"name": "d", "type": "date"}, "2101-01-01",
+     "2101-01-01 is outside 1900–2100, the years the course's events fall in (a typing "
+     "error?)."),
+    ({"name": "s", "constraints": {"maxLength": 2}}, "abc", "'abc' has 3 characters; the "
+                                                            "maximum is 2."),
+    ({"name": "s", "constraints": {"minLength": 4}}, "abc", "'abc' has 3 characters; the "
+                                                            "minimum is 4."),
+    ({"name": "m", "type": "number", "constraints": {"exclusiveMinimum": 0}}, "0",
+     "0 is not above the exclusive minimum 0."),
+    ({"name": "m", "type": "number", "constraints": {"exclusiveMaximum": 1}}, "1.0",
+     "1.0 is not below the exclusive maximum 1."),
 ])
 def test_cell_problems_are_explained(field: dict, text: str, problem: str) -> None:
     assert cell_problem(field, text) == problem
@@ -399,3 +422,302 @@ def test_nothing_is_written_when_a_file_is_broken(tmp_path: Path) -> None:
     with pytest.raises(DataError):
         data.read_rows("nato_members", path)
     assert path.read_bytes() == before and sorted(tmp_path.iterdir()) == [path]
+
+
+# Corruptions of a copy of data/ (the loader pointed at it): each is refused with a DataError
+# naming the file, the line and the column, or shown harmless.
+
+@pytest.fixture
+def copied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A copy of data/ that data.load reads instead of the real one."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for path in [data.PACKAGE, *data.DATA_DIR.glob("*.csv")]:
+        shutil.copy(path, folder / path.name)
+    monkeypatch.setattr(data, "DATA_DIR", folder)
+    monkeypatch.setattr(data, "PACKAGE", folder / "datapackage.json")
+    data.forget()
+    yield folder
+    data.forget()
+
+
+def set_cell(folder: Path, table: str, row: int, column: str, value: str) -> None:
+    """Replace one cell (row 1 is the first after the header) of a table in the copy."""
+    path = folder / f"{table}.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    rows[row][rows[0].index(column)] = value
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def drop_row(folder: Path, table: str, key: str) -> None:
+    """Remove the row of a table whose first cell is `key`."""
+    path = folder / f"{table}.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.reader(handle) if r[0] != key]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def edit_field(folder: Path, table: str, column: str, **properties: Any) -> None:
+    """Set properties of a field in the copy's descriptor (constraints merged in)."""
+    path = folder / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    resource = next(r for r in descriptor["resources"] if r["name"] == table)
+    field = next(f for f in resource["schema"]["fields"] if f["name"] == column)
+    for key, value in properties.items():
+        if key == "constraints":
+            field.setdefault("constraints", {}).update(value)
+        else:
+            field[key] = value
+    path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+
+def edit_text(folder: Path, name: str, old: str, new: str) -> None:
+    """Replace the first `old` with `new` in a file of the copy."""
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def edit_resource(folder: Path, table: str, change: Any) -> None:
+    """Apply `change` to a resource (a dict) of the copy's descriptor."""
+    path = folder / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    change(next(r for r in descriptor["resources"] if r["name"] == table))
+    path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+
+THIRTY_DIGITS = "9" * 30
+
+# (what is corrupted, how, the table loaded, the start of the message)
+CSV_CORRUPTIONS = [
+    ("integer with spaces", lambda f: set_cell(f, "nato_members", 1, "enlargement", " 0 "),
+     "nato_members", "nato_members.csv, line 2, column enlargement: ' 0 ' is not a valid "
+                     "integer."),
+    ("integer with an underscore", lambda f: set_cell(f, "exercise_labels", 1, "year", "1_999"),
+     "exercise_labels", "exercise_labels.csv, line 2, column year: '1_999' is not a valid "
+                        "integer."),
+    ("Arabic-Indic digits", lambda f: set_cell(f, "exercise_labels", 1, "year", "١٩٩٩"),
+     "exercise_labels", "exercise_labels.csv, line 2, column year: '١٩٩٩' is not a valid "
+                        "integer."),
+    ("number with a space", lambda f: set_cell(f, "council_wordings", 1, "position", " 0.5"),
+     "council_wordings", "council_wordings.csv, line 2, column position: ' 0.5' is not a "
+                         "valid number."),
+    ("30-digit integer, no maximum",
+     lambda f: set_cell(f, "nato_operations", 1, "peak_personnel", THIRTY_DIGITS),
+     "nato_operations", f"nato_operations.csv, line 2, column peak_personnel: "
+                        f"'{THIRTY_DIGITS}' is beyond 1,000,000,000,000,000"),
+    ("30-digit number", lambda f: set_cell(f, "nato_weights", 1, "value", THIRTY_DIGITS),
+     "nato_weights", f"nato_weights.csv, line 2, column value: '{THIRTY_DIGITS}' is beyond"),
+    ("as_of in the year 0202", lambda f: set_cell(f, "nato_members", 1, "as_of", "0202-11-24"),
+     "nato_members", "nato_members.csv, line 2, column as_of: 0202-11-24 is before 1949"),
+    ("event in 9999", lambda f: set_cell(f, "nato_operations", 1, "end_date", "9999-12-31"),
+     "nato_operations", "nato_operations.csv, line 2, column end_date: 9999-12-31 is outside "
+                        "1900–2100"),
+    ("event in 1066", lambda f: set_cell(f, "nato_russia_timeline", 1, "date", "1066-10-14"),
+     "nato_russia_timeline", "nato_russia_timeline.csv, line 2, column date: 1066-10-14 is "
+                             "outside 1900–2100"),
+    ("maxLength", lambda f: edit_field(f, "nato_members", "name", constraints={"maxLength": 5}),
+     "nato_members", "nato_members.csv, line 2, column name: 'Belgium' has 7 characters; the "
+                     "maximum is 5."),
+    ("minLength", lambda f: edit_field(f, "nato_members", "name", constraints={"minLength": 8}),
+     "nato_members", "nato_members.csv, line 2, column name: 'Belgium' has 7 characters; the "
+                     "minimum is 8."),
+    ("exclusiveMaximum",
+     lambda f: edit_field(f, "nato_members", "enlargement", constraints={"exclusiveMaximum": 0}),
+     "nato_members", "nato_members.csv, line 2, column enlargement: 0 is not below the "
+                     "exclusive maximum 0."),
+    ("exclusiveMinimum",
+     lambda f: edit_field(f, "nato_members", "enlargement", constraints={"exclusiveMinimum": 0}),
+     "nato_members", "nato_members.csv, line 2, column enlargement: 0 is not above the "
+                     "exclusive minimum 0."),
+    ("a date minimum", lambda f: edit_field(f, "nato_members", "accession_date",
+                                            constraints={"minimum": "1950-01-01"}),
+     "nato_members", "nato_members.csv, line 2, column accession_date: 1949-04-04 is below "
+                     "the minimum 1950-01-01."),
+    ("a referred row dropped", lambda f: drop_row(f, "nato_members", "SWE"),
+     "council_briefs", "council_briefs.csv, line 69, column iso3: 'SWE' is not in the table "
+                       "nato_members (its column iso3, in nato_members.csv)."),
+    ("an unknown episode",
+     lambda f: set_cell(f, "council_cards", 1, "episode", "no_such_episode"),
+     "council_cards", "council_cards.csv, line 2, column episode: 'no_such_episode' is not in "
+                      "the table consensus_episodes"),
+    ("a missing column", lambda f: edit_text(f, "nato_members.csv", ",notes,", ",note,"),
+     "nato_members", "nato_members.csv, line 1, column notes: missing: notes; not in the "
+                     "schema: note (the schema has 9 columns)."),
+    ("two columns swapped", lambda f: edit_text(f, "nato_members.csv", "iso3,name,", "name,iso3,"),
+     "nato_members", "nato_members.csv, line 1, column name: the columns are out of order; "
+                     "column 1 should be iso3"),
+    ("a repeated column", lambda f: edit_text(f, "nato_members.csv", ",notes,", ",name,"),
+     "nato_members", "nato_members.csv, line 1, column notes: missing: notes; repeated: name"),
+]
+
+
+@pytest.mark.parametrize(("change", "table", "message"),
+                         [case[1:] for case in CSV_CORRUPTIONS],
+                         ids=[case[0] for case in CSV_CORRUPTIONS])
+def test_a_corrupted_table_is_refused_naming_file_line_and_column(
+        copied: Path, change: Any, table: str, message: str) -> None:
+    change(copied)
+    with pytest.raises(DataError) as caught:
+        data.load(table)
+    assert str(caught.value).startswith(message), str(caught.value)
+
+
+def field_line(text: str, table: str, column: str | None = None) -> int:
+    """The line of a resource's "name" (or of one of its fields') in a descriptor."""
+    lines = text.splitlines()
+    line = next(i for i, t in enumerate(lines) if t.strip() == f'"name": "{table}",')
+    if column is not None:
+        line = next(i for i, t in enumerate(lines) if i > line
+                    and t.strip() == f'"name": "{column}",')
+    return line + 1
+
+
+def deeply_nested(folder: Path) -> None:
+    edit_text(folder, "datapackage.json", '"title": "Alliance', '"deep": ' + "[" * 100_000
+              + "]" * 100_000 + ', "title": "Alliance')
+
+
+def repeated_key(folder: Path) -> None:
+    edit_text(folder, "datapackage.json", '"name": "enlargement",',
+              '"name": "enlargement",\n            "type": "string",')
+
+
+def repeated_resource(folder: Path) -> None:
+    edit_text(folder, "datapackage.json", '"name": "csto_members",', '"name": "nato_members",')
+
+
+# (what is corrupted, how, the start of the message after "datapackage.json, line L,
+# column C: ", and what the line reported holds)
+DESCRIPTOR_CORRUPTIONS = [
+    ("minimum not a number",
+     lambda f: edit_field(f, "nato_members", "enlargement", constraints={"minimum": "abc"}),
+     "nato_members.enlargement: the constraint minimum must be a whole number, not 'abc'.",
+     '"name": "enlargement"'),
+    ("enum not a list",
+     lambda f: edit_field(f, "nato_members", "source_kind", constraints={"enum": 5}),
+     "nato_members.source_kind: the constraint enum must be a list of values, not 5.",
+     '"name": "source_kind"'),
+    ("an enum value of the wrong type",
+     lambda f: edit_field(f, "eu_council_population", "year", constraints={"enum": [True]}),
+     "eu_council_population.year: the constraint enum must be a whole number, not True.",
+     '"name": "year"'),
+    ("primaryKey not a column",
+     lambda f: edit_resource(f, "nato_members", lambda r: r["schema"].update(primaryKey=5)),
+     "nato_members: the primaryKey must be the name of one of the table's columns",
+     '"primaryKey": 5'),
+    ("deep nesting", deeply_nested, "the JSON nests deeper than 20 levels", "["),
+    ("a huge integer", lambda f: edit_text(f, "datapackage.json", '"maximum": 10',
+                                           '"maximum": 1' + "0" * 400),
+     "nato_members.enlargement: the number 1000", "1000"),
+    ("a huge float", lambda f: edit_text(f, "datapackage.json", '"maximum": 10',
+                                         '"maximum": 1e999'),
+     "nato_members.enlargement: the number 1e999 is beyond 1e+15", "1e999"),
+    ("NaN", lambda f: edit_text(f, "datapackage.json", '"maximum": 10', '"maximum": NaN'),
+     "nato_members.enlargement: NaN is not a JSON value", "NaN"),
+    ("a repeated key", repeated_key,
+     "nato_members.enlargement: the key 'type' appears twice in the same object",
+     '"type": "integer"'),
+    ("a repeated resource name", repeated_resource,
+     "nato_members: the resource name 'nato_members' repeats resource 1", '"name": '),
+    ("an unknown constraint",
+     lambda f: edit_field(f, "nato_members", "enlargement", constraints={"minimim": 0}),
+     "nato_members.enlargement: the loader does not implement the constraint 'minimim'",
+     '"name": "enlargement"'),
+    ("a constraint for another type",
+     lambda f: edit_field(f, "nato_members", "name", constraints={"minimum": 3}),
+     "nato_members.name: the constraint minimum does not apply to a string.",
+     '"name": "name"'),
+    ("an unknown field property",
+     lambda f: edit_field(f, "nato_members", "enlargement", bareNumber=False),
+     "nato_members.enlargement: the loader does not implement the field property "
+     "'bareNumber'", '"name": "enlargement"'),
+    ("a CSV dialect", lambda f: edit_resource(f, "nato_members",
+                                              lambda r: r.update(dialect={"delimiter": ";"})),
+     "nato_members: the loader does not implement the resource property 'dialect'",
+     '"dialect"'),
+    ("a path outside data/", lambda f: edit_resource(f, "nato_members",
+                                                     lambda r: r.update(path="../x.csv")),
+     "nato_members: the path '../x.csv' must be the name of a .csv file", '"path"'),
+    ("a foreign key to a missing table",
+     lambda f: edit_text(f, "datapackage.json", '"resource": "countries"',
+                         '"resource": "country"'),
+     "nato_members: a foreign key refers to the table 'country'", '"foreignKeys"'),
+    ("a foreign key to a column that is no key",
+     lambda f: edit_resource(f, "nato_weights", lambda r: r["schema"]["foreignKeys"][0][
+         "reference"].update(fields="name")),
+     "nato_weights: the foreign key iso3 must refer to the primary key of nato_members",
+     '"foreignKeys"'),
+]
+
+
+@pytest.mark.parametrize(("change", "message", "marker"),
+                         [case[1:] for case in DESCRIPTOR_CORRUPTIONS],
+                         ids=[case[0] for case in DESCRIPTOR_CORRUPTIONS])
+def test_a_corrupted_descriptor_is_refused_naming_line_column_resource_and_field(
+        copied: Path, change: Any, message: str, marker: str) -> None:
+    change(copied)
+    with pytest.raises(DataError) as caught:
+        data.load("nato_members")
+    found = re.match(r"datapackage\.json, line (\d+), column (\d+): (.*)", str(caught.value),
+                     re.DOTALL)
+    assert found, str(caught.value)
+    assert found[3].startswith(message), str(caught.value)
+    line, column = int(found[1]), int(found[2])
+    text = (copied / "datapackage.json").read_text(encoding="utf-8").splitlines()[line - 1]
+    assert text[column - 1:].startswith(marker), (text, column)
+    assert len(str(caught.value)) < 500
+
+
+def test_a_council_card_says_which_ally_is_missing(copied: Path) -> None:
+    # Before foreign keys were checked, this loaded and then every card raised KeyError 'SWE'.
+    from utils import council
+
+    drop_row(copied, "nato_members", "SWE")
+    council._cards.cache_clear()
+    try:
+        with pytest.raises(DataError, match=r"council_briefs.csv, line 69, column iso3: 'SWE' "
+                                            "is not in the table nato_members"):
+            council.card("finland_sweden_2022")
+    finally:
+        council._cards.cache_clear()
+
+
+def test_the_latest_plausible_end_date_still_charts(copied: Path) -> None:
+    # 2100 is the last year the loader accepts: a year-by-year chart then has some 110 rows,
+    # far below Altair's 5,000 (a 9999 end date broke it).
+    from utils import operations
+
+    set_cell(copied, "nato_operations", 1, "end_date", "2100-12-31")
+    assert len(operations.out_of_area_share()) < 200
+    operations.share_chart().to_dict()
+    operations.gantt().to_dict()
+
+
+def test_the_foreign_keys_declared_hold_in_the_real_data() -> None:
+    declared = {(name, "+".join(columns), table) for name in data.names()
+                for columns, table, _ in data._foreign_keys(data.resource(name)["schema"])}
+    assert ("council_briefs", "iso3", "nato_members") in declared
+    assert ("nato_weights", "iso3", "nato_members") in declared
+    assert ("council_briefs", "card", "council_cards") in declared
+    assert len(declared) >= 10
+    for name in data.names():
+        data.validate(name, data.read_rows(name))
+
+
+@pytest.mark.parametrize(("field", "problem"), [
+    ({"name": "m", "type": "integer", "constraints": {"minimum": "abc"}},
+     "the constraint minimum must be a whole number, not 'abc'"),
+    ({"name": "e", "constraints": {"enum": 5}}, "the constraint enum must be a list"),
+    ({"name": "b", "type": "boolean", "constraints": {"enum": ["yes"]}},
+     "the constraint enum must be true or false, not 'yes'"),
+    ({"name": "s", "constraints": {"maxLength": -1}}, "maxLength must be a whole number from 0"),
+    ({"name": "s", "constraints": {"uniqueness": True}}, "does not implement the constraint"),
+])
+def test_a_field_the_loader_cannot_apply_is_refused(field: dict, problem: str) -> None:
+    with pytest.raises(CourseError, match=re.escape(problem)):
+        cell_problem(field, "1")
