@@ -212,12 +212,13 @@ def lab(extra: list[str]) -> int:
         if call(python, "scripts/publish.py", "workspace") != 0:
             return 1
         root, start = WORKSPACE, f"{WORKSPACE.name}/{START}"
-    # No news feed and no update check: the course promises no network, and a student
-    # should not be asked about notifications before the first cell.
+    # No news feed, no update check and an extension manager that does not search PyPI:
+    # the course promises no network, and a student should not be asked about
+    # notifications before the first cell.
     return call(python, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1",
                 f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
                 "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-                start, *extra)
+                "--LabApp.extension_manager=readonly", start, *extra)
 
 
 def collect(extra: list[str]) -> int:

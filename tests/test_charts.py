@@ -180,3 +180,34 @@ def test_a_time_chart_draws_the_same_in_every_timezone() -> None:
             for zone in ("America/New_York", "Pacific/Kiritimati")]
     here = time_chart()._repr_mimebundle_()[0]["image/svg+xml"]
     assert here.startswith("<svg") and svgs == [here, here]
+
+
+def test_a_chart_whose_data_lives_elsewhere_fetches_nothing() -> None:
+    """vl-convert would fetch a data URL itself, past the offline guard on Python's
+    sockets: the course lets it fetch nothing, and the chart shows from its spec."""
+    import http.server
+    import threading
+
+    asked: list[str] = []
+
+    class Server(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+            asked.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"a\n1\n")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Server)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        spec = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+                "data": {"url": f"http://127.0.0.1:{server.server_port}/d.csv"},
+                "mark": "point", "encoding": {"x": {"field": "a", "type": "quantitative"}}}
+        data, _ = charts.bundle(spec)
+    finally:
+        server.shutdown()
+    assert asked == []
+    assert "image/svg+xml" not in data and "(No static image" in data["text/plain"]

@@ -253,4 +253,5 @@ def test_lab_gives_students_their_copy_and_instructors_theirs(
     assert "my-course/notebooks/00-start-here.ipynb" in student and "--no-browser" in student
     assert f"--ServerApp.root_dir={course.ROOT}" in instructor
     assert "notebooks/00-start-here.ipynb" in instructor and "--instructor" not in instructor
-    assert all("--LabApp.news_url=None" in c for c in (student, instructor))
+    assert all("--LabApp.news_url=None" in c and "--LabApp.extension_manager=readonly" in c
+               for c in (student, instructor))

@@ -122,6 +122,16 @@ def test_the_open_command_serves_the_students_own_course(served: Any) -> None:
     assert exercises == 23
 
 
+def test_the_extension_manager_asks_no_package_index(served: Any) -> None:
+    """JupyterLab's extension manager, opened by a curious student, lists what is installed
+    and searches nowhere (its default searches PyPI and GitHub)."""
+    base, _ = served
+    request = urllib.request.Request(f"{base}/lab/api/extensions?query=vega&page=1&per_page=30",
+                                     headers={"Authorization": f"token {TOKEN}"})
+    listed = json.load(urllib.request.urlopen(request, timeout=30))
+    assert all(item.get("installed") for item in listed), listed[:3]
+
+
 def open_in_lab(page: Any, base: str, path: str) -> None:
     lab_test.open_notebook(page, f"{base}/lab/tree/{{path}}?token={TOKEN}&reset", path)
 

@@ -234,7 +234,9 @@ def static_images(spec: dict[str, Any]) -> tuple[str, str | None]:
     """The chart drawn in UTC, as SVG text and as base64 PNG (drawn from that SVG; a
     256-colour palette keeps it small), or no PNG where :data:`PNG` is false."""
     _register_fonts()
-    svg = vlc.vegalite_to_svg(in_utc(spec), vl_version=_vl_version(spec))
+    # No base URL is allowed: a chart whose data lives elsewhere gets no image rather than
+    # a request that the offline guard (on Python's own sockets) would not see.
+    svg = vlc.vegalite_to_svg(in_utc(spec), vl_version=_vl_version(spec), allowed_base_urls=[])
     if not PNG:
         return svg, None
     png = vlc.svg_to_png(svg, scale=1)
