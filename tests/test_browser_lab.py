@@ -144,12 +144,12 @@ def test_notebook_in_jupyterlab(lab: Any, name: str) -> None:
     page.wait_for_selector(".widget-slider", timeout=30_000)
     live = chart_marks(page)
     assert live and all(n > 0 for n in live), f"blank chart(s) from the live widget: {live}"
-    page.get_by_text(before).first.wait_for(timeout=30_000)
+    page.locator(".jp-OutputArea").get_by_text(before).first.wait_for(timeout=30_000)
 
     handle = page.locator(".widget-slider .noUi-handle").nth(slider)
     handle.focus()
     handle.press(key)
-    page.get_by_text(after).first.wait_for(timeout=30_000)
+    page.locator(".jp-OutputArea").get_by_text(after).first.wait_for(timeout=30_000)
     assert all(n > 0 for n in chart_marks(page)), "a chart went blank after the slider moved"
     screenshot(page, Path(name).stem)
     assert not blocked, f"the page tried to reach the network: {blocked[:5]}"

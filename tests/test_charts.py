@@ -191,7 +191,7 @@ def test_a_chart_whose_data_lives_elsewhere_fetches_nothing() -> None:
     asked: list[str] = []
 
     class Server(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+        def do_GET(self) -> None:
             asked.append(self.path)
             self.send_response(200)
             self.end_headers()

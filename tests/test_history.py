@@ -41,7 +41,8 @@ def test_spells_and_events_charts() -> None:
     events = timelines.events(table, date="start", label="name", lane="kind",
                               lane_names={"x": "X", "y": "Y"}, title="T", subtitle="S",
                               description="D").to_dict()
-    assert events["description"] == "D" and events["height"] == 92
+    # Two lanes of 66 px: room for the numbers above and below the dots.
+    assert events["description"] == "D" and events["height"] == 132
 
 
 def test_csto_evidence_and_record() -> None:
@@ -74,7 +75,7 @@ def test_the_numbers_of_close_events_take_turns_above_and_below() -> None:
     height (04's timeline had 33/34, 14/15/17 and 26-29 printed over each other)."""
     frame = timelines.numbered(data.load("nato_csto_timeline"), "date")
     frame["lane"] = frame["category"]
-    frame["dy"] = timelines.label_offsets(frame, "date", "lane")
+    frame["dy"] = timelines._label_offsets(frame, "date", "lane")
     clashes = []
     for _, rows in frame.sort_values("date").groupby("lane"):
         for (_, a), (_, b) in zip(rows.iterrows(), rows.iloc[1:].iterrows(), strict=False):

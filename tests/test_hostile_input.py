@@ -326,7 +326,7 @@ def test_issue_14_numpy_scalars_are_numbers() -> None:
 def test_issue_14_minus_zero_is_zero() -> None:
     table = consensus.sweep(-0.0, 0.1, 0.05, trials=100)
     assert table.equals(consensus.sweep(0.0, 0.1, 0.05, trials=100))
-    assert consensus.explore(12, -0.0, 0.1, 0.05, "median", 5, 0, trials=100)[1].data.startswith(
+    assert consensus.explore(12, -0.0, 0.1, 0.05, "median", 5, 0, trials=100)[2].data.startswith(
         "**Outcome: consensus on the first draft**")
 
 

@@ -89,7 +89,8 @@ def test_a_question_before_each_model_cell_and_the_library_after(number: str) ->
     tags = [c.metadata.get("tags", []) for c in cells]
     for index, cell in enumerate(cells):
         if "model-core" in tags[index]:
-            before = next(c for c in reversed(cells[:index]) if c.cell_type == "markdown")
+            before = next(c for c in reversed(cells[:index]) if c.cell_type == "markdown"
+                          and "answer-key" not in c.metadata.get("tags", []))
             assert "**Before you run this:**" in before.source, cell.get("id")
             after = next(t for t in tags[index + 1:] if "model-core" in t or "model-check" in t)
             assert after, cell.get("id")

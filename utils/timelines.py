@@ -100,7 +100,7 @@ LABEL_OFFSETS = (-12, 14, -24, 26)
 CLOSE = pd.Timedelta(days=730)
 
 
-def label_offsets(frame: pd.DataFrame, date: str, lane: str) -> list[int]:
+def _label_offsets(frame: pd.DataFrame, date: str, lane: str) -> list[int]:
     """Each event's number offset (one of LABEL_OFFSETS): the first of a lane's cluster of
     close events sits above its dot, the next below, the next higher, and round again."""
     offsets = [LABEL_OFFSETS[0]] * len(frame)
@@ -122,7 +122,7 @@ def events(table: pd.DataFrame, *, date: str, label: str, lane: str,
                             {"The title": title, "The subtitle": subtitle,
                              "The description": description}), date)
     frame["lane_name"] = frame[lane].map(lane_names)
-    frame["label_dy"] = label_offsets(frame, date, "lane_name")
+    frame["label_dy"] = _label_offsets(frame, date, "lane_name")
     lanes = [name for name in lane_names.values() if name in set(frame["lane_name"])]
     dark = [c for c in PALETTE if c != "#F0E442"]  # yellow dots vanish on white
     scale = alt.Scale(domain=list(lane_names.values()), range=dark[: len(lane_names)])
