@@ -124,6 +124,8 @@ CALLS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
                                   {"text": "name,new_member_2025\nAna,50"}),
     "operations.active": (operations.active, {"year": 2011}),
     "operations.explore": (operations.explore, {"year": 2011}),
+    "operations.out_of_area_share": (operations.out_of_area_share, {"coding": "article_6"}),
+    "operations.codings_compared": (operations.codings_compared, {"years": [1999, 2011, 2025]}),
     "rules.power": (rules.power, {"kind": "population", "year": 1999, "quota": 0.5}),
     "rules.explore": (rules.explore, {"kind": "population", "quota": 0.5, "year": 1999}),
     "scenario.claims": (scenario.claims, {"seed": "scenario_2010"}),
@@ -152,7 +154,7 @@ NO_ARGUMENTS = {"membership.last_year", "episodes.chart", "episodes.table", "cst
                 "csto.timeline_chart", "csto.timeline_table", "csto.formal_relation",
                 "csto.csto_partners", "scenario.events",
                 "forecasting.questions", "forecasting.sliders", "operations.gantt",
-                "operations.operations", "operations.out_of_area_share",
+                "operations.operations",
                 "operations.share_chart", "rules.bodies", "rules.passage_chart",
                 "scenario.chart", "scenario.verdict_counts", "voting.eec_council_1958",
                 "voting.un_security_council", "widgets.show"}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import altair as alt
 import pandas as pd
 import pytest
 
 from utils import data, operations, widgets
+from utils.errors import CourseError
 
 
 def test_operations_table_is_consistent() -> None:
@@ -26,6 +28,16 @@ def test_consistency_check_finds_planted_problems(monkeypatch: pytest.MonkeyPatc
     assert "anchor_guard: unknown country code(s) ATL" in problems
     assert "ace_guard: ends before it starts" in problems
     assert "maritime_monitor: ongoing but has an end date" in problems
+
+
+def test_consistency_check_finds_territory_in_area_outside_article_6(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    table = data.load("nato_operations")
+    table.loc[table["id"] == "baltic_air_policing", "area_article_6"] = "out_of_area"
+    monkeypatch.setattr(data, "load", lambda name, real=data.load: table.copy()
+                        if name == "nato_operations" else real(name))
+    assert operations.check_consistency() == [
+        "baltic_air_policing: in area on members' territory but out of the Article 6 area"]
 
 
 def test_every_operation_country_is_on_the_map_or_known_to_be_too_small() -> None:
@@ -52,6 +64,66 @@ def test_out_of_area_share() -> None:
     assert share.loc[1995, "share_out"] == 1.0
     assert share.loc[2011, "in_area"] + share.loc[2011, "out_of_area"] == 8
     assert ((share["share_out"] >= 0) & (share["share_out"] <= 1)).all()
+
+
+def test_out_of_area_share_under_each_coding_by_hand() -> None:
+    """Counted by hand from data/nato_operations.csv. 2011: KFOR, Active Endeavour, ISAF,
+    NTM-I, Ocean Shield and Unified Protector, with Baltic and Iceland air policing in area;
+    Article 6 adds Active Endeavour (the Mediterranean) to the in-area side."""
+    territory = operations.out_of_area_share(coding="territory").set_index("year")
+    treaty = operations.out_of_area_share(coding="article_6").set_index("year")
+    assert territory.loc[2011].to_dict() == {"in_area": 2, "out_of_area": 6, "share_out": 0.75}
+    assert treaty.loc[2011].to_dict() == {"in_area": 3, "out_of_area": 5, "share_out": 0.625}
+    # 1992: Maritime Monitor and Maritime Guard in the Adriatic, Sky Monitor over Bosnia.
+    assert treaty.loc[1992].to_dict() == {"in_area": 2, "out_of_area": 1, "share_out": 1 / 3}
+    assert territory.loc[1992, "share_out"] == 1.0
+    # 1995: Sharp Guard in the Adriatic; Deny Flight, Deliberate Force and IFOR in Bosnia.
+    assert (treaty.loc[1995, "in_area"], treaty.loc[1995, "out_of_area"]) == (1, 3)
+    # 2025: KFOR, Sea Guardian and NATO Mission Iraq out of area; nine in area, among them
+    # the assurance measures (2014) and the enhanced Forward Presence (2017).
+    assert (territory.loc[2025, "in_area"], territory.loc[2025, "out_of_area"]) == (9, 3)
+    assert (treaty.loc[2025, "in_area"], treaty.loc[2025, "out_of_area"]) == (10, 2)
+    assert territory.equals(operations.out_of_area_share().set_index("year"))
+
+
+def test_the_codings_differ_only_at_sea_in_the_mediterranean() -> None:
+    table = operations.operations()
+    differ = table[table["area"] != table["area_article_6"]]
+    assert sorted(differ["id"]) == ["active_endeavour", "maritime_guard", "maritime_monitor",
+                                    "sea_guardian", "sharp_guard"]
+    assert set(differ["area_article_6"]) == {"in_area"}
+
+
+def test_codings_compared_by_hand() -> None:
+    table = operations.codings_compared([1999, 2011, 2025]).set_index("year")
+    assert list(table["operations"]) == [5, 8, 12]
+    assert list(table["out of area, members' territory"]) == [5, 6, 3]
+    assert list(table["out of area, Article 6 area"]) == [5, 5, 2]
+    assert list(table["share out, members' territory (%)"]) == [100, 75, 25]
+    assert list(table["share out, Article 6 area (%)"]) == [100, 62, 17]
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: operations.out_of_area_share(coding="treaty"),
+     "The coding must be one of territory, article_6; not 'treaty'."),
+    (lambda: operations.codings_compared([1980]), "Choose years from 1990"),
+    (lambda: operations.codings_compared(2011), "The years must be a list"),
+])
+def test_a_bad_coding_or_year_is_a_course_error(call, message: str) -> None:
+    with pytest.raises(CourseError, match=re.escape(message)):
+        call()
+
+
+def test_deterrence_in_the_east_after_2014() -> None:
+    """The assurance measures (2014) and the enhanced Forward Presence (2017): in area under
+    both codings, the first of type deterrence."""
+    table = operations.operations().set_index("id")
+    east = table.loc[["assurance_measures", "enhanced_forward_presence"]]
+    assert list(east["first_year"]) == [2014, 2017]
+    assert set(east["area"]) == set(east["area_article_6"]) == {"in_area"}
+    assert set(east["type_name"]) == {"deterrence and assurance"}
+    assert "assurance_measures" in set(operations.active(2014)["id"])
+    assert "enhanced_forward_presence" not in set(operations.active(2016)["id"])
 
 
 def test_markers_are_the_public_concepts_and_article_5() -> None:

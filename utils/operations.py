@@ -2,12 +2,16 @@
 
 ``data/nato_operations`` codes every operation *in area* when it took place on the
 territory, in the airspace or in the waters of NATO members as they were when it began,
-and *out of area* otherwise (international waters count as out of area). Three views:
+and *out of area* otherwise (international waters count as out of area): the course's
+coding, "members' territory". It also codes each operation by the area of Article 6 of the
+North Atlantic Treaty, which adds the Mediterranean Sea and the North Atlantic north of the
+Tropic of Cancer (:data:`CODINGS`). Three views:
 
 * :func:`gantt`: every operation as a bar, in area and out of area, coloured by type, with
   the strategic concepts and the one invocation of Article 5 marked;
-* :func:`out_of_area_share`: the "how far out of area" measure: of all operation-years in a
-  year, the share spent outside members' territory;
+* :func:`out_of_area_share`: the "how far out of area" measure: of the operations active in
+  a year, the share out of area, under either coding (:func:`codings_compared` puts the two
+  side by side);
 * :func:`world_map`: for a chosen year, members, partners by framework, and the countries
   where NATO operations were active.
 """
@@ -15,6 +19,7 @@ and *out of area* otherwise (international waters count as out of area). Three v
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -28,8 +33,15 @@ from utils.charts import PALETTE
 MAP_FILE = Path(__file__).resolve().parent.parent / "data" / "maps" / "countries-110m.json"
 TYPES = {"combat": "combat", "peace_support": "peace support", "maritime": "maritime",
          "air_policing": "air policing and air defence", "surveillance": "surveillance",
-         "training": "training", "disaster_relief": "disaster relief"}
+         "training": "training", "disaster_relief": "disaster relief",
+         "deterrence": "deterrence and assurance"}
 AREAS = {"in_area": "In area (members' territory)", "out_of_area": "Out of area"}
+#: What "in area" can mean: each coding's column in the data and its name in words. The
+#: course's own is members' territory: the question of notebook 03 is how far NATO went from
+#: the members it defends. Article 6 is the Treaty's area, the one the "out of area" debate of
+#: the 1990s argued about.
+CODINGS = {"territory": ("area", "members' territory"),
+           "article_6": ("area_article_6", "Article 6 area")}
 FRAMEWORKS = {"pfp": "Partnership for Peace", "mediterranean_dialogue": "Mediterranean Dialogue",
               "istanbul_cooperation_initiative": "Istanbul Cooperation Initiative",
               "partners_across_the_globe": "Partners across the globe"}
@@ -66,16 +78,51 @@ def active(year: int) -> pd.DataFrame:
     return table[(table["first_year"] <= year) & (table["last_year"] >= year)]
 
 
-def out_of_area_share() -> pd.DataFrame:
-    """Per year since 1990: operations active in area and out of area, and the share out."""
+def out_of_area_share(coding: str = "territory") -> pd.DataFrame:
+    """Per year since 1990: the operations active at some time in the year, in area and out
+    of area, and the share of them out of area, where "in area" means what `coding` says:
+
+    * ``"territory"`` (the course's coding, column ``area``): on the territory, in the
+      airspace or in the waters of the members as they were when the operation began;
+      international waters, most of the Mediterranean's included, are out of area;
+    * ``"article_6"`` (column ``area_article_6``): the area of Article 6 of the North
+      Atlantic Treaty: the members' territory and, in its words, "the Mediterranean Sea or
+      the North Atlantic area north of the Tropic of Cancer". The embargo patrols in the
+      Adriatic, Active Endeavour and Sea Guardian are in area under it.
+
+    Each operation counts once, whatever its size: a relief flight weighs as much as ISAF.
+    """
+    column = CODINGS[checks.one_of("The coding", coding, CODINGS)][0]
     table = operations()
     rows = []
     for year in range(int(table["first_year"].min()), int(table["last_year"].max()) + 1):
         now = table[(table["first_year"] <= year) & (table["last_year"] >= year)]
-        outside = int((now["area"] == "out_of_area").sum())
+        outside = int((now[column] == "out_of_area").sum())
         rows.append({"year": year, "in_area": len(now) - outside, "out_of_area": outside,
                      "share_out": outside / len(now) if len(now) else 0.0})
     return pd.DataFrame(rows)
+
+
+def codings_compared(years: Iterable[int] = (1999, 2011, 2025)) -> pd.DataFrame:
+    """For each of `years`: how many operations were active, how many of them were out of
+    area under each coding of :data:`CODINGS`, and the share out of area under each, in per
+    cent. The two differ only by the operations at sea in the Mediterranean."""
+    shares = {name: out_of_area_share(name).set_index("year") for name in CODINGS}
+    first, last = (int(f(shares["territory"].index)) for f in (min, max))
+    chosen = [checks.whole("A year", year, first, last,
+                           outside=f"Choose years from {first} to {last}, the years of the "
+                                   "operations table; {value} is not one of them.")
+              for year in checks.items("The years", years, 100, "a list such as [1999, 2011]")]
+    table = pd.DataFrame({"year": chosen})
+    table["operations"] = [int(shares["territory"].loc[y, ["in_area", "out_of_area"]].sum())
+                           for y in chosen]
+    for name, (_, words) in CODINGS.items():
+        table[f"out of area, {words}"] = [int(shares[name].loc[y, "out_of_area"])
+                                          for y in chosen]
+    for name, (_, words) in CODINGS.items():
+        table[f"share out, {words} (%)"] = [round(100 * float(shares[name].loc[y, "share_out"]))
+                                            for y in chosen]
+    return table
 
 
 def gantt() -> alt.VConcatChart:
@@ -90,7 +137,8 @@ def gantt() -> alt.VConcatChart:
                        for s, e, st in zip(table["start_date"], table["end_date"],
                                            table["status"], strict=True)]
     marks = markers()
-    dark = [c for c in PALETTE if c != "#F0E442"]  # yellow bars vanish on white
+    # Yellow bars vanish on white; a mid grey takes its place, for the eighth type.
+    dark = [c for c in PALETTE if c != "#F0E442"] + ["#999999"]
     types = alt.Scale(domain=list(TYPES.values()), range=dark[: len(TYPES)])
     x = alt.X("start_date:T", title=None, axis=alt.Axis(format="%Y"),
               scale=alt.Scale(domain=[pd.Timestamp("1990-01-01"), checked]))
@@ -284,7 +332,8 @@ def explore(year: int) -> tuple[charts.VegaLite, Markdown, pd.DataFrame]:
 
 def check_consistency() -> list[str]:
     """Problems in the operations table: unknown countries, dates out of order, ongoing
-    operations with an end date (an empty list when all is well)."""
+    operations with an end date, an operation in area on members' territory but out of the
+    Article 6 area (an empty list when all is well)."""
     table = operations()
     known = set(data.load("countries")["iso3"])
     problems = []
@@ -296,5 +345,10 @@ def check_consistency() -> list[str]:
             problems.append(f"{row.id}: ends before it starts")
         if row.status == "ongoing" and pd.notna(row.end_date):
             problems.append(f"{row.id}: ongoing but has an end date")
+        # Article 6 leaves out only members' territory outside Europe, North America and the
+        # North Atlantic (Hawaii, overseas departments), where no operation in the table ran.
+        if row.area == "in_area" and row.area_article_6 == "out_of_area":
+            problems.append(f"{row.id}: in area on members' territory but out of the "
+                            "Article 6 area")
     return problems
 
