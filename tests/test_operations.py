@@ -97,10 +97,10 @@ def test_the_codings_differ_only_at_sea_in_the_mediterranean() -> None:
 def test_codings_compared_by_hand() -> None:
     table = operations.codings_compared([1999, 2011, 2025]).set_index("year")
     assert list(table["operations"]) == [5, 8, 12]
-    assert list(table["out of area, members' territory"]) == [5, 6, 3]
-    assert list(table["out of area, Article 6 area"]) == [5, 5, 2]
-    assert list(table["share out, members' territory (%)"]) == [100, 75, 25]
-    assert list(table["share out, Article 6 area (%)"]) == [100, 62, 17]
+    assert list(table["out of area (territory)"]) == [5, 6, 3]
+    assert list(table["out of area (Article 6)"]) == [5, 5, 2]
+    assert list(table["% out (territory)"]) == [100, 75, 25]
+    assert list(table["% out (Article 6)"]) == [100, 62, 17]
 
 
 @pytest.mark.parametrize(("call", "message"), [

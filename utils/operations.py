@@ -36,12 +36,11 @@ TYPES = {"combat": "combat", "peace_support": "peace support", "maritime": "mari
          "training": "training", "disaster_relief": "disaster relief",
          "deterrence": "deterrence and assurance"}
 AREAS = {"in_area": "In area (members' territory)", "out_of_area": "Out of area"}
-#: What "in area" can mean: each coding's column in the data and its name in words. The
+#: What "in area" can mean: each coding's column in the data and its short name. The
 #: course's own is members' territory: the question of notebook 03 is how far NATO went from
 #: the members it defends. Article 6 is the Treaty's area, the one the "out of area" debate of
 #: the 1990s argued about.
-CODINGS = {"territory": ("area", "members' territory"),
-           "article_6": ("area_article_6", "Article 6 area")}
+CODINGS = {"territory": ("area", "territory"), "article_6": ("area_article_6", "Article 6")}
 FRAMEWORKS = {"pfp": "Partnership for Peace", "mediterranean_dialogue": "Mediterranean Dialogue",
               "istanbul_cooperation_initiative": "Istanbul Cooperation Initiative",
               "partners_across_the_globe": "Partners across the globe"}
@@ -105,8 +104,9 @@ def out_of_area_share(coding: str = "territory") -> pd.DataFrame:
 
 def codings_compared(years: Iterable[int] = (1999, 2011, 2025)) -> pd.DataFrame:
     """For each of `years`: how many operations were active, how many of them were out of
-    area under each coding of :data:`CODINGS`, and the share out of area under each, in per
-    cent. The two differ only by the operations at sea in the Mediterranean."""
+    area under each coding of :data:`CODINGS`, and the share out of area under each, in whole
+    per cent (as the notebook prints it: 62.5 shows as 62). The two codings differ only on
+    operations at sea in the Mediterranean."""
     shares = {name: out_of_area_share(name).set_index("year") for name in CODINGS}
     first, last = (int(f(shares["territory"].index)) for f in (min, max))
     chosen = [checks.whole("A year", year, first, last,
@@ -117,11 +117,11 @@ def codings_compared(years: Iterable[int] = (1999, 2011, 2025)) -> pd.DataFrame:
     table["operations"] = [int(shares["territory"].loc[y, ["in_area", "out_of_area"]].sum())
                            for y in chosen]
     for name, (_, words) in CODINGS.items():
-        table[f"out of area, {words}"] = [int(shares[name].loc[y, "out_of_area"])
-                                          for y in chosen]
+        table[f"out of area ({words})"] = [int(shares[name].loc[y, "out_of_area"])
+                                           for y in chosen]
     for name, (_, words) in CODINGS.items():
-        table[f"share out, {words} (%)"] = [round(100 * float(shares[name].loc[y, "share_out"]))
-                                            for y in chosen]
+        table[f"% out ({words})"] = [round(100 * float(shares[name].loc[y, "share_out"]))
+                                     for y in chosen]
     return table
 
 
