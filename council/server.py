@@ -278,6 +278,9 @@ class Export(Base):
                                "A class session of the live council game")
         self.set_header("Content-Type", "text/csv; charset=utf-8")
         self.set_header("Content-Disposition", f'attachment; filename="council-{day}.csv"')
+        if table.empty:  # before the first draft: the columns, and no round yet
+            self.finish(",".join(council.EXPORT_COLUMNS) + "\n")
+            return
         self.finish(council.to_csv(table))
 
 

@@ -334,3 +334,23 @@ def test_lite_serve_says_a_taken_or_wrong_port_in_one_line(
     assert build_lite.main(["serve", "99999"]) == 2
     assert capsys.readouterr().err.splitlines() == [
         "Cannot serve: the port must be a number from 1 to 65535, not 99999."]
+
+
+def test_nested_brackets_and_an_export_before_any_draft_get_answers(tmp_path: Path) -> None:
+    """A 2 KB message of nested brackets is refused like any bad JSON (it raised an uncaught
+    RecursionError), and exporting before the first draft gives the CSV header."""
+    fresh = InProcessServer(tmp_path / "s.sqlite", "--seats", "3").start()
+    try:
+        status, body, _ = fetch(f"{fresh.base}/export.csv?t={fresh.token('sg')}")
+        assert status == 200 and body.startswith("session,card,round,")
+        assert len(body.strip().splitlines()) == 1
+
+        async def play() -> list[str]:
+            seat = await Client.open(fresh.ws_url("seat1"), DEVICE)
+            await seat.send("[" * 1000 + "]" * 1000)
+            await seat.until(lambda m: m["type"] == "refused")
+            return seat.refusals
+
+        assert run(play()) == ["That message is not valid JSON."]
+    finally:
+        fresh.stop()

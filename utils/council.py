@@ -402,7 +402,7 @@ def parse_message(raw: object) -> dict[str, Any]:
         raise Refusal(f"Message too long (the limit is {MAX_MESSAGE_BYTES} bytes).")
     try:
         message = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
         raise Refusal("That message is not valid JSON.") from None
     if not isinstance(message, dict) or message.get("type") not in ALLOWED:
         raise Refusal("Unknown kind of message.")
