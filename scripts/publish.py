@@ -500,6 +500,11 @@ READABLE_CSS = """
 """ + FOCUS_CSS
 
 SITE_CSS = READABLE_CSS + """
+/* Code quoted in the notebooks' text wraps at the window's edge: zoomed to 200%, a long
+   line (or a long call in a sentence) would otherwise need a sideways scroll bar that the
+   keyboard cannot reach. */
+.jp-RenderedMarkdown pre { white-space: pre-wrap; }
+.jp-RenderedMarkdown pre, .jp-RenderedMarkdown code { overflow-wrap: anywhere; }
 .course-nav { font-family: sans-serif; padding: 8px 16px; background: #f0f4f8;
   border-bottom: 1px solid #ccd; }
 .course-live-note { font-family: sans-serif; margin: 8px 16px; color: #444; }

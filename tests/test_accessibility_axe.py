@@ -242,6 +242,96 @@ def test_every_slide_has_no_axe_violation(slides: Path, axe: Axe) -> None:
     assert not axe.blocked, axe.blocked[:5]
 
 
+#: The focused element, and whether it shows an outline of at least 2 px (null at the end
+#: of the page, where focus leaves the document).
+FOCUSED = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body || e === document.documentElement) { return null; }
+  const style = getComputedStyle(e);
+  const name = e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+    (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ')[0] : '') +
+    ' "' + (e.textContent || e.value || '').trim().slice(0, 40) + '"';
+  return [name, style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2];
+}"""
+
+
+def unfocused(page: Any, where: str, limit: int = 400) -> tuple[int, list[str]]:
+    """Tabs through a page from its top, as a keyboard user does: how many elements took
+    the focus, and those that showed no outline when they had it."""
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); "
+                  "window.scrollTo(0, 0); }")
+    seen: list[str] = []
+    missing: list[str] = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        found = page.evaluate(FOCUSED)
+        if found is None or (seen and found[0] == seen[0]):
+            break
+        seen.append(found[0])
+        if not found[1]:
+            missing.append(f"{where}: {found[0]}")
+    return len(seen), missing
+
+
+def test_the_keyboard_focus_is_always_visible(site: Path, slides: Path, axe: Axe) -> None:
+    page = axe.context(viewport={"width": 1280, "height": 720}).new_page()
+    missing: list[str] = []
+    for path in [site / "index.html", site / "05-scenarios-and-forecasts.html",
+                 next((site / "seeds").glob("*.html"))]:
+        page.goto(path.as_uri())
+        count, bad = unfocused(page, f"site {path.name}")
+        assert count >= 3, f"{path.name}: only {count} elements took the keyboard's focus"
+        missing += bad
+    deck = slides / "01-consensus-and-silence.slides.html"
+    page.goto(deck.as_uri())
+    page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=60_000)
+    missing += unfocused(page, f"slides {deck.name}", limit=40)[1]
+    page.context.close()
+    assert not missing, "no visible focus on:\n" + "\n".join(missing)
+
+
+def test_the_site_at_200_percent_zoom(site: Path, axe: Axe) -> None:
+    """Every notebook page and the course map as a 1280 px wide window shows them at 200%
+    zoom (half as many CSS pixels, each drawn twice as large): no axe violation there
+    either (a line too long for the window must not need a scroll bar the keyboard cannot
+    reach), and screenshots of the map and of notebook 01 for a person to look at, in
+    build/screenshots/a11y-*.png."""
+    axe.reset()
+    page = axe.context(viewport={"width": 640, "height": 800},
+                       device_scale_factor=2).new_page()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for path in (site / "index.html", *sorted(site.glob("[0-9][0-9]-*.html"))):
+        page.goto(path.as_uri())
+        page.wait_for_function(CHARTS_PENDING, timeout=60_000)
+        axe.check(page, f"site at 200% {path.name}", "site at 200%")
+        if path.stem in ("index", "01-consensus-and-silence"):
+            page.screenshot(path=str(ARTIFACTS / f"a11y-{path.stem}.png"))
+            page.evaluate("() => window.scrollTo(0, document.body.scrollHeight / 3)")
+            page.screenshot(path=str(ARTIFACTS / f"a11y-{path.stem}-further.png"))
+    page.context.close()
+    assert not axe.found, report(axe)
+
+
+def test_the_checks_find_what_they_look_for(axe: Axe) -> None:
+    """On a page made to fail, axe names the three faults the course's pages had (faint
+    text, a link told by colour alone, a drawing without a text alternative), and the
+    keyboard walk finds a link with no visible focus."""
+    axe.reset()
+    page = axe.context().new_page()
+    page.set_content(
+        '<!DOCTYPE html><html lang="en"><head><title>Faults</title></head><body><main>'
+        '<p style="color:#b0b0b0">Faint text.</p>'
+        '<p style="color:#212121">Some text with <a href="#x" style="color:#0d47a1;'
+        'text-decoration:none;outline:none">a link</a> in it.</p>'
+        '<svg role="img" width="20" height="20"><rect width="20" height="20"/></svg>'
+        "</main></body></html>")
+    axe.check(page, "faults", "faults")
+    assert {rule for _, rule in axe.counts} == {"color-contrast", "link-in-text-block",
+                                                "svg-img-alt"}
+    assert unfocused(page, "faults")[1] == ['faults: a "a link"']
+    page.context.close()
+
+
 @pytest.fixture(scope="module")
 def council(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from council.harness import Server
@@ -286,8 +376,10 @@ def test_the_council_pages_have_no_axe_violation(council: Any, axe: Axe) -> None
     expect(projector.locator("#full-chart-line")).to_be_visible(timeout=30_000)
     for name, page in pages.items():
         axe.check(page, f"council {name} (decided)", "council")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    missing = [line for name in ("sg", "projector", "seat") for line in
+               unfocused(pages[name], f"council {name}")[1]]
     for page in pages.values():
         page.context.close()
     assert not axe.found, report(axe)
+    assert not missing, "no visible focus on:\n" + "\n".join(missing)
     assert not axe.blocked, axe.blocked[:5]
