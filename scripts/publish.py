@@ -512,9 +512,6 @@ SITE_CSS = READABLE_CSS + """
 .course-reveal { border: 2px solid #0072B2; border-radius: 6px; padding: 8px 12px;
   font-family: sans-serif; max-width: 900px; }
 .course-reveal button { font-size: 1em; cursor: pointer; padding: 4px 10px; }
-/* The hint inside an empty prediction box is text to read too (the browser's own grey is
-   about 2.5:1 on white; axe does not check it). */
-.course-reveal textarea::placeholder { color: #616161; opacity: 1; }
 .course-check { font-family: sans-serif; border-left: 4px solid #0072B2; padding: 4px 12px;
   margin: 4px 0; }
 """
