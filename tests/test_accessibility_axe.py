@@ -97,8 +97,8 @@ def axe_source() -> str:
 
 #: Runs axe on `include` (selectors; the whole page when empty), WCAG 2.0/2.1 A and AA
 #: only, and returns each violation as [rule, impact, [[target, why it fails], ...]].
-#: `preload` (reading every style sheet, for the rule on orientation locks) costs more than
-#: all other rules together on a deck; a page's first run has it, later runs need it not.
+#: `preload` (reading every style sheet, for the rule on orientation locks) is about a third
+#: of a run's time on a deck; a page's first run has it, later runs need it not.
 RUN_AXE = """async ([include, exclude, tags, preload]) => {
   const context = {exclude: exclude.map((s) => [s])};
   if (include.length) { context.include = include.map((s) => [s]); }
