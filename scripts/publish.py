@@ -471,7 +471,40 @@ def site_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return site
 
 
-SITE_CSS = """
+#: Where the keyboard's focus is, on every page and slide: a dark outline around the focused
+#: link or control, drawn only when focus came from the keyboard (a click draws none). It
+#: is marked important because JupyterLab's and reveal.js's style sheets remove the
+#: browser's own outline from some controls.
+FOCUS_CSS = """
+a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible,
+textarea:focus-visible, summary:focus-visible, [tabindex]:focus-visible {
+  outline: 3px solid #0b4f9c !important; outline-offset: 2px !important; }
+"""
+
+#: Text that everyone can read (WCAG AA: a contrast of 4.5:1 with its background, or 3:1
+#: between a link and the text around it unless the link is underlined). JupyterLab's
+#: light theme, which the exported pages and decks carry, draws some of its code colours
+#: and its cell prompts below that: these are its own colours, each darkened to a contrast
+#: of 4.5:1 or more on the code cells' grey (#f5f5f5); the prompts keep their colour at
+#: full strength (the theme halves it). Links in the notebooks' text are underlined.
+READABLE_CSS = """
+:root {
+  --jp-mirror-editor-atom-color: #5454c8; --jp-mirror-editor-bracket-color: #6e6e50;
+  --jp-mirror-editor-comment-color: #306a6a; --jp-mirror-editor-error-color: #c00;
+  --jp-mirror-editor-hr-color: #666; --jp-mirror-editor-meta-color: #8a1fd0;
+  --jp-mirror-editor-number-color: #006b00; --jp-mirror-editor-operator-color: #8a1fd0;
+  --jp-mirror-editor-quote-color: #007000; --jp-cell-prompt-not-active-opacity: 1;
+}
+.jp-RenderedHTMLCommon a:link, .jp-RenderedHTMLCommon a:visited,
+.jp-RenderedText pre a:link, .jp-RenderedText pre a:visited { text-decoration: underline; }
+""" + FOCUS_CSS
+
+SITE_CSS = READABLE_CSS + """
+/* Code quoted in the notebooks' text wraps at the window's edge: zoomed to 200%, a long
+   line (or a long call in a sentence) would otherwise need a sideways scroll bar that the
+   keyboard cannot reach. */
+.jp-RenderedMarkdown pre { white-space: pre-wrap; }
+.jp-RenderedMarkdown pre, .jp-RenderedMarkdown code { overflow-wrap: anywhere; }
 .course-nav { font-family: sans-serif; padding: 8px 16px; background: #f0f4f8;
   border-bottom: 1px solid #ccd; }
 .course-live-note { font-family: sans-serif; margin: 8px 16px; color: #444; }
@@ -496,6 +529,12 @@ SITE_SCRIPT = """
       target.setAttribute('aria-label', image.alt);
       fig.insertBefore(target, image);
       vegaEmbed(target, spec, {renderer: 'svg', actions: false}).then(function () {
+        // The description (aria-label) is the chart's text alternative, as the image's
+        // alt was; the drawing's own marks, some of them unlabelled, are hidden from
+        // assistive technology as the image's pixels were.
+        target.querySelectorAll('svg').forEach(function (svg) {
+          svg.setAttribute('aria-hidden', 'true');
+        });
         image.hidden = true;
       }).catch(function () { target.remove(); });
       fig.removeAttribute('data-live');
@@ -564,7 +603,7 @@ LIVE_NOTE = ('<p class="course-live-note">This is the static site: charts are li
 
 READING_CSS = ("body { font-family: sans-serif; font-size: 20px; line-height: 1.5; "
                "max-width: 46em; margin: 2em auto; padding: 0 1em; color: #1a1a1a; }"
-               " a { color: #005a8c; text-decoration: underline; }")
+               " a { color: #005a8c; text-decoration: underline; }" + FOCUS_CSS)
 
 
 def reading_page(text: str) -> str:
@@ -618,10 +657,13 @@ def build_site(out: Path) -> list[Path]:
     seeds = "".join(f'<li><a href="seeds/{p.stem}.html">{html.escape(p.stem)}</a></li>'
                     for p in sorted((ROOT / "seeds").glob("*.md")))
     index_page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Alliance Decisions: course map</title>
-<style>body {{ font-family: sans-serif; max-width: 1100px; margin: 2em auto; line-height: 1.5; }}
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Alliance Decisions: course map</title>
+<style>body {{ font-family: sans-serif; max-width: 1100px; margin: 2em auto; line-height: 1.5;
+padding: 0 1em; }}
 table {{ border-collapse: collapse; }} td, th {{ border-bottom: 1px solid #ddd;
-padding: 6px 10px; vertical-align: top; text-align: left; }}</style></head>
+padding: 6px 10px; vertical-align: top; text-align: left; }}{FOCUS_CSS}</style></head>
 <body><h1>Alliance Decisions: how alliances decide</h1>
 <p>A Jupyter course on NATO's consensus rule, its move "out of area", and the CSTO question.
 These pages are the notebooks with every chart, drawn live; the widgets show their default
@@ -974,7 +1016,7 @@ def slides_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return deck
 
 
-SLIDE_CSS = """
+SLIDE_CSS = READABLE_CSS + """
 .reveal .slides { text-align: left; }
 .reveal .slides > section { padding: 0; height: 720px; }
 .reveal .slides > section > section { height: 720px; box-sizing: border-box;
@@ -1233,6 +1275,11 @@ SLIDE_SCRIPT = """
                                                 hover: true});
       return view.runAsync();
     }).then(function () {
+      // As on the site: the description is the chart's text alternative, the drawing's
+      // own marks (some unlabelled) are hidden from assistive technology.
+      target.querySelectorAll('svg').forEach(function (svg) {
+        svg.setAttribute('aria-hidden', 'true');
+      });
       image.hidden = true;
     }).catch(function (error) {
       target.remove();
