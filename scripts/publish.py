@@ -230,7 +230,7 @@ def student_edition(notebook: nbformat.NotebookNode, readings: str = "../"
 
 
 #: Words with which the text before a cell asks the student to predict what it shows.
-PREDICT = re.compile(r"\*\*Before you run|\bMake a guess\b", re.I)
+PREDICT = re.compile(r"\*\*Before you (?:run|look)|\bMake a guess\b|say what you expect", re.I)
 
 
 def asks_to_predict(before: list[nbformat.NotebookNode]) -> bool:
@@ -306,43 +306,63 @@ def update_workspace(out: Path, files: dict[str, bytes]) -> list[str]:
 
     A file the course has not given before is added; one the student has not changed is
     replaced by the new version; one the student changed is kept, and the new version is
-    put beside it (``course-update-<name>``). Returns a line for each such change.
+    put beside it (``course-update-<name>``), itself replaced later only while the student
+    has not worked in it. Returns a line for each change; writes nothing when there is
+    nothing new (a read-only copy still opens).
     """
     record_path = out / VERSIONS
     try:
         given = json.loads(record_path.read_text("utf-8"))
         given = given if isinstance(given, dict) else {}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         given = {}
+    before = dict(given)
     fresh = not record_path.exists()
     said = []
     for relative, content in files.items():
         target, digest = out / relative, _digest(content)
-        try:
-            current = _digest(target.read_bytes())
-        except OSError:
-            current = None
+        current = _read_digest(target)
         if current == digest:
             given[relative] = digest
         elif current is None or current == given.get(relative):
             _put(target, content)
             given[relative] = digest
             if not fresh:
-                said.append(f"{'new' if current is None else 'updated'}: {relative}")
+                said.append(("restored" if relative in before and current is None
+                             else "new" if current is None else "updated") + f": {relative}")
         else:
             beside = target.with_name(UPDATE_PREFIX + target.name)
-            if not beside.exists() or _digest(beside.read_bytes()) != digest:
+            key = beside.relative_to(out).as_posix()
+            there = _read_digest(beside)
+            if there == digest:
+                given[key] = digest
+            elif there is None or there == given.get(key):
                 _put(beside, content)
+                given[key] = digest
                 said.append(f"kept your edited {relative}; the course's new version is "
-                            f"beside it: {beside.relative_to(out).as_posix()}")
-    _put(record_path, json.dumps(given, indent=1, sort_keys=True).encode("utf-8"))
+                            f"beside it: {key}")
+    if given != before or fresh:
+        _put(record_path, json.dumps(given, indent=1, sort_keys=True).encode("utf-8"))
     return said
+
+
+def _read_digest(path: Path) -> str | None:
+    try:
+        return _digest(path.read_bytes())
+    except OSError:
+        return None
 
 
 def build_workspace(out: Path) -> list[Path]:
     """The student's own copy of the course (made once, then updated without losing work)."""
-    out.mkdir(parents=True, exist_ok=True)
-    for line in update_workspace(out, student_files()):
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        said = update_workspace(out, student_files())
+    except OSError as error:
+        print(f"Your copy of the course in {out.name}/ could not be updated "
+              f"({error.strerror or error}); it opens as it is.")
+        return []
+    for line in said:
         print(f"Course update: {line}")
     return [out / VERSIONS]
 
@@ -442,9 +462,13 @@ def site_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     site.cells = [c for c in site.cells if not is_answer_key(c) and not is_solution(c)
                   and not c.get("id", "").startswith(HAND_IN)]
     number = 0
-    for cell in site.cells:
+    for index, cell in enumerate(site.cells):
         if cell.cell_type == "markdown":
             cell.source = link_readings(cell.source, "", ".html")
+        elif asks_to_predict(site.cells[index - 1:index]) and not is_reveal(cell) \
+                and cell.outputs and not tagged(cell, "check"):
+            # The answer to a "Before you run it" waits for a prediction, as in a notebook.
+            cell.metadata.setdefault("tags", []).append("reveal")
         if tagged(cell, "check"):
             cell.outputs = [html_output(
                 '<p class="course-check"><b>Check your answer</b> where you can run code: '
@@ -1777,7 +1801,11 @@ def main(args: list[str]) -> int:
         return 2
     builder, out = BUILDERS[args[0]]
     start = time.perf_counter()
-    files = builder(out)
+    try:
+        files = builder(out)
+    except KeyboardInterrupt:  # Ctrl+C: the next run starts again where this one stopped
+        print("Stopped.", file=sys.stderr)
+        return 130
     if builder is build_workspace:
         return 0
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())

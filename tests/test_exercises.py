@@ -171,7 +171,7 @@ def test_02_4_wins_as_a_function_tried_on_every_group() -> None:
 
 def test_03_answers_as_tables_and_counts() -> None:
     table = operations.operations()
-    assert verdict("03-1", year=1999).right
+    assert verdict("03-1", when=1999).right
     with_peaks = table[table["peak_personnel"].notna()]
     totals = with_peaks.groupby("area")["peak_personnel"].sum()
     assert verdict("03-2", with_peaks=with_peaks, totals=totals).right
@@ -213,8 +213,8 @@ def test_04_a_partial_willingness_is_an_explained_error_not_a_default() -> None:
 # --- 05 ---------------------------------------------------------------------------------------
 
 def test_05_functions_checked_on_every_report() -> None:
-    assert verdict("05-1", forecast=0.7).right
-    assert "*not* happening" in verdict("05-1", forecast=0.3).message
+    assert verdict("05-1", her_forecast=0.7).right
+    assert "*not* happening" in verdict("05-1", her_forecast=0.3).message
     assert verdict("05-2", expected_brier=lambda p: 0.3 * (1 - p) ** 2 + 0.7 * p * p).right
     assert verdict("05-3", my_log_score=lambda p, h: forecasting.log_score(p, h)).right
     buggy = verdict("05-3", my_log_score=lambda p, h: -math.log(p))
@@ -342,5 +342,79 @@ def test_hand_in_asks_to_save_checks_not_yet_saved(shell, capsys, tmp_path: Path
     feedback.check("01-1")
     feedback.hand_in("Ana")
     out = capsys.readouterr().out
-    assert "**Save first:** the checks you ran for exercise 01-1" in out
-    assert "hand-in-ana.zip" in out and (tmp_path / "hand-in-ana.zip").exists()
+    assert "**Save first:** your latest checks of exercise 01-1" in out
+    assert not (tmp_path / "hand-in-ana.zip").exists()
+
+
+# --- what an independent attack found -----------------------------------------------------------
+
+def test_slips_cost_no_hint_and_odd_answers_get_messages(shell, capsys) -> None:
+    from utils import feedback
+
+    shell.user_ns["cost"] = "0.1"
+    feedback.check("01-1")
+    assert "without quotes" in capsys.readouterr().out
+    shell.user_ns["cost"] = 0.1
+    feedback.check("01-1")
+    assert "(hint 1 of 2)" in capsys.readouterr().out  # the slip did not use up hint 1
+
+
+def test_a_function_that_forgets_return_loops_or_exits_gets_a_message() -> None:
+    def forgot(p):
+        0.3 * (p - 1) ** 2 + 0.7 * p ** 2
+
+    def loops(p):
+        while True:
+            pass
+
+    def leaves(p):
+        raise SystemExit
+
+    assert "did you forget `return`" in verdict("05-2", expected_brier=forgot).message
+    start = time.monotonic()
+    assert "loop for ever" in verdict("05-2", expected_brier=loops).message
+    assert time.monotonic() - start < exercises.TIME_LIMIT + 1
+    assert "stops with SystemExit" in verdict("05-2", expected_brier=leaves).message
+    assert "True or False" in verdict(
+        "01-4", draft=0.2, objects=lambda a, d: [True], ideal=[0.2, 0.5, 0.6],
+        accepts_within=[0.2, 0.2, 0.2]).message
+    assert "could not read your answer" in verdict("05-2",
+                                                   expected_brier=lambda p: 10**400).message
+
+
+def test_other_correct_forms_pass_and_a_rule_that_is_not_one_vote_does_not() -> None:
+    assert verdict("00-2", counts=[9, 6]).right
+    table = operations.operations()
+    with_peaks = table[table["peak_personnel"].notna()]
+    as_frame = with_peaks.groupby("area")[["peak_personnel"]].sum()
+    as_dict = with_peaks.groupby("area")["peak_personnel"].sum().to_dict()
+    assert verdict("03-2", with_peaks=with_peaks, totals=as_frame).right
+    assert verdict("03-2", with_peaks=with_peaks, totals=as_dict).right
+    import pandas as pd
+    assert verdict("04-3", everyone=pd.Series(dict.fromkeys(csto.GROUP_NAMES, 0.9))).right
+    assert not verdict("02-2", one_vote=voting.un_security_council()).right
+
+
+def test_dates_in_messages_are_written_portably() -> None:
+    """strftime's '%-d' printed itself in the browser edition ('%-d May 1982')."""
+    assert "Spain joined on 30 May 1982" in verdict("00-1", year=1982).message
+    assert "joined on 29 March 2004" in verdict("00-3", country="Latvia").message
+
+
+def test_hand_in_waits_until_the_latest_checks_are_saved(shell, capsys, tmp_path: Path) -> None:
+    """A wrong check saved, then a right one not saved: the hand-in would have said 'no'."""
+    from utils import feedback, handin
+
+    path = words_notebook(tmp_path, "01-1", "")
+    notebook = nbformat.read(path, as_version=4)
+    cell = nbformat.v4.new_code_cell('feedback.check("01-1")')
+    cell.outputs = [nbformat.v4.new_output("display_data", data={
+        handin.CHECK_MIMETYPE: {"exercise": "01-1", "right": False, "wrong_tries": 1},
+        "text/plain": "x"})]
+    notebook.cells.append(cell)
+    nbformat.write(notebook, path)
+    shell.user_ns["cost"] = 0.1875
+    feedback.check("01-1")
+    feedback.hand_in("Ana")
+    assert "**Save first:**" in capsys.readouterr().out
+    assert not (tmp_path / "hand-in-ana.zip").exists()

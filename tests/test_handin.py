@@ -60,8 +60,11 @@ def test_a_hand_in_round_trip_gives_one_row_per_exercise_its_last_check(tmp_path
 
 def test_collect_reads_a_class_and_says_which_files_it_could_not_read(tmp_path: Path,
                                                                       capsys: Any) -> None:
+    class_folder = tmp_path
+    tmp_path = tmp_path / "collected"  # the instructor's folder holds the hand-ins only
+    tmp_path.mkdir()
     for name in ("Ana", "Ben", "Chloé"):
-        folder = tmp_path / name
+        folder = class_folder / name
         folder.mkdir()
         (folder / "05-scenarios-and-forecasts.ipynb").write_text(
             notebook_with(checked("05-1", name != "Ben", 0)))
@@ -124,7 +127,7 @@ def test_the_workspace_adds_updates_and_never_overwrites_work(tmp_path: Path) ->
     assert (out / "notebooks" / "course-update-02.ipynb").read_bytes() == b"v2"
     assert publish.update_workspace(out, second) == []  # run again: nothing new to say
     (out / "seeds" / "a.md").unlink()  # a reading deleted by mistake comes back
-    assert publish.update_workspace(out, second) == ["new: seeds/a.md"]
+    assert publish.update_workspace(out, second) == ["restored: seeds/a.md"]
 
 
 def test_the_workspace_holds_the_student_edition_and_the_readings() -> None:
@@ -147,3 +150,47 @@ def test_hand_in_without_a_name_asks_for_one_and_writes_nothing(tmp_path: Path, 
     monkeypatch.chdir(tmp_path)
     feedback.hand_in(name)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_work_in_a_course_update_copy_is_kept_too(tmp_path: Path) -> None:
+    out = tmp_path / "my-course"
+    publish.update_workspace(out, {"notebooks/01.ipynb": b"v1"})
+    (out / "notebooks" / "01.ipynb").write_bytes(b"my answers")
+    publish.update_workspace(out, {"notebooks/01.ipynb": b"v2"})
+    (out / "notebooks" / "course-update-01.ipynb").write_bytes(b"my answers in v2")
+    assert publish.update_workspace(out, {"notebooks/01.ipynb": b"v2"}) == []
+    assert publish.update_workspace(out, {"notebooks/01.ipynb": b"v3"}) == []
+    assert (out / "notebooks" / "course-update-01.ipynb").read_bytes() == b"my answers in v2"
+    assert handin.NOTEBOOK.match("course-update-01-consensus-and-silence.ipynb")
+
+
+def test_a_read_only_copy_with_nothing_new_is_not_written(tmp_path: Path) -> None:
+    out = tmp_path / "my-course"
+    files = {"notebooks/01.ipynb": b"v1"}
+    publish.update_workspace(out, files)
+    before = (out / publish.VERSIONS).stat().st_mtime_ns
+    assert publish.update_workspace(out, files) == []
+    assert (out / publish.VERSIONS).stat().st_mtime_ns == before
+
+
+def test_collect_looks_in_folders_and_says_who_has_no_saved_check(tmp_path: Path,
+                                                                  capsys: Any) -> None:
+    nested = tmp_path / "moodle" / "carla_123"
+    nested.mkdir(parents=True)
+    (nested / "05-scenarios-and-forecasts.ipynb").write_text(
+        notebook_with(checked("05-1", True, 0)))
+    handin.write(nested, "Carla").rename(nested / "HAND-IN-CARLA.ZIP")
+    (nested / "05-scenarios-and-forecasts.ipynb").unlink()
+    (tmp_path / "nina").mkdir()
+    (tmp_path / "nina" / "00-start-here.ipynb").write_text(notebook_with())
+    handin.write(tmp_path / "nina", "=HYPERLINK(1)")
+    assert handin.main([str(tmp_path)]) == 0
+    said = capsys.readouterr().out
+    table = (tmp_path / "class-results.csv").read_text()
+    assert "Carla,05-scenarios-and-forecasts.ipynb,05-1,yes" in table
+    assert "no saved check in any notebook" in said
+    rows, _ = handin.collect([tmp_path / "nina" / "hand-in-hyperlink-1.zip"])
+    assert rows == []
+    formula = [{"student": "=HYPERLINK(1)", "notebook": "n", "exercise": "01-1", "right": "yes",
+                "wrong_tries": "0", "words": "no", "file": "f"}]
+    assert "'=HYPERLINK(1)" in handin.as_csv(formula)

@@ -19,14 +19,17 @@ The notebook-facing shell is :func:`utils.feedback.check`.
 from __future__ import annotations
 
 import base64
+import contextlib
 import difflib
 import functools
 import itertools
 import json
 import math
 import re
+import signal
+import threading
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +52,7 @@ class Verdict:
 
     right: bool
     message: str
+    slip: bool = False  # an answer of the wrong kind: it does not count as a wrong try
 
 
 def _right(message: str) -> Verdict:
@@ -120,10 +124,10 @@ def _number(value: object, what: str) -> float:
     return number
 
 
-def _year(value: object) -> int:
-    number = _number(value, "`year`")
+def _year(value: object, name: str = "year") -> int:
+    number = _number(value, f"`{name}`")
     if number != int(number) or not 1900 <= number <= 2100:
-        raise _Slip(f"`year` should be a year such as 1999; {checks.shown(value)} is not.")
+        raise _Slip(f"`{name}` should be a year such as 1999; {checks.shown(value)} is not.")
     return int(number)
 
 
@@ -147,12 +151,68 @@ def _calls(function: object, name: str, *args: object) -> object:
     if not callable(function):
         raise _Slip(f"`{name}` should be a function (written with `def`); it is "
                     f"{checks.shown(function)}.")
+    shown = ", ".join(checks.shown(a) for a in args)
     try:
-        return function(*args)
-    except Exception as error:  # a student's function may fail in any way
-        shown = ", ".join(checks.shown(a) for a in args)
+        with _time_limit(TIME_LIMIT):
+            result = function(*args)
+    except _TooLong:
+        raise _Slip(f"`{name}({shown})` did not finish within {TIME_LIMIT:g} s: does it "
+                    "loop for ever?") from None
+    except (Exception, SystemExit) as error:  # a student's function may fail in any way
         raise _Slip(f"`{name}({shown})` stops with {type(error).__name__}: "
                     f"{checks.shown(str(error))}.") from None
+    if result is None:
+        raise _Slip(f"`{name}({shown})` gives nothing (None): did you forget `return`?")
+    return result
+
+
+#: How long a student's function may run for one call of a check.
+TIME_LIMIT = 2.0
+
+
+class _TooLong(Exception):
+    """A student's function ran past TIME_LIMIT."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Stop the code inside after `seconds`, where the system can (an interval timer in
+    the main thread, on Linux and macOS); elsewhere (Windows, the browser) the stop button
+    still interrupts it."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise _TooLong
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _truth(value: object, name: str) -> bool:
+    """A student's yes-or-no answer (True/False, or numpy's), or a slip."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise _Slip(f"`{name}` should answer True or False; it gives {checks.shown(value)}.")
+
+
+def _pair(value: object, name: str) -> tuple[float, float]:
+    """Two numbers, written as a tuple, a list or an array."""
+    try:
+        items = list(value)  # type: ignore[call-overload]
+    except Exception:
+        items = []
+    if len(items) != 2 or not all(checks.is_number(x) for x in items):
+        raise _Slip(f"`{name}` should be two numbers, as the cell gives them; it is "
+                    f"{checks.shown(value)}.")
+    return float(items[0]), float(items[1])
 
 
 def _table(value: object, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -172,6 +232,12 @@ def _joined(name: str) -> pd.Timestamp:
     return members.loc[members["name"] == name, "accession_date"].iloc[0]
 
 
+def _day(when: pd.Timestamp) -> str:
+    """A date as "30 May 1982" (strftime's "%-d" is not portable: Windows and the browser
+    edition's C library do not have it)."""
+    return f"{when.day} {when:%B %Y}"
+
+
 def _00_1(year: object) -> Verdict | tuple[str, ...]:
     year = _year(year)
     spain = _joined("Spain").year
@@ -185,18 +251,16 @@ def _00_1(year: object) -> Verdict | tuple[str, ...]:
         return _wrong(f"Spain is in that list ({count} members), but so are countries that "
                      "joined after Spain: the question asks for the year Spain joined.",
                      specific)
-    return _right(f"Right: Spain joined on {_joined('Spain'):%-d %B %Y}, and at the end of "
+    return _right(f"Right: Spain joined on {_day(_joined('Spain'))}, and at the end of "
                  f"{year} NATO had {count} members.")
 
 
 def _00_2(counts: object) -> Verdict | tuple[str, ...]:
-    if not isinstance(counts, tuple) or len(counts) != 2:
-        raise _Slip("`counts` should be two numbers, as the cell first gives it: "
-                    "`len(...), len(...)`.")
+    counts = _pair(counts, "counts")
     old, new = (len(membership.csto_members(y)) for y in (1998, 2001))
-    if tuple(counts) in {(old, new), (new, old)}:
+    if counts in {(old, new), (new, old)}:
         return _right(f"Right: the treaty had {old} parties in 1998 and {new} in 2001.")
-    if tuple(counts) == tuple(len(membership.csto_members(y)) for y in (2001, 2011)):
+    if counts == tuple(len(membership.csto_members(y)) for y in (2001, 2011)):
         return _wrong("These are still the counts for 2001 and 2011: change the second year "
                      "so the cell compares 1998 with 2001.",
                      "Only one number changes: the 2011 becomes 1998 (or compare "
@@ -225,7 +289,7 @@ def _00_3(country: object) -> Verdict | tuple[str, ...]:
                      "joined after 1999.",
                      "The countries that joined after 1999 are those with an "
                      "`accession_date` in 2004 or later.")
-    return _right(f"Right: {country} joined on {_joined(country):%-d %B %Y}. Now open its "
+    return _right(f"Right: {country} joined on {_day(_joined(country))}. Now open its "
                  "`source_url` and compare.")
 
 
@@ -341,7 +405,8 @@ def _01_4(draft: object, objects: object, ideal: object, accepts_within: object
     # right ways of writing the rule may round differently.
     grid = [d for d in (round(0.05 * i, 2) for i in range(21))
             if all(abs(abs(d - p) - w) > 1e-9 for p, w in zip(points, within, strict=True))]
-    theirs = [[bool(_calls(objects, "objects", a, d)) for d in grid] for a in range(3)]
+    theirs = [[_truth(_calls(objects, "objects", a, d), "objects") for d in grid]
+              for a in range(3)]
     rule = [[d - points[a] > within[a] for d in grid] for a in range(3)]
     old = [[abs(d - points[a]) > within[a] for d in grid] for a in range(3)]
     reverse = [[points[a] - d > within[a] for d in grid] for a in range(3)]
@@ -398,6 +463,9 @@ def _rule(value: object, name: str) -> voting.Rule:
 
 def _02_2(one_vote: object) -> Verdict | tuple[str, ...]:
     rule = _rule(one_vote, "one_vote")
+    if not isinstance(rule, voting.Weighted):
+        raise _Slip("`one_vote` should be *one* weighted vote, "
+                    "`voting.Weighted(weights, quota)`, not a combination of rules.")
     charter = voting.un_security_council()
     if rule.n != charter.n:
         return _wrong(f"The Security Council has 15 members (5 permanent, 10 elected); your "
@@ -446,7 +514,7 @@ def _02_4(wins: object, votes: object) -> Verdict | tuple[str, ...]:
     members = list(votes)
     groups = [g for size in range(7) for g in itertools.combinations(members, size)]
     total = {g: sum(votes[m] for m in g) for g in groups}
-    theirs = {g: bool(_calls(wins, "wins", g)) for g in groups}
+    theirs = {g: _truth(_calls(wins, "wins", g), "wins") for g in groups}
     if theirs == {g: total[g] >= 12 and len(g) >= 4 for g in groups}:
         return _right("Right: `wins` now asks for 12 votes cast by at least four members. "
                      "Compare your swings with the library's `power_table`.")
@@ -473,8 +541,8 @@ def _02_4(wins: object, votes: object) -> Verdict | tuple[str, ...]:
 _OPERATION_COLUMNS = ("name", "area")
 
 
-def _03_1(year: object) -> Verdict | tuple[str, ...]:
-    year = _year(year)
+def _03_1(when: object) -> Verdict | tuple[str, ...]:
+    year = _year(when, "when")
     if year != 1999:
         return _wrong(f"The question asks about 1999, not {year}.")
     running = operations.active(year)
@@ -495,16 +563,21 @@ def _03_2(with_peaks: object, totals: object) -> Verdict | tuple[str, ...]:
         if _names(with_peaks) >= _names(expected):
             return _wrong("`with_peaks` still holds operations with no figure: keep only the "
                          "rows whose `peak_personnel` is not missing.",
-                         "`table[\"peak_personnel\"].notna()` is True where a figure exists.")
+                         "A column's `.notna()` says, row by row, whether a value is there.")
         return _wrong("`with_peaks` leaves out operations that have a `peak_personnel` figure.",
-                     "`table[\"peak_personnel\"].notna()` is True where a figure exists.")
+                     "A column's `.notna()` says, row by row, whether a value is there.")
     sums = expected.groupby("area")["peak_personnel"].sum()
+    if isinstance(totals, pd.DataFrame) and totals.shape[1] == 1:
+        totals = totals.iloc[:, 0]
+    if isinstance(totals, Mapping):
+        totals = pd.Series(dict(totals))
     if not isinstance(totals, pd.Series) or set(totals.index) != set(sums.index) or \
+            not all(checks.is_number(totals[a]) for a in sums.index) or \
             not np.allclose([float(totals[a]) for a in sums.index], sums.to_numpy(float)):
         return _wrong("`with_peaks` is right; `totals` should add up `peak_personnel` in area "
                      "and out of area.",
-                     "Group by `area` and sum the `peak_personnel` column: "
-                     "`.groupby(\"area\")[\"peak_personnel\"].sum()`.")
+                     "Group the rows by their area, then add up their peak personnel (section 5 "
+                     "of notebook 00 shows `groupby`).")
     shown = ", ".join(f"{operations.AREAS[a].lower()}: {int(v):,}" for a, v in sums.items())
     return _right(f"Right: {len(expected)} operations have a figure; peak personnel {shown}.")
 
@@ -515,7 +588,8 @@ def _03_3(article5: object) -> Verdict | tuple[str, ...]:
     expected = table[table["legal_basis"] == "article_5"]
     if _names(article5) != _names(expected):
         return _wrong("`article5` is not the operations whose `legal_basis` is \"article_5\".",
-                     "Keep the rows where `table[\"legal_basis\"] == \"article_5\"`.")
+                     "Compare the `legal_basis` column with the text the exercise names, and "
+                     "keep the rows where they are equal (as 00's section 5 keeps rows).")
     outside = sorted(expected.loc[expected["area"] == "out_of_area", "name"])
     return _right(f"Right: {len(expected)} operations rest on Article 5"
                  + (f"; coded out of area: {', '.join(outside)}." if outside else "."))
@@ -588,14 +662,17 @@ def _04_2(w: object) -> Verdict | tuple[str, ...]:
         return _wrong("Dividing 0.5 among the four allies gives a far smaller chance: their "
                      "willingness multiplies, it does not add up.",
                      "You need a w with w × w × w × w = 0.5: the fourth root of 0.5. In "
-                     "Python, the fourth root of x is `x ** (1 / 4)`.")
+                     "Python, `**` raises a number to a power, and a fourth root is the "
+                     "power one quarter.")
     return _wrong(f"With w = {w:g}, the chance of formal ties is {chance:.3f}: "
                  f"{'too low; try a higher w' if chance < 0.5 else 'too high; try a lower w'}.",
                  "You need a w with w × w × w × w = 0.5: the fourth root of 0.5. In Python, "
-                 "the fourth root of x is `x ** (1 / 4)`.")
+                 "`**` raises a number to a power, and a fourth root is the power one quarter.")
 
 
 def _04_3(everyone: object) -> Verdict | tuple[str, ...]:
+    if isinstance(everyone, pd.Series):
+        everyone = everyone.to_dict()
     if not isinstance(everyone, Mapping):
         raise _Slip("`everyone` should be a dictionary: a willingness for each group.")
     missing = [g for g in csto.GROUP_NAMES if g not in everyone]
@@ -633,9 +710,7 @@ def _04_4(groups: object, together: object) -> Verdict | tuple[str, ...]:
                      "cell that builds the 32 allies does.")
     agree = math.prod(values)
     bilateral = 1 - math.prod(1 - v for v in values)
-    if not (isinstance(together, tuple) and len(together) == 2
-            and all(checks.is_number(x) for x in together)
-            and np.allclose([float(x) for x in together], [agree, bilateral])):
+    if not np.allclose(_pair(together, "together"), [agree, bilateral]):
         return _wrong("`groups` is right; `together` should be `chances(groups)`.")
     return _right(f"Right: when each group decides once, consensus has a {agree:.1%} chance "
                  f"and bilateral cooperation {bilateral:.4f}.")
@@ -643,8 +718,8 @@ def _04_4(groups: object, together: object) -> Verdict | tuple[str, ...]:
 
 # --- notebook 05 -------------------------------------------------------------------------------
 
-def _05_1(forecast: object) -> Verdict | tuple[str, ...]:
-    forecast = _share(forecast, "`forecast`")
+def _05_1(her_forecast: object) -> Verdict | tuple[str, ...]:
+    forecast = _share(her_forecast, "`her_forecast`")
     if math.isclose(forecast, 1 - 0.7):
         return _wrong(f"{forecast:g} is the chance she gave to it *not* happening; the Brier "
                      "score takes the chance she gave to it happening.")
@@ -727,7 +802,7 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in (
     Exercise("02-2", ("one_vote",), _02_2, words=True),
     Exercise("02-3", ("rule",), _02_3),
     Exercise("02-4", ("wins", "votes"), _02_4, words=True),
-    Exercise("03-1", ("year",), _03_1),
+    Exercise("03-1", ("when",), _03_1),
     Exercise("03-2", ("with_peaks", "totals"), _03_2, words=True),
     Exercise("03-3", ("article5",), _03_3, words=True),
     Exercise("03-4", ("year", "active", "out_of_area", "troops", "troops_out"), _03_4,
@@ -736,7 +811,7 @@ EXERCISES: dict[str, Exercise] = {e.key: e for e in (
     Exercise("04-2", ("w",), _04_2),
     Exercise("04-3", ("everyone",), _04_3),
     Exercise("04-4", ("groups", "together"), _04_4, words=True),
-    Exercise("05-1", ("forecast",), _05_1),
+    Exercise("05-1", ("her_forecast",), _05_1),
     Exercise("05-2", ("expected_brier",), _05_2, words=True),
     Exercise("05-3", ("my_log_score",), _05_3),
     Exercise("05-4", ("expected_abs",), _05_4, words=True),
@@ -768,7 +843,11 @@ def judge(key: str, values: Mapping[str, Any], tries: int = 0) -> Verdict:
     try:
         result = spec.judge(*(values[n] for n in spec.names))
     except _Slip as slip:
-        return Verdict(False, f"Not yet: {slip}")
+        return Verdict(False, f"Not yet: {slip}", slip=True)
+    except Exception as error:  # an answer no judge foresaw: a message, never a traceback
+        return Verdict(False, "Not yet: the check could not read your answer "
+                       f"({type(error).__name__}: {checks.shown(str(error))}). Look at the "
+                       "names the exercise asks for: are they what it describes?", slip=True)
     if isinstance(result, Verdict):
         return result
     hint = result[min(tries, len(result) - 1)]

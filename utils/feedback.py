@@ -81,7 +81,7 @@ def check(key: str) -> None:
     except exercises.Missing as missing:
         _show(f"**Exercise {key}:** {missing}")
         return
-    if not verdict.right:
+    if not verdict.right and not verdict.slip:  # a slip (text for a number) costs no hint
         _TRIES[key] = _TRIES.get(key, 0) + 1
     _CHECKED[key] = verdict.right
     text = f"**Exercise {key}:** {verdict.message}"
@@ -101,7 +101,7 @@ def check(key: str) -> None:
                  "words": bool(words)})
 
 
-def hand_in(name: str) -> None:
+def hand_in(name: str = "") -> None:
     """Save this folder's course notebooks, with answers and checks, as one file to send."""
     name = checks.text("Your name", name, 200).strip()
     if not any(ch.isalnum() for ch in name) or name == "Your name":
@@ -109,17 +109,17 @@ def hand_in(name: str) -> None:
               "`feedback.hand_in(\"Ana Silva\")`, then run this cell again.")
         return
     here = Path.cwd()
-    unsaved = [key for key in _CHECKED
-               if not handin.saved_checks(here, key)]
+    unsaved = [key for key, right in _CHECKED.items()
+               if handin.saved_result(here, key) is not right]
+    if unsaved:
+        _show("**Save first:** your latest checks of "
+              + ", ".join(f"exercise {k}" for k in unsaved)
+              + " are not in the saved notebook yet. Press Ctrl+S, then run this cell again.")
+        return
     made = handin.write(here, name)
     summary = handin.summary(made)
     text = (f"**Saved your work as `{made.name}`** ({summary}).\n\nSend this file to your "
             "teacher: in the file browser on the left, right-click it and choose "
             "**Download**, then attach it to an e-mail or upload it where your teacher "
             "asks.")
-    if unsaved:
-        text = ("**Save first:** the checks you ran for "
-                + ", ".join(f"exercise {k}" for k in unsaved)
-                + " are not in the saved notebook yet. Press Ctrl+S, then run this cell "
-                "again.\n\n" + text)
     _show(text)

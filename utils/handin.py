@@ -23,8 +23,9 @@ from typing import Any
 
 #: The MIME type that carries a check's result in a notebook's outputs.
 CHECK_MIMETYPE = "application/vnd.alliance-decisions.check+json"
-#: The course notebooks a hand-in holds.
-NOTEBOOK = re.compile(r"^\d\d-[\w.-]+\.ipynb$")
+#: The course notebooks a hand-in holds (a course update's copy too: a student may have
+#: worked in it).
+NOTEBOOK = re.compile(r"^(course-update-)?\d\d-[\w.-]+\.ipynb$", re.I)
 MANIFEST = "hand-in.json"
 COLUMNS = ("student", "notebook", "exercise", "right", "wrong_tries", "words", "file")
 #: A class's file larger than this is not a hand-in (the six notebooks are about 2 MB).
@@ -51,16 +52,18 @@ def checks_in(notebook: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield record
 
 
-def saved_checks(folder: Path, key: str) -> bool:
-    """Whether the saved notebook of exercise `key` records a check of it."""
+def saved_result(folder: Path, key: str) -> bool | None:
+    """The result of the last saved check of exercise `key` (None: none saved)."""
     for path in notebooks(folder):
         if path.name.startswith(key[:3]):
             try:
                 notebook = json.loads(path.read_text("utf-8"))
-            except (OSError, ValueError):
-                return False
-            return any(r["exercise"] == key for r in checks_in(notebook))
-    return False
+            except (OSError, ValueError, RecursionError):
+                return None
+            results = [r.get("right") is True for r in checks_in(notebook)
+                       if r["exercise"] == key]
+            return results[-1] if results else None
+    return None
 
 
 def write(folder: Path, name: str) -> Path:
@@ -90,11 +93,12 @@ def _rows(student: str, name: str, notebook: Any, file: str) -> list[dict[str, s
     """One row per exercise checked in a notebook: its last check counts."""
     last: dict[str, dict[str, Any]] = {}
     for record in checks_in(notebook):
-        last[record["exercise"]] = record
+        if re.fullmatch(r"\d\d-\d", record["exercise"]):  # a forged key is not an exercise
+            last[record["exercise"]] = record
     return [{"student": student, "notebook": name, "exercise": key,
              "right": "yes" if record.get("right") is True else "no",
-             "wrong_tries": str(record.get("wrong_tries", 0) if isinstance(
-                 record.get("wrong_tries"), int) else 0),
+             "wrong_tries": str(max(0, min(record["wrong_tries"], 10_000))
+                                if type(record.get("wrong_tries")) is int else 0),
              "words": "yes" if record.get("words") is True else "no", "file": file}
             for key, record in last.items()]
 
@@ -105,15 +109,21 @@ def read(path: Path) -> tuple[list[dict[str, str]], list[str]]:
     try:
         if path.stat().st_size > MAX_BYTES:
             return [], [f"{path.name}: too large for a hand-in ({path.stat().st_size:,} bytes)"]
-        if path.suffix == ".ipynb":
+        if path.suffix.lower() == ".ipynb":
             notebook = json.loads(path.read_text("utf-8"))
-            return _rows(path.stem, path.name, notebook, path.name), []
+            rows = _rows(path.stem, path.name, notebook, path.name)
+            return rows, [] if rows else [f"{path.name}: no saved check in it"]
         rows: list[dict[str, str]] = []
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             student = path.stem.removeprefix("hand-in-")
             if MANIFEST in names:
-                manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
+                try:
+                    manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
+                except (ValueError, UnicodeDecodeError, RecursionError):
+                    manifest = None
+                    problems.append(f"{path.name}: its {MANIFEST} is unreadable; the file "
+                                    "name stands for the student")
                 if isinstance(manifest, dict) and isinstance(manifest.get("student"), str):
                     student = manifest["student"].strip()[:200] or student
             found = [n for n in names if NOTEBOOK.match(Path(n).name)]
@@ -125,14 +135,17 @@ def read(path: Path) -> tuple[list[dict[str, str]], list[str]]:
                     continue
                 try:
                     notebook = json.loads(archive.read(member).decode("utf-8"))
-                except (ValueError, UnicodeDecodeError):
+                except (ValueError, UnicodeDecodeError, RecursionError):
                     problems.append(f"{path.name}: {member} is not a readable notebook")
                     continue
                 rows += _rows(student, Path(member).name, notebook, path.name)
+        if not rows:
+            problems.append(f"{path.name}: no saved check in any notebook (did the student "
+                            "save after checking?)")
         return rows, problems
     except zipfile.BadZipFile:
         return [], [f"{path.name}: not a zip file (damaged, or not a hand-in)"]
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return [], [f"{path.name}: not a readable notebook"]
     except (OSError, RuntimeError) as error:  # RuntimeError: an encrypted zip member
         return [], [f"{path.name}: cannot be read ({error})"]
@@ -147,14 +160,24 @@ def collect(paths: Iterable[Path]) -> tuple[list[dict[str, str]], list[str]]:
         rows += more
         problems += issues
     rows.sort(key=lambda r: (r["student"].lower(), r["notebook"], r["exercise"]))
+    files: dict[str, set[str]] = {}
+    for row in rows:
+        files.setdefault(row["student"], set()).add(row["file"])
+    problems += [f"{student}: in {len(names)} files ({', '.join(sorted(names))}); each "
+                 "file's rows are kept" for student, names in files.items() if len(names) > 1]
     return rows, problems
+
+
+def _inert(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula (a name may start with '=')."""
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
 
 
 def as_csv(rows: list[dict[str, str]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: _inert(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
 
 
@@ -176,8 +199,10 @@ def main(argv: list[str]) -> int:
     if not folder.is_dir():
         print(f"collect: {folder} is not a folder.", file=sys.stderr)
         return 2
-    files = sorted(p for p in folder.iterdir()
-                   if p.is_file() and p.suffix in {".zip", ".ipynb"})
+    # Learning platforms put each student's file in a folder of its own: look inside.
+    files = sorted(p for p in folder.rglob("*") if p.is_file()
+                   and p.suffix.lower() in {".zip", ".ipynb"} and p.resolve() != out.resolve()
+                   and ".ipynb_checkpoints" not in p.parts)
     if not files:
         print(f"collect: {folder} holds no hand-in (.zip) or notebook (.ipynb).",
               file=sys.stderr)
@@ -189,10 +214,10 @@ def main(argv: list[str]) -> int:
         print(f"collect: cannot write {out}: {error.strerror or error}.", file=sys.stderr)
         return 1
     students = len({r["student"] for r in rows})
-    print(f"Wrote {out}: {len(rows)} exercise results from {students} student(s) in "
-          f"{len(files) - len({p.split(':')[0] for p in problems})} of {len(files)} file(s).")
+    print(f"Wrote {out}: {len(rows)} exercise results from {students} student(s), read "
+          f"from {len({r['file'] for r in rows})} of {len(files)} file(s).")
     for problem in problems:
-        print(f"  could not read {problem}")
+        print(f"  {problem}")
     return 1 if problems and not rows else 0
 
 
