@@ -191,5 +191,10 @@ def after_prediction(prompt: str, answer: Any | Callable[[], Any],
         if len(choices) < 2 or len(set(choices)) != len(choices):
             raise CourseError("Give at least two different choices, e.g. ['yes', 'no'].")
     if callable(answer) and not hasattr(answer, "_repr_mimebundle_"):
-        answer = answer()
+        try:
+            answer = answer()
+        except Exception as error:  # the caller's function, whatever it raises
+            raise CourseError("The answer must be what to show, or a function of no "
+                              f"arguments giving it; {checks.shown(answer)} failed "
+                              f"({type(error).__name__}).") from None
     return Prediction(prompt, answer, choices)
