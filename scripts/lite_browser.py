@@ -39,16 +39,20 @@ KERNEL_IDLE = """() => { const p = window.jupyterapp && window.jupyterapp.shell.
   const k = p && p.sessionContext && p.sessionContext.session
             && p.sessionContext.session.kernel;
   return !!k && k.status === 'idle'; }"""
-#: Marks the notebook's first widget cell (data-lite-test="widget"); returns the indices
-#: of its imports cell (the first code cell) and of that widget cell.
+#: Marks the notebook's first widget cell that draws a chart (an "explore";
+#: data-lite-test="widget"); returns the indices of its imports cell (the first code cell),
+#: of that widget cell, and of the widget cells before it (a notebook may first collect
+#: values unscored and chart them only later, as 05's forecasts do).
 MARK_CELLS = """() => {
   const panel = window.jupyterapp.shell.currentWidget;
   const cells = [...panel.content.model.cells];
   const imports = cells.findIndex(c => c.type === 'code');
-  const widget = cells.findIndex(c => c.type === 'code'
-                                      && c.sharedModel.getSource().includes('widgets.show('));
+  const shows = cells.map((c, i) => [c, i]).filter(([c]) => c.type === 'code'
+      && c.sharedModel.getSource().includes('widgets.show(')).map(([, i]) => i);
+  const charted = shows.find(i => cells[i].sharedModel.getSource().includes('.explore,'));
+  const widget = charted === undefined ? (shows.length ? shows[0] : -1) : charted;
   if (widget >= 0) panel.content.widgets[widget].node.setAttribute('data-lite-test', 'widget');
-  return [imports, widget];
+  return [imports, widget, shows.filter(i => i < widget)];
 }"""
 #: The first line of every page script here (and in the browser tests) that awaits the
 #: page: `patience()` settles after a minute, and each await races it, so a promise the page
@@ -143,7 +147,7 @@ def open_notebook(page: Any, base: str, name: str) -> float:
 def run(page: Any, everything: bool) -> float:
     """Runs every cell (`everything`), or the imports cell and the first widget cell,
     which it marks and scrolls into view; returns the seconds the cells took."""
-    imports, widget = page.evaluate(MARK_CELLS)
+    imports, widget, before = page.evaluate(MARK_CELLS)
     if imports < 0 or widget < 0:
         raise AssertionError("no imports cell or no widget cell")
     start = time.monotonic()
@@ -152,8 +156,8 @@ def run(page: Any, everything: bool) -> float:
                       "'notebook:run-all-cells'); }")
         page.wait_for_function(RAN, arg=None, timeout=KERNEL_TIMEOUT)
     else:
-        page.evaluate(RUN_CELLS, [imports, widget])
-        page.wait_for_function(RAN, arg=[imports, widget], timeout=KERNEL_TIMEOUT)
+        page.evaluate(RUN_CELLS, [imports, *before, widget])
+        page.wait_for_function(RAN, arg=[imports, *before, widget], timeout=KERNEL_TIMEOUT)
     seconds = time.monotonic() - start
     page.evaluate(SHOW_WIDGET)
     return seconds
