@@ -198,6 +198,28 @@ def call(*args: object) -> int:
                            env={**os.environ, "PYTHONUTF8": "1"})
 
 
+#: JupyterLab's settings for everyone using .venv: no Jupyter news and no update check,
+#: so a student is not asked about notifications before the first cell (the course
+#: promises no network; the command line's news_url only stops the fetching, not the
+#: question).
+LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {
+    "fetchNews": "false", "checkForUpdates": False}}
+
+
+def quiet_lab() -> None:
+    """Write LAB_OVERRIDES where JupyterLab reads its site-wide settings in .venv."""
+    import json
+
+    target = VENV / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    text = json.dumps(LAB_OVERRIDES, indent=1) + "\n"
+    try:
+        if not target.exists() or target.read_text("utf-8") != text:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, "utf-8")
+    except OSError:  # a read-only environment: the question is asked, nothing breaks
+        pass
+
+
 def lab(extra: list[str]) -> int:
     """Open the course in JupyterLab, on this computer only, with a login token.
 
@@ -205,6 +227,7 @@ def lab(extra: list[str]) -> int:
     made the first time and updated after a course update without overwriting their work;
     `--instructor` opens the instructor notebooks, with their solutions, instead."""
     python = setup()
+    quiet_lab()
     if "--instructor" in extra:
         extra = [a for a in extra if a != "--instructor"]
         root, start = ROOT, START

@@ -196,7 +196,7 @@ def link_readings(source: str, readings: str = "../", text_as: str = ".md") -> s
     def link(match: re.Match[str]) -> str:
         path = match.group(1)
         target = path[:-3] + text_as if path.endswith(".md") else path
-        return f"[`{path}`]({readings}{target})"
+        return f"[{path}]({readings}{target})"  # plain text: a link that looks like one
 
     return READING.sub(link, source)
 

@@ -244,6 +244,7 @@ def test_lab_gives_students_their_copy_and_instructors_theirs(
     --instructor; never a news feed or an update check."""
     calls: list[tuple[str, ...]] = []
     monkeypatch.setattr(course, "setup", lambda kind="runtime": Path("python"))
+    monkeypatch.setattr(course, "quiet_lab", lambda: None)
     monkeypatch.setattr(course, "call", lambda *args: calls.append(args) or 0)
     course.lab(["--no-browser"])
     course.lab(["--instructor"])

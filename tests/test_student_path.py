@@ -162,6 +162,7 @@ def test_a_student_gets_hints_then_right_in_jupyterlab(served: Any) -> None:
             open_in_lab(page, base, f"notebooks/{name}.ipynb")
             page.wait_for_timeout(500)
             screenshot(page, f"student-lab-{name[:2]}-first-view")
+        assert page.get_by_text("Would you like to get notified").count() == 0
         open_in_lab(page, base, "notebooks/01-consensus-and-silence.ipynb")
         answer = page.evaluate(CELL_OF, ["01-1", "answer"])
         check = page.evaluate(CELL_OF, ["01-1", "check"])
