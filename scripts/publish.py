@@ -46,7 +46,7 @@ from typing import Any
 import nbformat
 from nbconvert import HTMLExporter
 
-from utils import exercises
+from utils import exercises, handin
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -286,7 +286,7 @@ WORKSPACE = ROOT / "my-course"
 HAND_IN = "hand-in-"
 #: The workspace's record of the version of each file the course last gave the student.
 VERSIONS = ".course-versions.json"
-UPDATE_PREFIX = "course-update-"
+UPDATE_PREFIX = handin.UPDATE_PREFIX
 
 
 def _digest(content: bytes) -> str:

@@ -16,7 +16,6 @@ saved notebook records what was checked, and how.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -46,34 +45,22 @@ def _show(markdown: str, record: dict[str, Any] | None = None) -> None:
     display(bundle, raw=True)
 
 
-def _this_notebook(key: str) -> Path | None:
-    """The saved file of the notebook that runs the check: the one JupyterLab names, else
-    the notebook of this folder whose number the key starts with."""
+def _words(key: str) -> str:
+    """What the student wrote in words, from the saved notebook that runs the check (the
+    one JupyterLab names, else the one of this folder the key's number gives)."""
     shell = _shell()
-    session = (shell.user_ns.get("__session__") if shell else None) or os.environ.get(
-        "JPY_SESSION_NAME", "")
-    if session and Path(session).name.startswith(key[:3]) and Path(session).is_file():
-        return Path(session)
-    found = sorted(Path.cwd().glob(f"{key[:2]}-*.ipynb"))
-    return found[0] if found else None
-
-
-def _words(key: str) -> str | None:
-    """What the student wrote in words, from the saved notebook (None: no notebook found)."""
-    path = _this_notebook(key)
-    if path is None:
-        return None
-    try:
-        notebook = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return exercises.written_words(notebook, key)
+    session = Path((shell.user_ns.get("__session__") if shell else None)
+                   or os.environ.get("JPY_SESSION_NAME", "") or ".")
+    path = session if session.name.startswith(key[:3]) and session.is_file() else \
+        handin.notebook_of(Path.cwd(), key)
+    notebook = handin.read_notebook(path) if path else None
+    return exercises.written_words(notebook, key) if notebook else ""
 
 
 def check(key: str) -> None:
     """Check exercise `key` ("01-3") and show right, or a hint for the mistake made."""
-    key = exercises.exercise(key).key
-    spec = exercises.EXERCISES[key]
+    spec = exercises.exercise(key)
+    key = spec.key
     shell = _shell()
     values = shell.user_ns if shell is not None else {}
     try:
@@ -109,8 +96,8 @@ def hand_in(name: str = "") -> None:
               "`feedback.hand_in(\"Ana Silva\")`, then run this cell again.")
         return
     here = Path.cwd()
-    unsaved = [key for key, right in _CHECKED.items()
-               if handin.saved_result(here, key) is not right]
+    saved = handin.saved_results(here)
+    unsaved = [key for key, right in _CHECKED.items() if saved.get(key) is not right]
     if unsaved:
         _show("**Save first:** your latest checks of "
               + ", ".join(f"exercise {k}" for k in unsaved)

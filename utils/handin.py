@@ -23,9 +23,11 @@ from typing import Any
 
 #: The MIME type that carries a check's result in a notebook's outputs.
 CHECK_MIMETYPE = "application/vnd.alliance-decisions.check+json"
+#: The name of a course update's copy, put beside a notebook the student changed.
+UPDATE_PREFIX = "course-update-"
 #: The course notebooks a hand-in holds (a course update's copy too: a student may have
 #: worked in it).
-NOTEBOOK = re.compile(r"^(course-update-)?\d\d-[\w.-]+\.ipynb$", re.I)
+NOTEBOOK = re.compile(rf"^({UPDATE_PREFIX})?\d\d-[\w.-]+\.ipynb$", re.I)
 MANIFEST = "hand-in.json"
 COLUMNS = ("student", "notebook", "exercise", "right", "wrong_tries", "words", "file")
 #: A class's file larger than this is not a hand-in (the six notebooks are about 2 MB).
@@ -52,18 +54,28 @@ def checks_in(notebook: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield record
 
 
-def saved_result(folder: Path, key: str) -> bool | None:
-    """The result of the last saved check of exercise `key` (None: none saved)."""
+def notebook_of(folder: Path, key: str) -> Path | None:
+    """The course notebook of a folder that exercise `key` ("01-3") belongs to."""
+    return next((p for p in notebooks(folder) if p.name.startswith(key[:3])), None)
+
+
+def read_notebook(path: Path) -> dict[str, Any] | None:
+    """A saved notebook as JSON (None: missing or unreadable)."""
+    try:
+        notebook = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return notebook if isinstance(notebook, dict) else None
+
+
+def saved_results(folder: Path) -> dict[str, bool]:
+    """The result of the last saved check of each exercise, over the folder's notebooks."""
+    results: dict[str, bool] = {}
     for path in notebooks(folder):
-        if path.name.startswith(key[:3]):
-            try:
-                notebook = json.loads(path.read_text("utf-8"))
-            except (OSError, ValueError, RecursionError):
-                return None
-            results = [r.get("right") is True for r in checks_in(notebook)
-                       if r["exercise"] == key]
-            return results[-1] if results else None
-    return None
+        if not path.name.startswith(UPDATE_PREFIX):  # a course update's copy is not checked
+            for record in checks_in(read_notebook(path) or {}):
+                results[record["exercise"]] = record.get("right") is True
+    return results
 
 
 def write(folder: Path, name: str) -> Path:
