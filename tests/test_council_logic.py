@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -335,3 +336,56 @@ def test_the_class_chart_names_the_allies() -> None:
     assert [r["ally"] for r in spec["datasets"]["allies"]][:4] == ["FRA", "DEU", "BEL", "TUR"]
     assert [r["text"] for r in spec["datasets"]["drafts"]] == [0.6, 0.5, 0.4]
     assert spec["title"]["subtitle"] == "consensus on a watered-down (reworded) draft"
+
+
+# ------------------------------------------------------------------ the session in words
+
+def test_in_words_tells_the_example_session_as_computed_by_hand():
+    words = council.in_words(council.load_session()).data
+    # Class objections 3 + 2 + 0 = 5; the model's on the same drafts 7 + 11 + 10 = 28.
+    assert "broke silence 5 times in class; the model has them break it 28 times" in words
+    assert "more willing to stay silent than the model" in words
+    assert ("- Draft 0.6 (round 1): Türkiye, United States, Denmark and Greece stayed silent "
+            "where the model objects.") in words
+    # France accepts up to 0.1 + 0.1 + 0.05 = 0.25; Türkiye needs 1.0 - 0.15 - 0.1 = 0.75.
+    assert ("France's brief accepts nothing above 0.25 and Türkiye's nothing below 0.75"
+            in words)
+    assert "a watered-down consensus in 3 rounds (final text 0.4)" in words
+    assert "reaches deadlock after 5 rounds (final text 0.567)" in words
+    assert "on 16 February" in words  # the card's record, from council_cards.csv
+
+
+def test_in_words_follows_the_session_loaded_not_the_example():
+    session = council.load_session()
+    allies, _ = council.class_allies(session)
+    # A class whose allies broke silence exactly where the model says they would.
+    model = {r: {i + 1 for i in council.model_objectors(allies, text)}
+             for r, text in session.groupby("round")["position"].first().items()}
+    session = session.assign(
+        broke_silence=[seat in model[r] for r, seat in zip(session["round"], session["seat"],
+                                                           strict=True)],
+        session="our-class-2026-12-07", notes="", card="imagined_alliance")
+    words = council.in_words(session).data
+    assert "`our-class-2026-12-07`" in words and "example" not in words
+    assert "broke silence 28 times in class; the model has them break it 28 times" in words
+    assert "exactly as willing to stay silent as the model" in words
+    assert words.count("the class and the model agree") == 3
+    assert "an imagined alliance has none to compare with" in words
+
+
+def test_notebook_01_section_6_prose_names_no_outcome_of_the_example():
+    """The prose around the comparison must hold for any class's session: the example's
+    facts are in the cell outputs (council.in_words), not in the text."""
+    import nbformat
+
+    notebook = (Path(__file__).resolve().parent.parent / "notebooks"
+                / "01-consensus-and-silence.ipynb")
+    cells = nbformat.read(notebook, 4).cells
+    start = next(i for i, c in enumerate(cells) if c.source.startswith("## 6."))
+    end = next(i for i, c in enumerate(cells) if c.source.startswith("## Exercises"))
+    prose = [c.source for c in cells[start + 1:end] if c.cell_type == "markdown"
+             and "answer-key" not in c.metadata.get("tags", [])
+             and not c.source.startswith("**Questions")]
+    for text in prose:
+        for example_fact in ("Türkiye", "France", "0.6 draft", "three rounds", "deadlocks"):
+            assert example_fact not in text, (example_fact, text[:80])

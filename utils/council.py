@@ -35,8 +35,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from IPython.display import Markdown
 
-from utils import charts, checks, consensus, data
+from utils import charts, checks, consensus, data, display
 from utils.errors import CourseError, DataError
 
 MIN_SEATS, MAX_SEATS = 2, 40
@@ -160,7 +161,7 @@ def _cards() -> dict[str, Card]:
     cards = data.load("council_cards")
     wordings = data.load("council_wordings")
     briefs = data.load("council_briefs").sort_values(["card", "seat_order"])
-    names = dict(zip(*data.load("nato_members")[["iso3", "name"]].T.values, strict=True))
+    names = _country_names()
     result = {}
     for row in cards.itertuples():
         own = wordings[wordings["card"] == row.id].sort_values("position")
@@ -646,6 +647,96 @@ def verdict(session: pd.DataFrame, strategy: str = "median") -> pd.DataFrame:
                           f"model ({consensus.STRATEGIES[model.strategy]})": describe(model)})
     table["same?"] = table.iloc[:, 0] == table.iloc[:, 1]
     return table
+
+
+#: How :func:`in_words` names a negotiation's outcome inside a sentence.
+ENDINGS = {"consensus": "consensus on the first draft",
+           "watered_down": "a watered-down consensus", "deadlock": "deadlock"}
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
+def _rounds(n: int) -> str:
+    return "1 round" if n == 1 else f"{n} rounds"
+
+
+def _listed(names: Sequence[str]) -> str:
+    """'France', 'France and Belgium', 'France, Germany and Belgium'."""
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _why_deadlock(allies: consensus.Allies, names: Sequence[str]) -> str:
+    """Why no draft can pass, from the briefs: the ally that accepts the lowest ceiling
+    and the one that needs the highest floor, when the floor is above the ceiling."""
+    ceilings = allies.ideal + allies.threshold
+    floors = allies.ideal - allies.threshold
+    low, high = int(np.argmin(ceilings)), int(np.argmax(floors))
+    if floors[high] <= ceilings[low]:
+        return ""
+    return (f", because {names[low]}'s brief accepts nothing above "
+            f"{display.number(ceilings[low])} and {names[high]}'s nothing below "
+            f"{display.number(floors[high])}: no draft can satisfy both")
+
+
+def in_words(session: pd.DataFrame) -> Markdown:
+    """What :func:`compare` and :func:`verdict` show, written out for the session given
+    (the example or a class's export), with the record of the card it played."""
+    table = _session_table(session)
+    played = class_negotiation(table)
+    allies, codes = class_allies(table)
+    known = _country_names()
+    names = [known.get(code, code) for code in codes]
+    cards = data.load("council_cards").set_index("id")
+    card_id = str(table["card"].iloc[0])
+    title = cards.loc[card_id, "title"] if card_id in cards.index else "an imagined alliance"
+    lines = [f"**The session loaded:** `{table['session'].iloc[0]}`, {len(names)} allies, "
+             f"card *{title}*."]
+    if str(table["notes"].iloc[0]).strip():
+        lines[0] += f" Its note: {str(table['notes'].iloc[0]).strip().rstrip('.')}."
+    in_class = sum(len(r.objectors) for r in played.rounds)
+    by_model = sum(len(model_objectors(allies, r.text)) for r in played.rounds)
+    willing = ("more willing to stay silent than" if in_class < by_model else
+               "less willing to stay silent than" if in_class > by_model else
+               "exactly as willing to stay silent as")
+    lines.append(f"\n**Silences.** On the class's own drafts, allies broke silence "
+                 f"{_times(in_class)} in class; the model has them break it "
+                 f"{_times(by_model)}: the class was {willing} the model.")
+    for r in played.rounds:
+        model = model_objectors(allies, r.text)
+        silent = [names[i] for i in model if i not in r.objectors]
+        spoke = [names[i] for i in r.objectors if i not in model]
+        parts = []
+        if silent:
+            parts.append(f"{_listed(silent)} stayed silent where the model objects")
+        if spoke:
+            parts.append(f"{_listed(spoke)} broke silence where the model stays silent")
+        lines.append(f"- Draft {display.number(r.text)} (round {r.number}): "
+                     f"{'; '.join(parts) or 'the class and the model agree'}.")
+    rounds_allowed = int(table["rounds_allowed"].iloc[0])
+    model = consensus.negotiate(played.allies, "median", rounds_allowed)
+    ending = ("the same ending" if model.outcome == played.outcome else
+              "two different endings")
+    why = _why_deadlock(allies, names) if model.outcome == "deadlock" else ""
+    lines.append(f"\n**Endings.** The same briefs, {ending}: the class reached "
+                 f"{ENDINGS[played.outcome]} in {_rounds(played.rounds_used)} (final text "
+                 f"{display.number(round(played.final_text, 3))}); the model, drafting at the "
+                 f"median ally, reaches {ENDINGS[model.outcome]} after "
+                 f"{_rounds(model.rounds_used)} (final text "
+                 f"{display.number(round(model.final_text, 3))}){why}.")
+    if card_id in cards.index:
+        record = re.sub(r"^The record:\s*", "", str(cards.loc[card_id, "notes"]).strip())
+        lines.append(f"\n**The record** (`data/council_cards.csv`, {card_id}): {record}")
+    else:
+        lines.append("\n**The record:** an imagined alliance has none to compare with.")
+    return Markdown("\n".join(lines))
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    return dict(zip(*data.load("nato_members")[["iso3", "name"]].T.values, strict=True))
 
 
 def play(card_id: str, seats: int, script: Sequence[tuple[str, Any]], start_at: float = 0.0,
