@@ -243,6 +243,7 @@ def overrides() -> dict[str, dict[str, Any]]:
         "council.chart": {"session": SESSION},
         "council.compare": {"session": SESSION},
         "council.verdict": {"session": SESSION},
+        "council.in_words": {"session": SESSION},
         "council.to_csv": {"table": SESSION},
         "council.model_objectors": {"allies": ALLIES, "text": 0.5},
         "errors.message_markdown": {"error": DataError("x")},
