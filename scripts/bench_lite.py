@@ -11,7 +11,8 @@
   text and chart on the page, for notebook 01's allies slider and notebook 02's rule
   selector and year slider.
 
-Targets (issue 18): first visit < 45 MB, kernel ready < 30 s, redraw < 1.5 s.
+Targets (what a student on a campus network can wait for): first visit < 45 MB, kernel
+ready < 30 s, redraw < 1.5 s.
 Needs Debian's /usr/bin/chromium (or $COURSE_CHROMIUM) and Playwright; no browser is
 downloaded, and every request that leaves 127.0.0.1 is refused and counted (Chromium's
 own service calls apart, see scripts/lite_browser.py).

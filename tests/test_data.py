@@ -183,7 +183,7 @@ def test_collective_security_treaty_signatories() -> None:
     assert set(signed["date"].dt.strftime("%Y-%m-%d")) == {"1992-05-15"}
 
 
-# Web addresses: declared as URIs in the descriptor, and well formed (issue 15).
+# Web addresses: declared as URIs in the descriptor, and well formed.
 
 def url_fields(name: str) -> list[dict]:
     return [f for f in data.resource(name)["schema"]["fields"] if f["name"].endswith("_url")]
@@ -206,15 +206,15 @@ def test_every_web_address_is_declared_a_uri_and_is_well_formed(name: str) -> No
                                      "https://.int/x", " https://nato.int/x"])
 def test_a_malformed_official_url_is_rejected_by_its_declared_format(address: str,
                                                                       tmp_path: Path) -> None:
-    # official_url is checked because the descriptor declares it "format": "uri" (before
-    # issue 15 the loader checked only the column named source_url, and this test failed).
+    # official_url is checked because the descriptor declares it "format": "uri" (the loader once
+    # checked only the column named source_url, and this test failed).
     path = broken_copy("primary_texts", tmp_path, row=2, column="official_url", value=address)
     with pytest.raises(DataError, match=r"primary_texts.csv, line 3, column official_url: .* is "
                                         r"not a web address"):
         data.validate("primary_texts", data.read_rows("primary_texts", path))
 
 
-# What kind of source each row rests on (issue 15).
+# What kind of source each row rests on.
 
 OWN_TABLES = ["nato_members", "csto_members", "consensus_episodes", "partnerships",
               "nato_csto_timeline", "nato_org_relations", "exercise_labels", "csto_evidence",
@@ -241,7 +241,7 @@ def test_the_founders_and_the_2004_members_rest_on_primary_sources() -> None:
     assert set(members[members["enlargement"].isin([0, 4, 5])]["source_kind"]) == {"official"}
 
 
-# Primary texts (issue 15): read verbatim from the documents.
+# Primary texts: read verbatim from the documents.
 
 def test_the_primary_texts_cover_the_treaties_the_course_discusses() -> None:
     texts = data.load("primary_texts").set_index("id")
@@ -319,7 +319,7 @@ def test_frictionless_rejects_a_malformed_url(tmp_path: Path) -> None:
         ("type-error", 3, "official_url")]
 
 
-# Broken files (issue 14): a DataError naming file, line and column, never a raw error.
+# Broken files: a DataError naming file, line and column, never a raw error.
 
 def copy_of(name: str, tmp_path: Path) -> Path:
     path = tmp_path / data.resource(name)["path"]

@@ -269,7 +269,7 @@ def test_extreme_values_get_a_result_or_a_short_message(name: str, untouched: An
             assert time.process_time() - began < 5, (parameter, type(value).__name__)
 
 
-# The reproducers of issue 14, each with its right answer: a result or a short message.
+# The reproducers of an earlier attack, each with its right answer: a result or a short message.
 
 #: 40 players with weights in the millions: 14.6 million states, 50 s and 8 GB before.
 WEIGHTS_40 = [random.Random(k).randrange(10**6, 10**7) for k in range(40)]

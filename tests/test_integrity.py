@@ -93,7 +93,7 @@ def test_the_eu_populations_add_up() -> None:
     assert int(populations["population"].sum()) == 446_735_291
 
 
-# The same event carries the same date in every table (issue 15). Each entry names one event
+# The same event carries the same date in every table. Each entry names one event
 # and, for each table that records it, how to find its date there.
 
 def row_date(table: str, column: str, **match: str) -> pd.Timestamp:
@@ -164,7 +164,7 @@ SAME_EVENT = {
 
 @pytest.mark.parametrize("event", sorted(SAME_EVENT))
 def test_the_same_event_has_the_same_date_in_every_table(event: str) -> None:
-    # Failed before issue 15: scenario_events dated the 2010 Strategic Concept 20 Nov 2010 and
+    # Once failed: scenario_events dated the 2010 Strategic Concept 20 Nov 2010 and
     # nato_russia_timeline November 2010, against its adoption on 19 Nov 2010.
     dates = {table: row_date(table, column, **match) for table, column, match in SAME_EVENT[event]}
     assert len(set(dates.values())) == 1, (event, dates)
@@ -179,7 +179,7 @@ def test_every_post_cold_war_concept_is_quoted_on_its_adoption_day() -> None:
 
 
 # A verdict that something is false or did not happen must say, with a source, what did
-# happen instead (issue 15).
+# happen instead.
 
 NEGATIVE = ("not_supported", "did_not_happen")
 SEED_PAGES = ("eastwest.ngo",)
