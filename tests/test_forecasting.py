@@ -155,3 +155,15 @@ def test_scenario_claims_and_chart() -> None:
     assert spec["title"]["text"].startswith("The scenario against the record")
     with pytest.raises(CourseError, match="The seed text must be one of commentary_2011"):
         scenario.claims("novel")
+
+
+def test_notebook_05s_little_change_forecaster_scores_as_computed_by_hand():
+    # 10% on the seven surprises (five happened: 0.9² each; two did not: 0.1² each), 60% on
+    # ISAF ending and on a new member (both happened: 0.4² each), 80% on a 2013 summit (it
+    # did not: 0.8²): (5 × 0.81 + 2 × 0.01 + 2 × 0.16 + 0.64) / 10 = 0.503.
+    little_change = dict.fromkeys(f.outcomes(), 10) | {
+        "isaf_ends_2015": 60, "new_member_2025": 60, "nato_summit_2013": 80}
+    table = f.score_table({"Little change (2011)": little_change})
+    row = table.set_index("forecaster").loc["Little change (2011)"]
+    assert row["brier"] == pytest.approx(0.503)
+    assert table["forecaster"].tolist()[:2] == ["Always 50%", "Little change (2011)"]

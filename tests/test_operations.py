@@ -171,3 +171,14 @@ def test_explore_and_charts_are_valid() -> None:
 def test_a_bad_year_is_a_message() -> None:
     (shown,) = widgets.outputs(operations.explore, {"year": 1800}, live=True)
     assert "Choose a year from 1949" in shown.data
+
+
+def test_the_share_charts_title_names_every_year_at_the_highest_share():
+    # Every operation active from 1992 to 2000 was out of area: the highest share, 100%,
+    # holds for all nine years, not only the first.
+    table = operations.out_of_area_share()
+    full = table.loc[table["share_out"] == 1.0, "year"].tolist()
+    assert full == list(range(1992, 2001))
+    chart = operations.share_chart()
+    assert "highest 100% (1992–2000)" in chart.title.subtitle
+    assert "highest, 100%, in 1992–2000" in chart.description

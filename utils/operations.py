@@ -184,6 +184,16 @@ def markers() -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("date").reset_index(drop=True)
 
 
+def _span(years: pd.Series) -> str:
+    """Years as a reader says them: '1992', '1992–2000' when consecutive, else listed."""
+    years = sorted(int(y) for y in years)
+    if len(years) == 1:
+        return str(years[0])
+    if years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}–{years[-1]}"
+    return ", ".join(map(str, years[:-1])) + f" and {years[-1]}"
+
+
 def share_chart() -> alt.LayerChart:
     """Operations active each year, in area and out of area, with the share out of area."""
     table = out_of_area_share()
@@ -199,17 +209,18 @@ def share_chart() -> alt.LayerChart:
                                         range=[charts.NATO_COLOR, "#E69F00"])),
         tooltip=["year:O", "area:N", "operations:Q"])
     peak = table.loc[table["share_out"].idxmax()]
+    peak_years = _span(table.loc[table["share_out"] == peak["share_out"], "year"])
     last = table.iloc[-1]
     return bars.properties(
         width=520, height=220,
         title=alt.Title("How far out of area? Operations active each year",
                         subtitle=f"Share out of area: highest {peak['share_out']:.0%} "
-                                 f"({int(peak['year'])}); {last['share_out']:.0%} in "
+                                 f"({peak_years}); {last['share_out']:.0%} in "
                                  f"{int(last['year'])}"),
         description=(f"Stacked bars of operations active each year from "
                      f"{int(table['year'].min())} to {int(last['year'])}, in area and out of "
-                     f"area. The share out of area peaks at {peak['share_out']:.0%} in "
-                     f"{int(peak['year'])} and is {last['share_out']:.0%} in "
+                     f"area. The share out of area is highest, {peak['share_out']:.0%}, in "
+                     f"{peak_years} and is {last['share_out']:.0%} in "
                      f"{int(last['year'])}."))
 
 
