@@ -126,6 +126,7 @@ CALLS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "operations.explore": (operations.explore, {"year": 2011}),
     "operations.out_of_area_share": (operations.out_of_area_share, {"coding": "article_6"}),
     "operations.codings_compared": (operations.codings_compared, {"years": [1999, 2011, 2025]}),
+    "operations.share_by_time": (operations.share_by_time, {"coding": "article_6"}),
     "rules.power": (rules.power, {"kind": "population", "year": 1999, "quota": 0.5}),
     "rules.explore": (rules.explore, {"kind": "population", "quota": 0.5, "year": 1999}),
     "scenario.claims": (scenario.claims, {"seed": "scenario_2010"}),

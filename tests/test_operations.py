@@ -182,3 +182,33 @@ def test_the_share_charts_title_names_every_year_at_the_highest_share():
     chart = operations.share_chart()
     assert "highest 100% (1992–2000)" in chart.title.subtitle
     assert "highest, 100%, in 1992–2000" in chart.description
+
+
+def test_share_by_time_by_hand() -> None:
+    """1992 (days counted by hand): Maritime Monitor 16 Jul to 22 Nov, 130 days; Sky Monitor
+    16 Oct to 31 Dec, 77; Maritime Guard 22 Nov to 31 Dec, 40. All three are out of members'
+    territory; under Article 6 only Sky Monitor, over Bosnia, is: 77 of 247 days."""
+    territory = operations.share_by_time().set_index("year")
+    article_6 = operations.share_by_time("article_6").set_index("year")
+    assert territory.loc[1992, "share_out_by_time"] == pytest.approx(1.0)
+    assert territory.loc[1992, "years_out_of_area"] == pytest.approx(round(247 / 366, 4))
+    assert article_6.loc[1992, "share_out_by_time"] == pytest.approx(77 / 247)
+    assert article_6.loc[1992, "share_out"] == pytest.approx(1 / 3)
+    # 2005: out of area all year KFOR, Active Endeavour, ISAF and NTM-I (4 x 365 days), the
+    # Pakistan earthquake relief from 11 Oct (82 days) and the support to the AU in Darfur
+    # from 1 Jun (214); in area Baltic air policing (365) and the Katrina relief from 1 Sep,
+    # no end found, so to 31 Dec (122). The count says 6 of 8.
+    assert territory.loc[2005, "share_out"] == pytest.approx(6 / 8)
+    assert territory.loc[2005, "share_out_by_time"] == pytest.approx(1756 / 2243)
+    assert territory.loc[2005, "years_in_area"] == pytest.approx(round(487 / 365, 4))
+
+
+def test_share_by_time_weighs_a_short_operation_less_than_the_count() -> None:
+    """A relief flight of a few weeks must not weigh as much as a year-long mission."""
+    table = operations.share_by_time()
+    assert set(table["year"]) == set(operations.out_of_area_share()["year"])
+    assert table["share_out_by_time"].between(0, 1).all()
+    row = table.set_index("year").loc[2005]
+    assert row["years_in_area"] + row["years_out_of_area"] < 8
+    with pytest.raises(CourseError, match="The coding"):
+        operations.share_by_time("treaty")
