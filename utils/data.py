@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -36,8 +37,21 @@ import pandas as pd
 from utils import checks
 from utils.errors import CourseError, DataError
 
+
+def _data_folder() -> Path:
+    """The folder of the tables. Installed from a wheel, the package holds them as
+    ``utils/_data`` (pyproject.toml ships the repository's data/ under that name); an
+    editable install has no copy, and reads data/ beside utils/, where maintainers edit it."""
+    shipped = resources.files(__package__) / "_data"
+    if shipped.is_dir():
+        return Path(str(shipped))
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+#: The folder that holds data/ (the repository, or site-packages for an installed wheel):
+#: messages name files from there.
 ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT / "data"
+DATA_DIR = _data_folder()
 PACKAGE = DATA_DIR / "datapackage.json"
 SOURCE_COLUMNS = ("source", "source_url", "as_of")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
