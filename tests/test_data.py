@@ -6,6 +6,7 @@ import csv
 import json
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -360,6 +361,25 @@ def test_a_broken_table_is_named_by_file_line_and_column(tmp_path: Path, change:
         data.validate("nato_members", data.read_rows("nato_members", path))
     assert str(caught.value).startswith(message), str(caught.value)
     assert len(str(caught.value)) < 400
+
+
+def test_as_of_is_checked_against_today_by_the_clock(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # A row checked on 2026-12-05 is fine from that day on, and refused by a computer whose
+    # clock says 2026-12-01: no date built into the loader decides instead of the clock.
+    path = broken_copy("nato_members", tmp_path, row=1, column="as_of", value="2026-12-05")
+    for day, refused in ((date(2026, 12, 5), False), (date(2031, 1, 1), False),
+                         (date(2026, 12, 4), True), (date(2026, 12, 1), True)):
+        monkeypatch.setattr(data, "today_anywhere", lambda day=day: day)
+        if not refused:
+            data.validate("nato_members", data.read_rows("nato_members", path))
+            continue
+        with pytest.raises(DataError) as caught:
+            data.validate("nato_members", data.read_rows("nato_members", path))
+        assert str(caught.value) == (
+            f"nato_members.csv, line 2, column as_of: 2026-12-05 is after today ({day} "
+            "anywhere on Earth, by this computer's clock); a source cannot have been checked "
+            "then (or is the clock behind?).")
 
 
 def test_trailing_blank_lines_are_fine(tmp_path: Path) -> None:
