@@ -254,14 +254,20 @@ def intact() -> bool:
     return bool(lines) and _folders_snapshot(folders) == lines[0]
 
 
-def damaged() -> list[str]:
-    """The distributions setup installed that are now gone, of another version, or
-    missing a file of their RECORD (the thorough test, made when `intact` is not sure)."""
+def damaged(kind: str) -> list[str]:
+    """The distributions of the course (those of `kind`'s lock, the project, and pip) that
+    setup installed and that are now gone, of another version, or missing a file of their
+    RECORD (the thorough test, made when `intact` is not sure). Compiled bytecode does not
+    count: Python writes it again. Packages a student added are theirs to keep or remove."""
+    ours = {*lock_requirements(locks()[kind].read_text("utf-8")), PROJECT, "pip"}
     base = site_packages()
     found = []
     for dist in (line[5:] for line in _manifest() if line.startswith("dist ")):
+        if distribution_name(dist) not in ours:
+            continue
         try:
-            whole = all(os.path.lexists(base / f) for f in installed_files(base / dist))
+            whole = all(os.path.lexists(base / f) for f in installed_files(base / dist)
+                        if "__pycache__" not in Path(f).parts)
         except OSError:
             whole = False
         if not whole:
@@ -271,14 +277,14 @@ def damaged() -> list[str]:
 
 def repair(kind: str, names: list[str]) -> None:
     """Reinstall damaged distributions: each exactly as its lock has it (hash-checked); the
-    project in editable mode; anything else (pip itself) by making .venv again."""
-    blocks = lock_requirements(locks()[kind].read_text("utf-8"))
+    project in editable mode; pip, which does the reinstalling, by making .venv again."""
     print(f"Repairing the course environment: {', '.join(sorted(set(names)))} "
           f"{'was' if len(set(names)) == 1 else 'were'} damaged ...", flush=True)
-    if any(name != PROJECT and name not in blocks for name in names):
+    if "pip" in names:
         shutil.rmtree(VENV)
         install(kind)
         return
+    blocks = lock_requirements(locks()[kind].read_text("utf-8"))
     wanted = sorted({name for name in names if name != PROJECT})
     if wanted:
         repairs = VENV / "alliance-decisions-repair.txt"
@@ -311,7 +317,7 @@ def setup(kind: str = "runtime") -> Path:
             if not installed(kind):
                 install(kind)
             elif not intact():
-                broken = damaged()
+                broken = damaged(current_kind(kind))
                 if broken:
                     repair(current_kind(kind), broken)
                 else:  # folders changed (another package added, say), nothing is missing

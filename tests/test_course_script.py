@@ -351,5 +351,12 @@ def test_a_damaged_package_is_repaired_by_the_next_command(tmp_path: Path) -> No
     shutil.rmtree(site / "tiny")
     assert "tiny was damaged" in setup()
     assert module.read_text() == "A = 42\n"
-    (site / "another-package.txt").write_text("not ours")  # a change that is not damage
-    assert setup() == ""
+    # Changes that are not damage: a file added, compiled bytecode cleared, a package the
+    # student installed and removed again.
+    (site / "another-package.txt").write_text("not ours")
+    shutil.rmtree(site / "tiny" / "__pycache__")
+    _wheel(wheels, "theirs", {"theirs.py": b""})
+    python = project / ".venv" / "bin" / "python"
+    for command in (["install", "--no-deps", "theirs"], ["uninstall", "--yes", "theirs"]):
+        subprocess.run([python, "-m", "pip", "--quiet", *command], env=env, check=True)
+        assert setup() == ""
