@@ -48,8 +48,8 @@ def _data_folder() -> Path:
     return Path(__file__).resolve().parent.parent / "data"
 
 
-#: The folder that holds data/ (the repository, or site-packages for an installed wheel):
-#: messages name files from there.
+#: Where messages name files from: the repository ("data/nato_members.csv"), or
+#: site-packages for an installed wheel ("utils/_data/nato_members.csv").
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = _data_folder()
 PACKAGE = DATA_DIR / "datapackage.json"
