@@ -181,8 +181,10 @@ def install(kind: str) -> None:
     run(venv_python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
         "--require-hashes", "-r", locks()[kind])
     install_project()
-    stamp(kind).write_text(install_fingerprint(kind) + "\n")
+    # The manifest first: a setup killed between the two leaves no stamp, so the next one
+    # installs again rather than judge this .venv by an older manifest.
     record_files()
+    stamp(kind).write_text(install_fingerprint(kind) + "\n")
 
 
 def site_packages() -> Path:
