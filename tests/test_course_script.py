@@ -352,11 +352,13 @@ def test_a_damaged_package_is_repaired_by_the_next_command(tmp_path: Path) -> No
     assert "tiny was damaged" in setup()
     assert module.read_text() == "A = 42\n"
     # Changes that are not damage: a file added, compiled bytecode cleared, a package the
-    # student installed and removed again.
+    # student installed (as pip leaves one: its files and a RECORD of them) and removed.
     (site / "another-package.txt").write_text("not ours")
     shutil.rmtree(site / "tiny" / "__pycache__")
-    _wheel(wheels, "theirs", {"theirs.py": b""})
-    python = project / ".venv" / "bin" / "python"
-    for command in (["install", "--no-deps", "theirs"], ["uninstall", "--yes", "theirs"]):
-        subprocess.run([python, "-m", "pip", "--quiet", *command], env=env, check=True)
-        assert setup() == ""
+    (site / "theirs-1.0.dist-info").mkdir()
+    (site / "theirs.py").write_text("")
+    (site / "theirs-1.0.dist-info" / "RECORD").write_text("theirs.py,,\n")
+    assert setup() == ""
+    shutil.rmtree(site / "theirs-1.0.dist-info")
+    (site / "theirs.py").unlink()
+    assert setup() == ""
