@@ -205,16 +205,19 @@ def tools() -> Path:
 
 def write_wheel(target_dir: Path, name: str, version: str, files: dict[str, bytes],
                 requires: list[str]) -> Path:
-    """A pure wheel with fixed dates and file order (the same files give the same bytes)."""
+    """A pure wheel with fixed dates and file order (the same files give the same bytes):
+    for MarkupSafe, of which no registry has a pure wheel (the course's own wheel is
+    built by setuptools, see `course_wheel`)."""
     dist = f"{name}-{version}.dist-info"
     metadata = "".join([f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
                         *(f"Requires-Dist: {r}\n" for r in requires)])
     files = {**files, f"{dist}/METADATA": metadata.encode(),
              f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: build_lite\n"
                               b"Root-Is-Purelib: true\nTag: py3-none-any\n"}
-    record = "".join(
-        f"{arc},sha256={hashlib.sha256(data).hexdigest()},{len(data)}\n"
-        for arc, data in sorted(files.items())) + f"{dist}/RECORD,,\n"
+    record = "".join(  # the wheel format's hash: urlsafe base64 of the digest, unpadded
+        f"{arc},sha256="
+        f"{base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},"
+        f"{len(data)}\n" for arc, data in sorted(files.items())) + f"{dist}/RECORD,,\n"
     files[f"{dist}/RECORD"] = record.encode()
     path = target_dir / f"{name}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:

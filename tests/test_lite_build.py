@@ -99,6 +99,10 @@ def test_lock_entries_follow_the_browser_markers(tmp_path: Path) -> None:
         "numpy", "pexpect>4.3; sys_platform != 'emscripten'", "pytest; extra == 'test'",
         "tzdata; sys_platform == 'emscripten'", "widgetsnbextension~=4.0"])
     entry = build_lite.lock_entry(wheel)
+    with zipfile.ZipFile(wheel) as archive:
+        record = archive.read("demo-1.0.dist-info/RECORD").decode()
+    # the wheel format's hash of an empty file: urlsafe base64 of its sha256, unpadded
+    assert "demo/__init__.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0\n" in record
     assert entry["depends"] == ["numpy", "tzdata"]
     assert entry["imports"] == ["demo"]
     assert entry["sha256"] == build_lite.sha256(wheel)
