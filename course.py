@@ -20,15 +20,20 @@
 Setup creates a project-local virtual environment in .venv, installs the exact versions
 of a lock, then installs this project (the `utils` package) in editable mode. Students get
 requirements.lock (what the course needs to run); `test` and `bench` add the test tools of
-requirements-test.lock (the same pins, and more). Setup remembers what it installed, so
+requirements-test.lock (the same pins, and more). Both locks carry every file's sha256, and
+pip installs nothing whose hash is not in the lock. Setup remembers what it installed, so
 running a command again installs nothing new; it holds a lock so that two setups never
 build at once, and if an earlier setup was interrupted it starts that step again by itself.
+Every command also notices a package damaged since (a file deleted, a version changed by
+another pip install) and reinstalls that package from the lock.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +54,11 @@ ENV_YML = ROOT / "environment.yml"
 SETUP_LOCK = ROOT / ".venv.lock"
 #: Written once .venv has a working pip; a .venv without it is an interrupted creation.
 CREATED = "alliance-decisions-created.txt"
+#: What a finished setup found installed in .venv: the distributions, the folders their
+#: files are in, and a digest of those folders' modification times (see `intact`).
+MANIFEST = "alliance-decisions-files.txt"
+#: The project's own distribution (installed in editable mode, not from a lock).
+PROJECT = "alliance-decisions"
 START = "notebooks/00-start-here.ipynb"
 #: The student's own copy of the course, which `lab` opens (a course update never
 #: overwrites what the student changed in it).
@@ -158,28 +168,162 @@ def create_venv() -> None:
         (VENV / CREATED).write_text("created, with pip\n")
 
 
+def install_project() -> None:
+    """Install the project itself in editable mode. A separate pip call from the lock's:
+    hash checking cannot apply to a project built from its folder."""
+    run(venv_python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--no-deps", "--editable", ".")
+
+
 def install(kind: str) -> None:
     """Install one set's lock, then the project, into .venv (created first if needed)."""
     create_venv()
-    python = venv_python()
-    run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "-r", locks()[kind])
-    run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--no-deps", "--editable", ".")
+    run(venv_python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--require-hashes", "-r", locks()[kind])
+    install_project()
+    # The manifest first: a setup killed between the two leaves no stamp, so the next one
+    # installs again rather than judge this .venv by an older manifest.
+    record_files()
     stamp(kind).write_text(install_fingerprint(kind) + "\n")
 
 
+def site_packages() -> Path:
+    """Where .venv's packages are (computed, not asked of .venv's Python: it is this
+    Python's version, as the fingerprint ensures, and .venv may be too damaged to ask)."""
+    if os.name == "nt":
+        return VENV / "Lib" / "site-packages"
+    return VENV / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+
+
+def distribution_name(dist_info: str) -> str:
+    """The normalized name of a distribution from its .dist-info folder's name (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", dist_info.split("-")[0]).lower()
+
+
+def installed_files(dist_info: Path) -> list[str]:
+    """The files a distribution installed, relative to site-packages, from its RECORD."""
+    with (dist_info / "RECORD").open(encoding="utf-8", newline="") as record:
+        return [os.path.normpath(row[0]) for row in csv.reader(record) if row]
+
+
+def _folders_snapshot(folders: list[str]) -> str:
+    """A digest of the modification times of some folders of site-packages. A file deleted,
+    added or renamed changes its folder's time, so this notices a damaged package at the cost
+    of one stat per folder (not one per file, ten times as many)."""
+    base = site_packages()
+    digest = hashlib.sha256()
+    for folder in folders:
+        try:
+            digest.update(f"{folder}\0{os.stat(base / folder).st_mtime_ns}\n".encode())
+        except OSError:
+            digest.update(f"{folder}\0missing\n".encode())
+    return digest.hexdigest()
+
+
+def record_files() -> None:
+    """Write MANIFEST: the distributions now in .venv and the folders of their files
+    (compiled-bytecode folders aside: Python rewrites those, and they are not damage)."""
+    base = site_packages()
+    dists = sorted(p.name for p in base.glob("*.dist-info")) if base.is_dir() else []
+    folders = {"."}
+    for dist in dists:
+        folders.add(dist)
+        try:
+            files = installed_files(base / dist)
+        except OSError:
+            continue
+        folders.update(os.path.dirname(f) or "." for f in files
+                       if "__pycache__" not in Path(f).parts)
+    ordered = sorted(folders)
+    lines = [_folders_snapshot(ordered), *(f"dist {d}" for d in dists),
+             *(f"dir {f}" for f in ordered)]
+    (VENV / MANIFEST).write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def _manifest() -> list[str]:
+    try:
+        return (VENV / MANIFEST).read_text("utf-8").splitlines()
+    except OSError:
+        return []
+
+
+def intact() -> bool:
+    """Whether no folder holding .venv's packages changed since setup finished (the quick
+    test every command makes: a few thousand stats, milliseconds). Without a manifest (a
+    .venv set up by an older course.py) it is not sure: setup then writes one."""
+    lines = _manifest()
+    folders = [line[4:] for line in lines if line.startswith("dir ")]
+    return bool(lines) and _folders_snapshot(folders) == lines[0]
+
+
+def damaged(kind: str) -> list[str]:
+    """The distributions of the course (those of `kind`'s lock, the project, and pip) that
+    setup installed and that are now gone, of another version, or missing a file of their
+    RECORD (the thorough test, made when `intact` is not sure). Compiled bytecode does not
+    count: Python writes it again. Packages a student added are theirs to keep or remove."""
+    ours = {*lock_requirements(locks()[kind].read_text("utf-8")), PROJECT, "pip"}
+    base = site_packages()
+    found = []
+    for dist in (line[5:] for line in _manifest() if line.startswith("dist ")):
+        if distribution_name(dist) not in ours:
+            continue
+        try:
+            whole = all(os.path.lexists(base / f) for f in installed_files(base / dist)
+                        if "__pycache__" not in Path(f).parts)
+        except OSError:
+            whole = False
+        if not whole:
+            found.append(distribution_name(dist))
+    return found
+
+
+def repair(kind: str, names: list[str]) -> None:
+    """Reinstall damaged distributions: each exactly as its lock has it (hash-checked); the
+    project in editable mode; pip, which does the reinstalling, by making .venv again."""
+    print(f"Repairing the course environment: {', '.join(sorted(set(names)))} "
+          f"{'was' if len(set(names)) == 1 else 'were'} damaged ...", flush=True)
+    if "pip" in names:
+        shutil.rmtree(VENV)
+        install(kind)
+        return
+    blocks = lock_requirements(locks()[kind].read_text("utf-8"))
+    wanted = sorted({name for name in names if name != PROJECT})
+    if wanted:
+        repairs = VENV / "alliance-decisions-repair.txt"
+        repairs.write_text("".join(line + "\n" for name in wanted for line in blocks[name]),
+                           "utf-8")
+        run(venv_python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            "--require-hashes", "--no-deps", "--force-reinstall", "-r", repairs)
+        repairs.unlink()
+    if PROJECT in names:
+        install_project()
+    record_files()
+
+
+def current_kind(kind: str) -> str:
+    """The set .venv holds that serves `kind`: the test set if installed (it holds the
+    runtime set too), else `kind`."""
+    return "test" if installed("test") else kind
+
+
 def setup(kind: str = "runtime") -> Path:
-    """Make .venv hold one set of packages ("runtime" or "test") and the project; does
-    nothing when it already does. Exits with a one-line message when it cannot."""
+    """Make .venv hold one set of packages ("runtime" or "test") and the project, whole;
+    does nothing when it already does. Exits with a one-line message when it cannot."""
     if sys.version_info < (3, 11):  # noqa: UP036 - this file must run on old Pythons too
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
-    if installed(kind):
+    if installed(kind) and intact():
         return venv_python()
     try:
         with setup_lock():
-            if not installed(kind):  # another setup may have done it while we waited
+            # Another setup may have done it while we waited.
+            if not installed(kind):
                 install(kind)
+            elif not intact():
+                broken = damaged(current_kind(kind))
+                if broken:
+                    repair(current_kind(kind), broken)
+                else:  # folders changed (another package added, say), nothing is missing
+                    record_files()
     except SetupError as error:
         sys.exit(f"Setup stopped: {error}. Check the network connection and run the same "
                  "command again: it goes on from where it stopped.")
@@ -300,7 +444,7 @@ def lock(extra: list[str]) -> int:
     The test lock is compiled first, with every extra; the runtime lock is then compiled
     with the test lock as constraints, so the packages the two share have the same pins."""
     compile_ = ("uv", "pip", "compile", "--quiet", "--universal", "--python-version", "3.11",
-                "--no-header")
+                "--no-header", "--generate-hashes")
     try:
         run(*compile_, "--all-extras", "--output-file", TEST_LOCK, "pyproject.toml", *extra)
         run(*compile_, "--constraint", TEST_LOCK, "--output-file", LOCK, "pyproject.toml",
@@ -312,10 +456,27 @@ def lock(extra: list[str]) -> int:
     return 0
 
 
-def lock_pins(lock_text: str) -> list[str]:
-    """The requirement lines of a lock file (`name==version[ ; marker]`), comments dropped."""
-    return [line.strip() for line in lock_text.splitlines()
+def lock_entries(lock_text: str) -> list[str]:
+    """The requirements of a lock file, each on one line as pip reads it
+    (`name==version[ ; marker] --hash=sha256:... ...`), comments dropped."""
+    joined = re.sub(r"\\\r?\n", " ", lock_text)
+    return [" ".join(line.split()) for line in joined.splitlines()
             if line.strip() and not line.lstrip().startswith("#")]
+
+
+def lock_pins(lock_text: str) -> list[str]:
+    """The requirements of a lock file without their hashes (`name==version[ ; marker]`)."""
+    return [re.sub(r"\s*--hash=\S+", "", entry) for entry in lock_entries(lock_text)]
+
+
+def lock_requirements(lock_text: str) -> dict[str, list[str]]:
+    """A lock's requirements (with their hashes) by normalized distribution name; a name
+    may have several, for different Python versions or systems."""
+    found: dict[str, list[str]] = {}
+    for entry in lock_entries(lock_text):
+        name = re.sub(r"[-_.]+", "-", re.split(r"[=<>!~; \[]", entry, maxsplit=1)[0]).lower()
+        found.setdefault(name, []).append(entry)
+    return found
 
 
 def environment_yml(lock_text: str) -> str:

@@ -14,10 +14,11 @@ compiled wheels that no registry offers as such (numpy, sqlite3, ssl, openssl) a
 official ``pyodide-lock.json`` (from the npm package).
 
 The site's ``pyodide-lock.json`` keeps those official entries unchanged and adds one
-entry per PyPI wheel (with PyPI's sha256) and one for the course itself (``utils`` and
-``data`` as a pure wheel), so that the kernel loads everything at start from the site,
-checked by Pyodide's own integrity test, with PyPI disabled. Same inputs, same site: zip
-entries, timestamps and JSON are written in a fixed order with fixed dates.
+entry per PyPI wheel (with PyPI's sha256) and one for the course itself (the wheel
+``pip wheel .`` builds, its tables inside ``utils``), each derived from the wheel's own
+metadata, so that the kernel loads everything at start from the site, checked by Pyodide's
+own integrity test, with PyPI disabled. Same inputs, same site: zip entries, timestamps and
+JSON are written in a fixed order with fixed dates.
 """
 
 from __future__ import annotations
@@ -70,6 +71,14 @@ BROWSER = {"python_version": "3.12", "python_full_version": "3.12.7", "os_name":
 #: Requirements the Pyodide kernel satisfies itself (a stand-in of the classic Notebook's
 #: widget extension), left out of the lock's dependencies.
 KERNEL_PROVIDES = {"widgetsnbextension"}
+#: The course's own requirements that the browser does without, left out of its lock entry:
+#: the Pyodide kernel stands in for ipykernel and JupyterLab, charts are drawn from their
+#: spec (no vl-convert, no pillow), and the council's server (tornado, segno) runs on a
+#: computer, not in a page. Any other requirement without a browser wheel stops the build.
+DESKTOP_ONLY = {"ipykernel", "jupyterlab", "jupyterlab-rise", "vl-convert-python", "pillow",
+                "tornado", "segno"}
+#: What the course's wheel is built from (pyproject.toml says what of it is packed).
+COURSE_SOURCES = ("pyproject.toml", "README.md", "utils", "council", "data")
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
 #: What the kernel loads as it starts (with their dependencies, from the lock).
@@ -180,7 +189,7 @@ def tools() -> Path:
     wheels = pip_download(LITE / "build.txt")
     stamp = TOOLS / "installed.txt"
     digest = tools_stamp(wheels)
-    python = TOOLS / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    python = tools_python()
     if not stamp.exists() or stamp.read_text() != digest:
         shutil.rmtree(TOOLS, ignore_errors=True)
         venv.EnvBuilder(with_pip=True).create(TOOLS)
@@ -196,16 +205,19 @@ def tools() -> Path:
 
 def write_wheel(target_dir: Path, name: str, version: str, files: dict[str, bytes],
                 requires: list[str]) -> Path:
-    """A pure wheel with fixed dates and file order (the same files give the same bytes)."""
+    """A pure wheel with fixed dates and file order (the same files give the same bytes):
+    for MarkupSafe, of which no registry has a pure wheel (the course's own wheel is
+    built by setuptools, see `course_wheel`)."""
     dist = f"{name}-{version}.dist-info"
     metadata = "".join([f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
                         *(f"Requires-Dist: {r}\n" for r in requires)])
     files = {**files, f"{dist}/METADATA": metadata.encode(),
              f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: build_lite\n"
                               b"Root-Is-Purelib: true\nTag: py3-none-any\n"}
-    record = "".join(
-        f"{arc},sha256={hashlib.sha256(data).hexdigest()},{len(data)}\n"
-        for arc, data in sorted(files.items())) + f"{dist}/RECORD,,\n"
+    record = "".join(  # the wheel format's hash: urlsafe base64 of the digest, unpadded
+        f"{arc},sha256="
+        f"{base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},"
+        f"{len(data)}\n" for arc, data in sorted(files.items())) + f"{dist}/RECORD,,\n"
     files[f"{dist}/RECORD"] = record.encode()
     path = target_dir / f"{name}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -217,18 +229,37 @@ def write_wheel(target_dir: Path, name: str, version: str, files: dict[str, byte
     return path
 
 
-def tree(base: Path, prefix: str, patterns: tuple[str, ...]) -> dict[str, bytes]:
-    return {f"{prefix}/{p.relative_to(base).as_posix()}": p.read_bytes()
-            for pattern in patterns for p in sorted(base.glob(pattern)) if p.is_file()}
+def tools_python() -> Path:
+    """The Python of the build tools' environment (made by `tools`)."""
+    return TOOLS / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
 def course_wheel(target_dir: Path) -> Path:
-    """``utils`` (without the fonts, which only the image renderer uses) and ``data``, so
-    that ``import utils`` works and ``utils`` finds ``data/`` next to itself as at home."""
-    files = {**tree(ROOT / "utils", "utils", ("*.py",)),
-             **tree(ROOT / "data", "data", ("*.csv", "*.json", "maps/*"))}
-    return write_wheel(target_dir, "alliance_decisions", "0.1.0", files,
-                       ["altair", "pandas", "numpy", "ipywidgets", "ipython"])
+    """The course's own wheel, exactly as `pip wheel .` builds it for any installation
+    (``utils`` with its tables in ``utils/_data``, and ``council``), by the build tools'
+    pinned setuptools, offline. It is built from a fresh copy of the files pyproject.toml
+    packs (a build in the repository would leave build/, whose stale files a later build
+    would pack too), with the site's fixed date (SOURCE_DATE_EPOCH): the same files give
+    the same bytes."""
+    source = CACHE / "course-source"
+    shutil.rmtree(source, ignore_errors=True)
+    source.mkdir(parents=True)
+    for name in COURSE_SOURCES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copyfile(ROOT / name, source / name)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    for old in target_dir.glob("alliance_decisions-*.whl"):
+        old.unlink()
+    subprocess.run([tools_python(), "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--no-index", "--disable-pip-version-check",
+                    "-w", target_dir, source], check=True, stdout=subprocess.DEVNULL,
+                   env={**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)})
+    shutil.rmtree(source)
+    (wheel,) = target_dir.glob("alliance_decisions-*.whl")
+    return wheel
 
 
 def markupsafe_wheel(target_dir: Path) -> Path:
@@ -301,9 +332,12 @@ def pyodide_dir(stage: Path) -> Path:
     for wheel in wheels:
         shutil.copyfile(wheel, target / wheel.name)
     wheels = [target / w.name for w in wheels]
-    wheels += [markupsafe_wheel(target), course_wheel(target)]
+    course = course_wheel(target)
+    wheels += [markupsafe_wheel(target), course]
     for wheel in wheels:
         entry = lock_entry(wheel)
+        if wheel == course:
+            entry["depends"] = [d for d in entry["depends"] if d not in DESKTOP_ONLY]
         packages[entry["name"]] = entry
     missing = {d for e in packages.values() for d in e["depends"]} - set(packages)
     if missing:

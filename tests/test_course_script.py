@@ -4,6 +4,7 @@ once, and gives students only what they need."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -179,10 +180,17 @@ def test_fingerprint_ignores_tool_settings(monkeypatch: pytest.MonkeyPatch,
     assert course.install_fingerprint() == before
 
 
-def test_lock_pins_drop_comments() -> None:
-    text = "altair==6.3.0\n    # via x\n\nnumpy==2.4.6 ; python_full_version < '3.12'\n"
+def test_lock_pins_drop_comments_and_hashes() -> None:
+    text = ("altair==6.3.0 \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb\n    # via x\n\n"
+            "numpy==2.4.6 ; python_full_version < '3.12' \\\n    --hash=sha256:cc\n"
+            "Jupyter_Server==2.21.1 \\\r\n    --hash=sha256:dd\n")
     assert course.lock_pins(text) == ["altair==6.3.0",
-                                      "numpy==2.4.6 ; python_full_version < '3.12'"]
+                                      "numpy==2.4.6 ; python_full_version < '3.12'",
+                                      "Jupyter_Server==2.21.1"]
+    assert course.lock_requirements(text) == {
+        "altair": ["altair==6.3.0 --hash=sha256:aa --hash=sha256:bb"],
+        "numpy": ["numpy==2.4.6 ; python_full_version < '3.12' --hash=sha256:cc"],
+        "jupyter-server": ["Jupyter_Server==2.21.1 --hash=sha256:dd"]}
 
 
 def test_unknown_task_prints_usage(capsys: pytest.CaptureFixture[str]) -> None:
@@ -256,3 +264,101 @@ def test_lab_gives_students_their_copy_and_instructors_theirs(
     assert "notebooks/00-start-here.ipynb" in instructor and "--instructor" not in instructor
     assert all("--LabApp.news_url=None" in c and "--LabApp.extension_manager=readonly" in c
                for c in (student, instructor))
+
+
+
+def _wheel(folder: Path, name: str, files: dict[str, bytes]) -> str:
+    """Write a pure wheel of `files` for distribution `name` 1.0; its file name."""
+    import base64
+    import hashlib
+    import zipfile
+    dist = f"{name}-1.0.dist-info"
+    files = {**files, f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\n"
+                                          "Version: 1.0\n".encode(),
+             f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\n"
+                              b"Root-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = "".join(f"{path},sha256="
+                     f"{base64.urlsafe_b64encode(hashlib.sha256(data).digest()).decode()[:43]},"
+                     f"{len(data)}\n" for path, data in files.items()) + f"{dist}/RECORD,,\n"
+    wheel = f"{name}-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(folder / wheel, "w") as archive:
+        for path, data in {**files, f"{dist}/RECORD": record.encode()}.items():
+            archive.writestr(path, data)
+    return wheel
+
+
+#: A build backend for the throwaway project below, in its own folder: installs it in
+#: editable mode with no build tools to download (the test runs offline).
+TINY_BACKEND = """
+from pathlib import Path
+from tests_wheel import _wheel
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    return _wheel(Path(wheel_directory), "alliance_decisions",
+                 {"demo.pth": str(Path.cwd()).encode() + b"\\n"})
+"""
+
+
+def test_a_damaged_package_is_repaired_by_the_next_command(tmp_path: Path) -> None:
+    # A real .venv, set up offline from a lock of one small wheel (hash-checked), then
+    # damaged after setup: a module file deleted, then a package uninstalled behind setup's
+    # back. The next setup must notice each and reinstall from the lock; the one after
+    # that installs nothing.
+    import hashlib
+    import inspect
+    project = tmp_path / "project"
+    (project / "demo").mkdir(parents=True)
+    (project / "demo" / "__init__.py").write_text("")
+    (project / "tests_wheel.py").write_text("from __future__ import annotations\n"
+                                            "from pathlib import Path\n\n"
+                                            + inspect.getsource(_wheel))
+    (project / "backend.py").write_text(TINY_BACKEND)
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+        '[project]\nname = "alliance-decisions"\nversion = "1.0"\n')
+    (project / "course.py").write_bytes((course.ROOT / "course.py").read_bytes())
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    wheel = wheels / _wheel(wheels, "tiny", {"tiny/__init__.py": b"from tiny.model import A\n",
+                                              "tiny/model.py": b"A = 42\n"})
+    lock = f"tiny==1.0 \\\n    --hash=sha256:{hashlib.sha256(wheel.read_bytes()).hexdigest()}\n"
+    for name in ("requirements.lock", "requirements-test.lock"):
+        (project / name).write_text(lock)
+    # pip offline: only the wheel folder, none of this machine's pip configuration.
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_NO_INDEX": "1",
+           "PIP_FIND_LINKS": str(wheels)}
+    env.pop("PYTHONPATH", None)
+
+    def setup() -> str:
+        done = subprocess.run([sys.executable, "-c", "import course; course.setup()"],
+                              cwd=project, env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert "--require-hashes" in setup()
+    (site,) = (project / ".venv" / "lib").glob("python*/site-packages")
+    module = site / "tiny" / "model.py"
+    assert module.read_text() == "A = 42\n"
+    assert setup() == ""  # nothing to do
+    module.unlink()
+    repaired = setup()
+    assert "Repairing the course environment: tiny was damaged" in repaired
+    assert "--force-reinstall" in repaired
+    assert module.read_text() == "A = 42\n"
+    assert setup() == ""
+    shutil.rmtree(site / "tiny-1.0.dist-info")
+    shutil.rmtree(site / "tiny")
+    assert "tiny was damaged" in setup()
+    assert module.read_text() == "A = 42\n"
+    # Changes that are not damage: a file added, compiled bytecode cleared, a package the
+    # student installed (as pip leaves one: its files and a RECORD of them) and removed.
+    (site / "another-package.txt").write_text("not ours")
+    shutil.rmtree(site / "tiny" / "__pycache__")
+    (site / "theirs-1.0.dist-info").mkdir()
+    (site / "theirs.py").write_text("")
+    (site / "theirs-1.0.dist-info" / "RECORD").write_text("theirs.py,,\n")
+    assert setup() == ""
+    shutil.rmtree(site / "theirs-1.0.dist-info")
+    (site / "theirs.py").unlink()
+    assert setup() == ""

@@ -6,6 +6,7 @@ import csv
 import json
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -319,6 +320,61 @@ def test_frictionless_rejects_a_malformed_url(tmp_path: Path) -> None:
         ("type-error", 3, "official_url")]
 
 
+
+#: One field per cell rule the loader applies, with a cell that keeps it and one that breaks
+#: it (the last three: number forms the Table Schema does not allow, which Python reads).
+RULES = [
+    ({"name": "req", "type": "string", "constraints": {"required": True}}, "x", ""),
+    ({"name": "enum", "type": "string", "constraints": {"enum": ["a", "b"]}}, "a", "c"),
+    ({"name": "pattern", "type": "string", "constraints": {"pattern": "[A-Z]{3}"}}, "ABC",
+     "ABCD"),
+    ({"name": "min", "type": "integer", "constraints": {"minimum": 1}}, "1", "0"),
+    ({"name": "max", "type": "number", "constraints": {"maximum": 10}}, "10", "10.5"),
+    ({"name": "xmin", "type": "number", "constraints": {"exclusiveMinimum": 0}}, "0.5", "0"),
+    ({"name": "xmax", "type": "integer", "constraints": {"exclusiveMaximum": 5}}, "4", "5"),
+    ({"name": "minlen", "type": "string", "constraints": {"minLength": 2}}, "ab", "a"),
+    ({"name": "maxlen", "type": "string", "constraints": {"maxLength": 3}}, "abc", "abcd"),
+    ({"name": "since", "type": "date", "constraints": {"minimum": "2000-01-01"}}, "2000-01-01",
+     "1999-12-31"),
+    ({"name": "url", "type": "string", "format": "uri"}, "https://example.org/x",
+     "example.org/x"),
+    ({"name": "flag", "type": "boolean"}, "true", "yes"),
+    ({"name": "day", "type": "date"}, "2001-02-28", "2001-02-29"),
+    ({"name": "count", "type": "integer"}, "12", " 12"),
+    ({"name": "share", "type": "number"}, "0.5", "1_0"),
+    ({"name": "digits", "type": "integer"}, "1999", "١٩٩٩"),
+]
+
+
+def test_the_loader_and_frictionless_refuse_the_same_cells(tmp_path: Path) -> None:
+    # The loader is the one authority at run time, frictionless the validator in the tests:
+    # every cell rule the loader applies (all its constraints but the table-wide `unique`)
+    # must refuse exactly the cells frictionless refuses, and the loader alone also refuses
+    # the number forms Python would read ('1_0', ' 12', other scripts' digits).
+    frictionless = pytest.importorskip("frictionless")
+    assert {c for field, _, _ in RULES for c in field.get("constraints", {})} == \
+        set(data.CONSTRAINTS) - {"unique"}
+    good = [keep for _, keep, _ in RULES]
+    rows = [good, *([breaks if j == i else keep for j, (_, keep, _) in enumerate(RULES)]
+                    for i, (_, _, breaks) in enumerate(RULES))]
+    with (tmp_path / "rules.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(
+            [[field["name"] for field, _, _ in RULES], *rows])
+    # Table Schema 2 has the exclusive bounds (frictionless refuses them in a version 1 file)
+    resource = frictionless.Resource({
+        "$schema": "https://datapackage.org/profiles/2.0/dataresource.json",
+        "name": "rules", "path": "rules.csv",
+        "schema": {"fields": [field for field, _, _ in RULES]}}, basepath=str(tmp_path))
+    theirs = {(e.row_number, e.field_name) for e in resource.validate().tasks[0].errors}
+    ours = {(line, field["name"]) for line, row in enumerate(rows, start=2)
+            for (field, _, _), cell in zip(RULES, row, strict=True)
+            if cell_problem(field, cell)}
+    broken = {(line, field["name"]) for line, (field, _, _) in enumerate(RULES, start=3)}
+    python_reads = {(line, field["name"]) for line, (field, _, _) in enumerate(RULES, start=3)
+                    if field["name"] in ("count", "share", "digits")}
+    assert ours == broken
+    assert theirs == broken - python_reads
+
 # Broken files: a DataError naming file, line and column, never a raw error.
 
 def copy_of(name: str, tmp_path: Path) -> Path:
@@ -360,6 +416,25 @@ def test_a_broken_table_is_named_by_file_line_and_column(tmp_path: Path, change:
         data.validate("nato_members", data.read_rows("nato_members", path))
     assert str(caught.value).startswith(message), str(caught.value)
     assert len(str(caught.value)) < 400
+
+
+def test_as_of_is_checked_against_today_by_the_clock(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # A row checked on 2026-12-05 is fine from that day on, and refused by a computer whose
+    # clock says 2026-12-01: no date built into the loader decides instead of the clock.
+    path = broken_copy("nato_members", tmp_path, row=1, column="as_of", value="2026-12-05")
+    for day, refused in ((date(2026, 12, 5), False), (date(2031, 1, 1), False),
+                         (date(2026, 12, 4), True), (date(2026, 12, 1), True)):
+        monkeypatch.setattr(data, "today_anywhere", lambda day=day: day)
+        if not refused:
+            data.validate("nato_members", data.read_rows("nato_members", path))
+            continue
+        with pytest.raises(DataError) as caught:
+            data.validate("nato_members", data.read_rows("nato_members", path))
+        assert str(caught.value) == (
+            f"nato_members.csv, line 2, column as_of: 2026-12-05 is after today ({day} "
+            "anywhere on Earth, by this computer's clock); a source cannot have been checked "
+            "then (or is the clock behind?).")
 
 
 def test_trailing_blank_lines_are_fine(tmp_path: Path) -> None:

@@ -50,6 +50,22 @@ def test_every_lock_line_is_an_exact_pin() -> None:
             pinned_version(requirement)
 
 
+def test_every_lock_entry_is_hashed() -> None:
+    # setup installs with --require-hashes: pip then refuses any file whose sha256 is not
+    # listed, so a lock entry without one would stop every setup.
+    for lock in (course.LOCK, course.TEST_LOCK):
+        entries = course.lock_entries(lock.read_text())
+        assert len(entries) > 50
+        unhashed = [e for e in entries if not re.search(r"--hash=sha256:[0-9a-f]{64}\b", e)]
+        assert not unhashed, f"{lock.name}: no sha256 for {unhashed[:3]}"
+
+
+def test_shared_packages_have_the_same_hashes_in_both_locks() -> None:
+    runtime = course.lock_requirements(course.LOCK.read_text())
+    test = course.lock_requirements(course.TEST_LOCK.read_text())
+    assert {name: test.get(name) for name in runtime} == runtime
+
+
 def test_students_get_the_runtime_set_only() -> None:
     runtime = pins(course.LOCK)
     assert not TEST_ONLY & set(runtime)

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -36,8 +37,21 @@ import pandas as pd
 from utils import checks
 from utils.errors import CourseError, DataError
 
+
+def _data_folder() -> Path:
+    """The folder of the tables. Installed from a wheel, the package holds them as
+    ``utils/_data`` (pyproject.toml ships the repository's data/ under that name); an
+    editable install has no copy, and reads data/ beside utils/, where maintainers edit it."""
+    shipped = resources.files(__package__) / "_data"
+    if shipped.is_dir():
+        return Path(str(shipped))
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+#: Where messages name files from: the repository ("data/nato_members.csv"), or
+#: site-packages for an installed wheel ("utils/_data/nato_members.csv").
 ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT / "data"
+DATA_DIR = _data_folder()
 PACKAGE = DATA_DIR / "datapackage.json"
 SOURCE_COLUMNS = ("source", "source_url", "as_of")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
@@ -45,10 +59,6 @@ TYPES = ("string", "integer", "number", "date", "boolean")
 #: The longest cell a table may hold, and the largest file (the tables are far smaller).
 MAX_CELL = 10_000
 MAX_FILE_BYTES = 20_000_000
-#: The day the data was last checked: an ``as_of`` after today, or after this day when
-#: the computer's clock is behind, is a typing error (so the loader does not depend on a
-#: wrong clock in a classroom).
-LAST_CHECKED = date(2026, 12, 7)
 #: No source can have been checked for the course before NATO existed: an earlier as_of is
 #: a typing error (0202 for 2020).
 EARLIEST_CHECK = date(1949, 1, 1)
@@ -862,10 +872,15 @@ def _problem(rules: _Rules, text: str) -> str | None:
 
 def _date_problem(column: str, value: date) -> str | None:
     """Why a date cannot be right, or None: every date falls in the years the course is
-    about, and an as_of (when a source was checked) neither before 1949 nor after today."""
+    about, and an as_of (when a source was checked) neither before 1949 nor after today.
+    Today is the computer's: no date built into the course has to be moved on by hand when
+    sources are checked again."""
     if column == "as_of":
-        if value > max(today_anywhere(), LAST_CHECKED):
-            return f"{value} is after today; a source cannot have been checked then."
+        today = today_anywhere()
+        if value > today:
+            return (f"{value} is after today ({today} anywhere on Earth, by this computer's "
+                    "clock); a source cannot have been checked then (or is the clock "
+                    "behind?).")
         if value < EARLIEST_CHECK:
             return (f"{value} is before {EARLIEST_CHECK.year}; the sources were checked for "
                     "this course (a typing error?).")

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from functools import cache
-from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -31,7 +30,7 @@ from IPython.display import Markdown
 from utils import charts, checks, data, membership
 from utils.charts import PALETTE
 
-MAP_FILE = Path(__file__).resolve().parent.parent / "data" / "maps" / "countries-110m.json"
+MAP_FILE = data.DATA_DIR / "maps" / "countries-110m.json"
 TYPES = {"combat": "combat", "peace_support": "peace support", "maritime": "maritime",
          "air_policing": "air policing and air defence", "surveillance": "surveillance",
          "training": "training", "disaster_relief": "disaster relief",
