@@ -22,12 +22,18 @@ import base64
 import contextlib
 import difflib
 import functools
+import io
 import itertools
 import json
 import math
+import os
+import pickle
 import re
+import select
 import signal
 import threading
+import time
+import warnings
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -168,17 +174,29 @@ def _calls(function: object, name: str, *args: object) -> object:
 
 #: How long a student's function may run for one call of a check.
 TIME_LIMIT = 2.0
+#: How long a whole check may take, all the calls of the student's functions together.
+CHECK_TIME_LIMIT = 10.0
+#: How many characters of what a student's functions print during a check are shown.
+OUTPUT_LIMIT = 2_000
+#: How often the time limit is raised again once it has run out: a student's function
+#: that catches the first one (``except BaseException``) meets the next.
+REPEAT = 0.05
+TOO_SLOW = (f"the check stopped after {CHECK_TIME_LIMIT:g} s. It calls your function many "
+            "times, so each call must be quick: does it loop, wait (`time.sleep`) or print "
+            "a lot?")
 
 
-class _TooLong(Exception):
-    """A student's function ran past TIME_LIMIT."""
+class _TooLong(BaseException):
+    """A student's function ran past TIME_LIMIT. Not an Exception: a student's
+    ``except Exception`` must not swallow it."""
 
 
 @contextlib.contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
     """Stop the code inside after `seconds`, where the system can (an interval timer in
     the main thread, on Linux and macOS); elsewhere (Windows, the browser) the stop button
-    still interrupts it."""
+    still interrupts it. A loop inside C code (``sum(range(10**10))``) runs on past the
+    timer: :func:`_isolated` is what stops that."""
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if not usable:
         yield
@@ -188,12 +206,101 @@ def _time_limit(seconds: float) -> Iterator[None]:
         raise _TooLong
 
     previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class _Printed(io.TextIOBase):
+    """Where a student's functions print during a check: the first OUTPUT_LIMIT
+    characters are kept, the rest only counted."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        text = text if isinstance(text, str) else str(text)
+        room = OUTPUT_LIMIT - sum(len(t) for t in self.kept) if self.size < OUTPUT_LIMIT else 0
+        if room > 0:
+            self.kept.append(text[:room])
+        self.size += len(text)
+        return len(text)
+
+    def text(self) -> str:
+        """What was printed, with a note of how much more was not kept."""
+        kept = "".join(self.kept)
+        more = self.size - len(kept)
+        return kept + (f"\n… ({more:,} more characters not shown)" if more > 0 else "")
+
+
+def _captured(run: Callable[[], Any]) -> tuple[str, Any, str]:
+    """Run the judge with the student's printing kept aside: ("ok", result, printed),
+    or ("slip", message, printed) for an answer of the wrong kind."""
+    printed = _Printed()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        try:
+            return "ok", run(), printed.text()
+        except _Slip as slip:
+            return "slip", str(slip), printed.text()
+        except Exception as error:  # an answer no judge foresaw: a message, never a traceback
+            return ("error", f"{type(error).__name__}: {checks.shown(str(error))}",
+                    printed.text())
+
+
+def _isolated(run: Callable[[], Any]) -> tuple[str, Any, str]:
+    """:func:`_captured`, in a copy of this process (a fork) that is killed after
+    CHECK_TIME_LIMIT: a student's code cannot hang the notebook, even in a loop inside C
+    code that neither a timer nor the stop button can interrupt. Where there is no fork
+    (Windows, the browser), it runs here, each call under TIME_LIMIT."""
+    if not hasattr(os, "fork") or threading.current_thread() is not threading.main_thread():
+        return _captured(run)  # pragma: no cover - Windows and the browser edition
+    readable, writable = os.pipe()
+    with warnings.catch_warnings():  # the child touches no lock of the kernel's threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        child = os.fork()
+    if child == 0:  # pragma: no cover - the copy (coverage does not follow a fork)
+        os.close(readable)
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # the notebook stops the copy
+            outcome: Any = _captured(run)
+        except BaseException as error:  # reported to the notebook, never raised in the copy
+            outcome = ("error", f"{type(error).__name__}: {checks.shown(str(error))}", "")
+        try:
+            data = pickle.dumps(outcome)
+        except Exception as error:  # a result that cannot be sent back
+            data = pickle.dumps(("error", f"{type(error).__name__}", ""))
+        with contextlib.suppress(OSError), os.fdopen(writable, "wb") as pipe:
+            pipe.write(data)
+        os._exit(0)  # no atexit handler of the kernel runs in the copy
+    os.close(writable)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + CHECK_TIME_LIMIT
+    try:
+        with os.fdopen(readable, "rb") as pipe:
+            while (left := deadline - time.monotonic()) > 0:
+                if select.select([pipe], [], [], left)[0]:
+                    chunk = os.read(pipe.fileno(), 1 << 16)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+            else:
+                return "slip", TOO_SLOW, ""
+    finally:  # done, too slow, or the stop button (KeyboardInterrupt): the copy goes
+        with contextlib.suppress(OSError):
+            os.kill(child, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.waitpid(child, 0)
+    try:
+        return pickle.loads(b"".join(chunks))
+    except Exception:  # the copy died (out of memory, os.kill by the student's code)
+        return "error", "the check's copy of your notebook stopped", ""
 
 
 def _truth(value: object, name: str) -> bool:
@@ -840,14 +947,14 @@ def judge(key: str, values: Mapping[str, Any], tries: int = 0) -> Verdict:
     if absent:
         raise Missing(f"Run your answer cell first: it sets `{absent[0]}`, which this "
                       "notebook does not have yet.")
-    try:
-        result = spec.judge(*(values[n] for n in spec.names))
-    except _Slip as slip:
-        return Verdict(False, f"Not yet: {slip}", slip=True)
-    except Exception as error:  # an answer no judge foresaw: a message, never a traceback
-        return Verdict(False, "Not yet: the check could not read your answer "
-                       f"({type(error).__name__}: {checks.shown(str(error))}). Look at the "
-                       "names the exercise asks for: are they what it describes?", slip=True)
+    kind, result, printed = _isolated(lambda: spec.judge(*(values[n] for n in spec.names)))
+    shown = f"\n\nYour code printed:\n\n```\n{printed}\n```" if printed else ""
+    if kind == "slip":
+        return Verdict(False, f"Not yet: {result}{shown}", slip=True)
+    if kind == "error":  # an answer no judge foresaw: a message, never a traceback
+        return Verdict(False, f"Not yet: the check could not read your answer ({result}). "
+                       "Look at the names the exercise asks for: are they what it "
+                       f"describes?{shown}", slip=True)
     if isinstance(result, Verdict):
         return result
     hint = result[min(tries, len(result) - 1)]
