@@ -31,6 +31,19 @@ CELLS = {
     "slow": "def expected_brier(p):\n    time.sleep(1.5)\n" + RIGHT + 'feedback.check("05-2")',
     "loud": "def expected_brier(p):\n    print('x' * 10**6)\n    return 1 / 0\n"
             'feedback.check("05-2")',
+    # Values too big to show whole: each is shown in summary, quickly.
+    "wide_table": "pd.DataFrame(np.zeros((3, 100_000)))",
+    "lists_in_cells": 'pd.DataFrame({"a": [list(range(10**5))] * 100})',
+    "long_string": '"x" * 10**7',
+    "many_passages": "texts.read(*['nat-art4'] * 10**5)",
+    "long_answer": 'reveal.after_prediction("Q?", [0.5] * 10**5)',
+    "huge_answer_text": 'reveal.after_prediction("Q?", "x" * 10**7)',
+    "answer_without_repr": "class Broken:\n    def __repr__(self):\n        raise RuntimeError\n"
+                           'reveal.after_prediction("Q?", Broken())',
+    "text_that_misbehaves": "class S(str):\n    def __eq__(self, other):\n"
+                            "        raise RuntimeError\n    __hash__ = str.__hash__\n"
+                            'consensus.negotiate(consensus.make_allies([0.2, 0.8], 0.1, 0.1), '
+                            'strategy=S("medain"))',
 }
 
 
@@ -81,4 +94,25 @@ def test_a_check_ends_in_time_with_a_message(kernel: dict, cell: str, seconds: f
     assert took < seconds, f"{cell} took {took:.1f} s"
     assert message in shown(outputs)
     assert len(shown(outputs)) < 5_000, "the check showed too much"
+    assert not errors(outputs), "a student saw a traceback"
+
+
+@pytest.mark.parametrize(("cell", "message"), [
+    ("wide_table", "the first 40 of 100000 columns"),
+    ("lists_in_cells", "<a list of 100,000 items>"),
+    ("long_string", "(9,995,000 more characters not shown)"),
+    ("many_passages", "There are 23 passages; name each at most once (this asks for 100,000)."),
+    ("long_answer", "An answer shows at most 20 things"),
+    ("huge_answer_text", "at most 20,000 are allowed"),
+    ("answer_without_repr", "The answer cannot be shown"),
+    ("text_that_misbehaves", "The drafting strategy must be one of"),
+])
+def test_a_big_or_strange_value_is_shown_quickly_in_summary(kernel: dict, cell: str,
+                                                            message: str) -> None:
+    took, outputs = kernel[cell]
+    text = shown(outputs)
+    assert took < 3, f"{cell} took {took:.1f} s"
+    assert message in text
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert len(text) + len(html) < 60_000, f"{cell} showed {len(text) + len(html):,} characters"
     assert not errors(outputs), "a student saw a traceback"

@@ -184,15 +184,16 @@ def one_of(name: str, value: object, options: Iterable[str]) -> str:
         options = list(options)
     options = [option if isinstance(option, str) else shown(option)
                for option in items("The options", options, 10_000)]
-    if not isinstance(value, str) or value not in options:
+    if not isinstance(value, str) or str.__str__(value) not in options:
         raise CourseError(f"{name} must be one of {listing(options)}; not {shown(value)}.")
-    return value
+    return str.__str__(value)  # plain text: a subclass's own == or hash never runs after this
 
 
 def text(name: str, value: object, longest: int = MAX_TEXT) -> str:
     """Some text, at most `longest` characters."""
     if not isinstance(value, str):
         raise CourseError(f"{name} must be text, not {shown(value)}.")
+    value = str.__str__(value)  # plain text: a subclass's own == or hash never runs after this
     if len(value) > longest:
         raise CourseError(f"{name} is {len(value):,} characters long; at most {longest:,} "
                           "are allowed (far more than a class ever needs).")

@@ -49,6 +49,12 @@ LONG_TEXT = 40
 WIDTH = 88
 #: Tables are shown whole up to this many rows.
 MAX_ROWS = 200
+#: ... and this many columns (a table turned on its side, ``table.T``, has one per row).
+MAX_COLUMNS = 40
+#: The longest text shown whole, in a table's cell or as a value: the course's longest
+#: passage has under 2,000 characters; a longer text is a slip (``"x" * 10**7``), shown
+#: as its start and how much more there is.
+LONGEST_TEXT = 5_000
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _URL = re.compile(r"^https?://\S+$")
@@ -100,8 +106,19 @@ def date(value: pd.Timestamp) -> str:
     return f"{value:%Y-%m-%d %H:%M}"
 
 
+def long_text(text: str) -> str:
+    """Text as it is up to LONGEST_TEXT characters; longer, its start and how much more."""
+    if len(text) <= LONGEST_TEXT:
+        return text
+    return f"{text[:LONGEST_TEXT]}… ({len(text) - LONGEST_TEXT:,} more characters not shown)"
+
+
 def cell(value: Any) -> str:
-    """One value of a table as text."""
+    """One value of a table as text (a very long one cut: :func:`long_text`)."""
+    return long_text(_cell(value))
+
+
+def _cell(value: Any) -> str:
     if value is None or value is pd.NA or value is pd.NaT:
         return MISSING
     if isinstance(value, bool | np.bool_):
@@ -121,6 +138,9 @@ def cell(value: Any) -> str:
             return MISSING
     except (TypeError, ValueError):
         pass
+    if isinstance(value, list | tuple | set | frozenset | dict | np.ndarray) and len(value) > 100:
+        # a long list in a cell: its length, not 100,000 items written out for each row
+        return f"<a {type(value).__name__} of {len(value):,} items>"
     try:
         return str(value)
     except Exception:  # an object that cannot describe itself is named by its type
@@ -146,19 +166,30 @@ def _flat(frame: pd.DataFrame) -> bool:
 
 
 def _count(frame: pd.DataFrame) -> str:
-    """How many rows a table has, and how many are shown when it is too long to show."""
+    """How many rows a table has, and how many are shown when it is too long to show;
+    the same for its columns when they are too many."""
     if len(frame) > MAX_ROWS:
-        return f"the first {MAX_ROWS} of {len(frame)} rows"
-    return f"{len(frame)} row{'s' if len(frame) != 1 else ''}"
+        rows = f"the first {MAX_ROWS} of {len(frame)} rows"
+    else:
+        rows = f"{len(frame)} row{'s' if len(frame) != 1 else ''}"
+    if len(frame.columns) > MAX_COLUMNS:
+        rows += f"; the first {MAX_COLUMNS} of {len(frame.columns)} columns"
+    return rows
+
+
+def _shown_part(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows and columns of a table that are shown (MAX_ROWS, MAX_COLUMNS)."""
+    return frame.iloc[:MAX_ROWS, :MAX_COLUMNS]
 
 
 def html_table(frame: pd.DataFrame) -> str:
     """A table as HTML: full text, wrapped, links clickable, numbers for people."""
     checks.instance("The table", frame, pd.DataFrame, "data.load")
     count = _count(frame)
-    frame = frame.head(MAX_ROWS)
+    frame = _shown_part(frame)
     if not _flat(frame):
-        return frame.to_html(render_links=True, na_rep=MISSING, float_format=number)
+        return (frame.to_html(render_links=True, na_rep=MISSING, float_format=number)
+                + f"<p><small>{count}</small></p>")
     corner = html.escape(cell(frame.index.name)) if frame.index.name else ""
     head = "".join(f'<th style="text-align:left">{html.escape(str(c))}</th>'
                    for c in frame.columns)
@@ -182,8 +213,9 @@ def html_table(frame: pd.DataFrame) -> str:
 def text_table(frame: pd.DataFrame) -> str:
     """A table as plain text, nothing cut: one row at a time when it holds long texts."""
     checks.instance("The table", frame, pd.DataFrame, "data.load")
-    note = f"\n({_count(frame)})" if len(frame) > MAX_ROWS else ""
-    frame = frame.head(MAX_ROWS)
+    cut = len(frame) > MAX_ROWS or len(frame.columns) > MAX_COLUMNS
+    note = f"\n({_count(frame)})" if cut else ""
+    frame = _shown_part(frame)
     shown = frame.apply(lambda column: column.map(cell)) if len(frame.columns) else frame
     longest = max((len(v) for column in shown.columns for v in shown[column]), default=0)
     if longest <= LONG_TEXT or not _flat(frame):
@@ -227,6 +259,21 @@ def _array_text(array: np.ndarray) -> str:
     return "[" + ", ".join(cell(v) for v in array.tolist()) + "]"
 
 
+def _string_text(printer: Any) -> Any:
+    """The pretty-printer of text: IPython's own, or for a text past LONGEST_TEXT its
+    start, as a quoted string, and how much more there is."""
+    printer = getattr(printer, "wrapped", printer)  # set up twice: wrap IPython's once
+
+    def text(value: str, p: Any, cycle: bool) -> None:
+        if len(value) <= LONGEST_TEXT:
+            printer(value, p, cycle)
+        else:
+            p.text(f"{value[:LONGEST_TEXT]!r}… ({len(value) - LONGEST_TEXT:,} more "
+                   "characters not shown)")
+    text.wrapped = printer
+    return text
+
+
 def setup() -> None:
     """Make tables and numbers readable in this kernel (importing ``utils`` does this)."""
     pd.set_option("display.max_colwidth", None)
@@ -249,6 +296,7 @@ def setup() -> None:
     plain.for_type(np.bool_, _pretty(lambda v: str(bool(v))))
     plain.for_type(pd.Timestamp, _pretty(date))
     plain.for_type(np.ndarray, _pretty(_array_text))
+    plain.for_type(str, _string_text(plain.lookup_by_type(str)))
     plain.for_type(pd.DataFrame, _pretty(text_table))
     plain.for_type(pd.Series, _pretty(lambda s: text_table(_series_frame(s))))
     rich.for_type(pd.DataFrame, html_table)

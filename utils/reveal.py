@@ -197,4 +197,30 @@ def after_prediction(prompt: str, answer: Any | Callable[[], Any],
             raise CourseError("The answer must be what to show, or a function of no "
                               f"arguments giving it; {checks.shown(answer)} failed "
                               f"({type(error).__name__}).") from None
-    return Prediction(prompt, answer, choices)
+    return Prediction(prompt, _shown_answer(answer), choices)
+
+
+#: Things one answer may show at most (a table, a chart, a text...), and its longest text.
+MOST_PARTS = 20
+LONGEST_ANSWER = 20_000
+
+
+def _shown_answer(answer: Any) -> Any:
+    """The answer, if a notebook can show it in little time and space; else a CourseError
+    saying what to give instead."""
+    parts = list(answer) if isinstance(answer, tuple | list) else [answer]
+    if len(parts) > MOST_PARTS:
+        raise CourseError(f"An answer shows at most {MOST_PARTS} things (tables, charts, "
+                          f"texts); this one has {len(parts):,}. To show many values, put "
+                          "them in one table: pd.DataFrame({'value': values}).")
+    for part in parts:
+        if isinstance(part, str):
+            checks.text("The answer's text", part, LONGEST_ANSWER)
+        elif not hasattr(part, "_repr_mimebundle_") and not isinstance(
+                part, pd.DataFrame | pd.Series):
+            try:
+                repr(part)
+            except Exception:  # an object that cannot describe itself cannot be shown
+                raise CourseError(f"The answer cannot be shown: {checks.shown(part)} "
+                                  "cannot describe itself.") from None
+    return answer

@@ -27,6 +27,9 @@ def read(*ids: str) -> str:
     texts = table()
     if not ids:
         raise CourseError("Name at least one passage, e.g. read(\"nat-art10\").")
+    if len(ids) > len(texts):
+        raise CourseError(f"There are {len(texts)} passages; name each at most once "
+                          f"(this asks for {len(ids):,}).")
     for i in ids:
         checks.text("A passage id", i, 100)
     unknown = [i for i in ids if i not in texts.index]
