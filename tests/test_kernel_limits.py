@@ -7,11 +7,16 @@ commonest slips of plain Python and pandas.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from utils import errors as course_errors
+
+#: Where the kernel runs, as a course notebook's does.
+NOTEBOOKS = str(Path(__file__).resolve().parent.parent / "notebooks")
 #: A cell that takes longer than this fails the test (the attack saw hangs of minutes).
 CELL_SECONDS = 40
 
@@ -45,6 +50,55 @@ CELLS = {
                             'consensus.negotiate(consensus.make_allies([0.2, 0.8], 0.1, 0.1), '
                             'strategy=S("medain"))',
 }
+COLUMNS = ("Its columns are: iso3, name, accession_date, enlargement, notes, source_kind, "
+           "source, source_url, as_of.")
+#: Common slips, each with the whole message it shows in place of a traceback.
+SLIPS = {
+    "members.mean()": "you can't take a mean of text: the columns 'iso3', 'name', 'notes', "
+                      "'source_kind', 'source', 'source_url' hold text. Take the columns of "
+                      "numbers first, e.g. `table[['enlargement']].mean()`, or write "
+                      "`.mean(numeric_only=True)`.",
+    'members.groupby("enlargement")["name"].mean()': "the column 'name' holds text: it has "
+                                                     "no mean.",
+    'pd.read_csv("data/nato_members.csv")': "there is no file 'data/nato_members.csv' here "
+        "(this notebook runs in the folder 'notebooks'). The course's tables are one folder "
+        "up, but read them with `data.load('nato_members')` (`from utils import data`): it "
+        "checks them and gives dates and numbers their types.",
+    'members["enlargement"].plot.hist()': "the course does not install matplotlib (pandas' "
+        "`.plot` needs it too); use Altair (`import altair as alt`), as the course's charts do.",
+    "membership.nato_members()": "`membership.nato_members` is called as "
+        "`membership.nato_members(year)`: it needs 1 value (year), in this order.",
+    "consensus.make_allies([0.2, 0.8], tolerence=0.1, cost=0.1)": "`consensus.make_allies` "
+        "is called as `consensus.make_allies(ideal, tolerance, cost)`: it has no argument "
+        "'tolerence'. Did you mean 'tolerance'?",
+    "widgets.year_slider(1949, 2024)": "`widgets.year_slider` is called as "
+        "`widgets.year_slider(start, end, value, description='Year')`: it needs 3 values "
+        "(start, end, value), in this order.",
+    "from utils import memberhsip": "the course has no part called 'memberhsip'. Did you "
+        "mean 'membership'? Its parts are: charts, checks, consensus, council, csto, data, "
+        "display, episodes, errors, exercises, feedback, forecasting, handin, membership, "
+        "operations, reveal, rules, scenario, texts, timelines, voting, widgets.",
+    "def share(part, total):\n    return part / total\nshare(1, 0)": "a division by zero: "
+        "the number you divide by is 0. Check it first (`share = part / total if total "
+        "else 0`), or look at why it is 0.",
+    "def f(n):\n    return f(n + 1)\nf(0)": "the function `f` calls itself again and again "
+        "without end (Python stops after 1,000 calls). A function that calls itself needs "
+        "a case where it stops and returns a value.",
+    'members["name"].dt.year': "`.dt` works only on a column of dates; the column 'name' "
+                               "holds text.",
+    'members["enlargement"].str.upper()': "`.str` works only on a column of text; the "
+                                          "column 'enlargement' holds numbers.",
+    'members.dropna(subset=["nmae"])': "the table has no column 'nmae'. Did you mean "
+                                       "'name'? " + COLUMNS,
+    'members.drop_duplicates(subset=["nmae"])': "the table has no column 'nmae'. Did you "
+                                                "mean 'name'? " + COLUMNS,
+    'members.pivot_table(index="enlargment", values="name", aggfunc="count")': "the table "
+        "has no column 'enlargment'. Did you mean 'enlargement'? " + COLUMNS,
+    'members[members["name"] == "Greece"]["accession_date"][0]': "the column "
+        "'accession_date' has no row 0. Rows keep the numbers they had in the table they "
+        "were picked from (12); to take a row by its position, write `.iloc[0]`.",
+}
+CELLS.update({code: code for code in SLIPS})  # each named by its code
 
 
 def run(cells: dict[str, str]) -> dict[str, tuple[float, list[dict]]]:
@@ -53,7 +107,7 @@ def run(cells: dict[str, str]) -> dict[str, tuple[float, list[dict]]]:
     notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells.values()]
     times = []
     client = NotebookClient(notebook, timeout=CELL_SECONDS, kernel_name="python3",
-                            allow_errors=True)
+                            allow_errors=True, resources={"metadata": {"path": NOTEBOOKS}})
     with client.setup_kernel():
         for index, cell in enumerate(notebook.cells):
             start = time.monotonic()
@@ -116,3 +170,11 @@ def test_a_big_or_strange_value_is_shown_quickly_in_summary(kernel: dict, cell: 
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert len(text) + len(html) < 60_000, f"{cell} showed {len(text) + len(html):,} characters"
     assert not errors(outputs), "a student saw a traceback"
+
+
+@pytest.mark.parametrize("cell", sorted(SLIPS))
+def test_a_common_slip_shows_one_paragraph(kernel: dict, cell: str) -> None:
+    took, outputs = kernel[cell]
+    assert shown(outputs) == f"{course_errors.PREFIX} {SLIPS[cell]}"
+    assert not errors(outputs), "a student saw a traceback"
+    assert took < 5, f"{cell} took {took:.1f} s"

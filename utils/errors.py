@@ -10,8 +10,13 @@ shown as a short message, never as a traceback; so are the commonest slips in ex
 code: a misspelt column or row of a table (``table["yeer"]``, ``table.groupby("yeer")``,
 ``table.query("yeer > 1")``, ``table.loc["Greec"]``), a misspelt attribute
 (``table.nmae``, ``dates.dt.yeer``), a position past the end (``table.iloc[999]``),
-arithmetic on text or dates (``table["name"] + 1``), a name that does not exist, and a
-``____`` placeholder left in; an interrupted cell (Ctrl+C, the stop button) shows one line.
+arithmetic on text or dates (``table["name"] + 1``), an average of text
+(``table.mean()``), ``.dt`` or ``.str`` on the wrong kind of column, a name that does not
+exist, a ``____`` placeholder left in, a missing, extra or misspelt argument
+(``membership.nato_members()``), a misspelt import (``from utils import memberhsip``), a
+module the course does not install (``.plot`` needs matplotlib), a file that is not there
+(``pd.read_csv("data/...")`` from notebooks/), a division by zero and a function that
+calls itself without end; an interrupted cell (Ctrl+C, the stop button) shows one line.
 Anything else is a real bug and keeps its full traceback.
 Maintainers see the full traceback of everything by setting the environment variable
 ``COURSE_TRACEBACKS=1`` before starting JupyterLab, or with ``%xmode Verbose`` in a
@@ -24,6 +29,7 @@ import ast
 import difflib
 import os
 import re
+import sys
 from numbers import Integral
 from types import ModuleType, TracebackType
 from typing import Any
@@ -136,6 +142,10 @@ def student_message(error: BaseException, tb: TracebackType | None,
         return message_markdown(error)
     if isinstance(error, KeyboardInterrupt):
         return INTERRUPTED
+    if isinstance(error, FileNotFoundError):  # the student named the file, wherever it failed
+        return _no_file(error)
+    if isinstance(error, ImportError):
+        return _not_importable(error)
     if isinstance(error, SyntaxError):
         line = error.text if isinstance(error.text, str) else ""
         return PLACEHOLDER_MESSAGE if PLACEHOLDER.search(line) else None
@@ -149,6 +159,12 @@ def student_message(error: BaseException, tb: TracebackType | None,
             return _unknown_name(error, names)
         if isinstance(error, AttributeError):
             return _no_attribute(error)
+        if isinstance(error, TypeError):
+            return _wrong_arguments(error, frames[-1])
+        if isinstance(error, ZeroDivisionError):
+            return ZERO_DIVISION
+        if isinstance(error, RecursionError):
+            return _endless(frames[-1])
         return None
     if not _module(called[0]).startswith("pandas."):
         return None
@@ -163,8 +179,144 @@ def student_message(error: BaseException, tb: TracebackType | None,
     if isinstance(error, AttributeError) and called[0].f_code.co_name == "__getattr__":
         return _no_attribute(error)
     if isinstance(error, TypeError):
-        return _wrong_kinds(called)
+        return _no_average(called) or _wrong_kinds(called)
     return None
+
+
+ZERO_DIVISION = (f"{PREFIX} a division by zero: the number you divide by is 0. Check it "
+                 "first (`share = part / total if total else 0`), or look at why it is 0.")
+#: What pandas' reductions say, as a sentence says them.
+AVERAGES = {"mean": "mean", "median": "median", "std": "standard deviation",
+            "var": "variance", "sem": "standard error", "quantile": "quantile",
+            "prod": "product", "skew": "skew", "kurt": "kurtosis"}
+#: Modules the course does not install, with what it uses instead.
+INSTEAD = {"matplotlib": "Altair (`import altair as alt`), as the course's charts do",
+           "seaborn": "Altair (`import altair as alt`), as the course's charts do",
+           "plotly": "Altair (`import altair as alt`), as the course's charts do",
+           "sklearn": "plain pandas and numpy", "scipy": "plain pandas and numpy"}
+
+
+def _no_file(error: FileNotFoundError) -> str:
+    """A file that is not there: most often data/… named from the notebooks/ folder."""
+    from utils.checks import shown
+
+    name = error.filename if isinstance(error.filename, str) else ""
+    text = f"{PREFIX} there is no file {shown(name)} here" if name else \
+        f"{PREFIX} a file is not there"
+    text += f" (this notebook runs in the folder {shown(os.path.basename(os.getcwd()))})."
+    table = re.fullmatch(r"(?:\./)?data/(\w+)\.csv", name)
+    if table:
+        text += (f" The course's tables are one folder up, but read them with "
+                 f"`data.load({table[1]!r})` (`from utils import data`): it checks them and "
+                 "gives dates and numbers their types.")
+    return text
+
+
+def _not_importable(error: ImportError) -> str | None:
+    """A misspelt part of the course (``from utils import memberhsip``), or a module the
+    course does not install (``import seaborn``; pandas' ``.plot`` needs matplotlib)."""
+    import pkgutil
+
+    import utils
+    from utils.checks import listing, shown
+
+    found = re.fullmatch(r"cannot import name '(\w+)' from '(\w+)'.*", str(error), flags=re.S)
+    if found and found[2] == "utils":
+        parts = sorted(m.name for m in pkgutil.iter_modules(utils.__path__)
+                       if not m.name.startswith("_"))
+        return (f"{PREFIX} the course has no part called {shown(found[1])}."
+                + _suggestion([found[1]], parts) + f" Its parts are: {listing(parts, 30)}.")
+    missing = getattr(error, "name", None) or ""
+    if not missing:
+        needed = re.search(r"(\w+) is required", str(error))
+        missing = needed[1] if needed else ""
+    root = missing.split(".")[0]
+    if root in INSTEAD:
+        plot = " (pandas' `.plot` needs it too)" if root == "matplotlib" else ""
+        return f"{PREFIX} the course does not install {root}{plot}; use {INSTEAD[root]}."
+    if isinstance(error, ModuleNotFoundError) and root:
+        return (f"{PREFIX} there is no module {shown(root)} in the course's environment. "
+                "Check the spelling; the course uses pandas, numpy, Altair and its own "
+                "`utils`.")
+    return None
+
+
+def _wrong_arguments(error: TypeError, frame: Any) -> str | None:
+    """A function called with an argument missing, one too many, or a misspelt name:
+    ``membership.nato_members()``, ``make_allies(..., tolerence=0.1)``."""
+    import inspect
+
+    from utils.checks import shown
+
+    found = re.fullmatch(r"(?:\w+\.)*(\w+)\(\) (missing \d+ required (?:positional|keyword-only) "
+                         r"arguments?: .*|takes .* but \d+ (?:was|were) given|got an "
+                         r"unexpected keyword argument '(\w+)'|got multiple values for "
+                         r"argument '\w+')", str(error))
+    if not found:
+        return None
+    name, problem, unknown = found[1], found[2], found[3]
+    function = next((getattr(module, name) for module_name, module in list(sys.modules.items())
+                     if module_name.startswith("utils.") and inspect.isfunction(
+                         getattr(module, name, None))), None)
+    if function is None:  # the student's own function, or a library's
+        function = frame.f_globals.get(name) or frame.f_locals.get(name)
+    try:
+        signature = inspect.signature(function)
+        module = function.__module__.removeprefix("utils.")
+    except (TypeError, ValueError, AttributeError):
+        return f"{PREFIX} `{name}()` {problem}."
+    called = f"{module}.{name}" if function.__module__.startswith("utils.") else name
+    parameters = list(signature.parameters.values())
+    needed = [p.name for p in parameters if p.default is p.empty
+              and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    written = ", ".join(p.name if p.default is p.empty or p.kind in (p.VAR_POSITIONAL,
+                                                                     p.VAR_KEYWORD)
+                        else f"{p.name}={shown(p.default)}" for p in parameters)
+    text = f"{PREFIX} `{called}` is called as `{called}({written})`"
+    if unknown:
+        text += (f": it has no argument {shown(unknown)}."
+                 + _suggestion([unknown], [p.name for p in parameters]))
+    elif needed:
+        text += (f": it needs {len(needed)} value{'s' if len(needed) > 1 else ''} "
+                 f"({', '.join(needed)}), in this order.")
+    else:
+        text += f": {problem}."
+    return text
+
+
+def _endless(frame: Any) -> str:
+    """A function that calls itself without end (RecursionError)."""
+    return (f"{PREFIX} the function `{frame.f_code.co_name}` calls itself again and again "
+            f"without end (Python stops after {sys.getrecursionlimit():,} calls). A function "
+            "that calls itself needs a case where it stops and returns a value.")
+
+
+def _no_average(called: list[Any]) -> str | None:
+    """A mean (or median, …) of a table or column that holds text: ``table.mean()``."""
+    import pandas as pd
+
+    from utils.checks import listing, shown
+
+    frame = next((f for f in called if f.f_code.co_name in AVERAGES), None)
+    if frame is None:
+        return None
+    table = _table_of(_local(frame, "self"))
+    if table is None:
+        return None
+    columns = [table] if isinstance(table, pd.Series) else [table[c] for c in table.columns]
+    text = [c for c in columns if _kind(c) == "text"]
+    if not text:
+        return None
+    what = AVERAGES[frame.f_code.co_name]
+    if isinstance(table, pd.Series):
+        return f"{PREFIX} {_described(table)} holds {_kind(table) or 'text'}: it has no {what}."
+    numbers = [str(c.name) for c in columns if _kind(c) == "numbers"]
+    hint = (f" Take the columns of numbers first, e.g. `table[[{shown(numbers[0])}]]."
+            f"{frame.f_code.co_name}()`, or write `.{frame.f_code.co_name}(numeric_only=True)`."
+            if numbers else "")
+    return (f"{PREFIX} you can't take a {what} of text: the column"
+            f"{'s' if len(text) > 1 else ''} {listing(shown(c.name) for c in text)} "
+            f"hold{'' if len(text) > 1 else 's'} text." + hint)
 
 
 def _unknown_name(error: NameError, names: list[str]) -> str | None:
@@ -257,12 +409,18 @@ def _missing_labels(error: KeyError, called: list[Any]) -> str | None:
     tables = [table for table in map(_table_of, selves) if table is not None]
     if not tables or not error.args:
         return None
-    table = tables[-1]  # the deepest: in a merge, the table that lacks the key
     key = error.args[0]
     labels = [key]
     if isinstance(key, str):
         labels = next((found for pattern in MISSING_LABELS
                        if (found := _labels(key, pattern)) is not None), [key])
+    elif isinstance(key, list | pd.Index) and 0 < len(key) <= MOST_COMPARED:
+        labels = list(key)  # dropna(subset=["nmae"]), drop_duplicates(subset=...)
+    # The table the cell worked on, unless it has the labels: then the deepest (in a
+    # merge, the table that lacks the key; in a pivot table, not a part made on the way).
+    table = next((t for t in tables if not any(
+        _holds(t.index if isinstance(t, pd.Series) else t.columns, label)
+        for label in labels)), tables[-1])
     # Which axis was searched: pandas looks a label up in an Index, the table's columns
     # or its rows; without one (groupby, set_index, merge) it was a column.
     searched = next((value for value in reversed(selves) if isinstance(value, pd.Index)), None)
@@ -277,8 +435,13 @@ def _missing_labels(error: KeyError, called: list[Any]) -> str | None:
             f"{named}." + _suggestion(missing, known))
     if not rows:
         return text + _columns(table)
-    if isinstance(axis, pd.RangeIndex) and axis.step == 1:
+    if isinstance(axis, pd.RangeIndex) and axis.step == 1 and axis.start == 0:
         text += (f" Its rows are numbered {axis.start} to {axis.stop - 1}." if len(axis)
+                 else " It has no rows.")
+    elif pd.api.types.is_integer_dtype(axis.dtype) and isinstance(missing[0], Integral):
+        text += (" Rows keep the numbers they had in the table they were picked from"
+                 f" ({', '.join(str(label) for label in axis[:5])}{' …' if len(axis) > 5 else ''}"
+                 "); to take a row by its position, write `.iloc[0]`." if len(axis)
                  else " It has no rows.")
     column = _holds(table.columns, missing[0]) and missing[0] if isinstance(
         table, pd.DataFrame) else None
@@ -359,6 +522,10 @@ def _no_attribute(error: AttributeError) -> str | None:
         return (f"{PREFIX} {what} has no column or method {shown(name)}."
                 + (_suggestion([name], columns) or _suggestion([name], known))
                 + _columns(table))
+    if isinstance(value, pd.Series) and f".{name}" in ACCESSORS.values():
+        works_on = {".dt": "dates", ".str": "text", ".cat": "categories"}[f".{name}"]
+        return (f"{PREFIX} `.{name}` works only on a column of {works_on}; "
+                f"{_described(value)} holds {_kind(value) or 'other values'}.")
     if isinstance(value, pd.Series):
         what = _described(value)
     elif type(value).__name__ in ACCESSORS:
@@ -465,6 +632,8 @@ def install_ipython_handler() -> bool:
     # IPython hands these to show_message at run time and (SyntaxError) when it parses;
     # show_message gives each back its traceback unless it is a slip.
     shell.set_custom_exc((CourseError, DataError, NameError, KeyError, IndexError,
-                          AttributeError, TypeError, KeyboardInterrupt, SyntaxError),
+                          AttributeError, TypeError, KeyboardInterrupt, SyntaxError,
+                          FileNotFoundError, ImportError, ZeroDivisionError,
+                          RecursionError),
                          show_message)
     return True
