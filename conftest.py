@@ -19,10 +19,6 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-# As in utils/__init__.py: jsonschema (imported here by nbformat) would build ~35 parsers at
-# import time for IRI formats nothing here checks; 2.8 s in every test worker.
-sys.modules.setdefault("rfc3987_syntax", None)
-
 # Charts drawn in the test run (this process and every kernel it starts) are compared with
 # the committed outputs, never stored, and no comparison reads PNG bytes: do not draw PNGs
 # (about 1 s per notebook run). See utils/charts.py.

@@ -47,6 +47,8 @@ import nbformat
 from nbconvert import HTMLExporter
 
 from utils import exercises, handin
+from utils.charts import VEGALITE_MIMETYPE as VEGALITE
+from utils.reveal import MIMETYPE as REVEAL_MIMETYPE
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -55,8 +57,6 @@ REVEAL = ROOT / "vendor" / "reveal.js"
 VEGA = ROOT / "vendor" / "vega"
 VEGA_FILES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 LITE = BUILD / "lite"
-VEGALITE = "application/vnd.vegalite.v5+json"
-REVEAL_MIMETYPE = "application/vnd.alliance-decisions.reveal+json"
 WIDGET_NOTE = "[Interactive controls:"
 ANSWER_CODE = "# Your answer here\n"
 ANSWER_TEXT = "*Your answer here.*"
