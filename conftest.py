@@ -35,6 +35,21 @@ settings.register_profile("course", derandomize=True, database=None, print_blob=
 settings.load_profile("course")
 
 
+@pytest.fixture(scope="module")
+def course_charts() -> Iterator[None]:
+    """Altair as a notebook has it after ``utils.setup()``: the course's renderer and theme
+    (for tests of what a chart or widget displays); as it was again after the module."""
+    import altair as alt
+
+    from utils import charts
+
+    renderer, theme = alt.renderers.active, alt.theme.active
+    charts.enable()
+    yield
+    alt.renderers.enable(renderer)
+    alt.theme.enable(theme)
+
+
 def _load(name: str, path: Path) -> object:
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)

@@ -8,7 +8,6 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import altair as alt
@@ -30,14 +29,7 @@ def small_chart() -> alt.Chart:
         description="A line rising from 12 to 15.")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def set_up() -> Iterator[None]:
-    """Charts as a notebook shows them once utils.setup() has run, for this module only."""
-    renderer, theme = alt.renderers.active, alt.theme.active
-    charts.enable()
-    yield
-    alt.renderers.enable(renderer)
-    alt.theme.enable(theme)
+pytestmark = pytest.mark.usefixtures("course_charts")  # as after utils.setup()
 
 
 def test_enable_makes_theme_and_renderer_active() -> None:
