@@ -27,16 +27,14 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 #: server, one at a time, each followed by a snapshot of everything global; printed as JSON:
 #: the first module after which something differs, and what.
 PROBE = r'''
-import importlib.util, json, locale, logging, os, pkgutil, signal, sys, warnings
+import csv, importlib.util, json, locale, logging, os, pkgutil, signal, sys, warnings
 
 import altair as alt, ipywidgets, numpy as np, pandas as pd, IPython.display
+import PIL.Image, segno, tornado.web, vl_convert
 from IPython.core.interactiveshell import InteractiveShell
-try:
-    import vl_convert, PIL.Image, segno, tornado.web
-except ImportError:
-    pass
 
 shell = InteractiveShell.instance()
+loaded = set(sys.modules)
 
 def pandas_options(options=pd.options, prefix=""):
     found = {}
@@ -67,12 +65,15 @@ def snapshot():
         "IPython display publisher": repr(shell.display_pub.publish),
         "sys.modules entries that are not modules":
             sorted(n for n, m in sys.modules.items() if not hasattr(m, "__name__")),
+        "sys.modules entries replaced or removed": {n: id(sys.modules.get(n)) for n in loaded},
         "sys hooks": [repr(sys.excepthook), repr(sys.displayhook), sys.getrecursionlimit()],
         "sys.path": list(sys.path),
         "warnings filters": [repr(f) for f in warnings.filters],
         "locale": locale.setlocale(locale.LC_ALL),
         "environment": dict(os.environ),
-        "signal handlers": [repr(signal.getsignal(s)) for s in (signal.SIGINT, signal.SIGTERM)],
+        "signal handlers": [repr(signal.getsignal(s))
+                            for s in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)],
+        "csv cell limit": csv.field_size_limit(),
         "logging": [logging.root.level, repr(logging.root.handlers)],
     }
 
