@@ -103,7 +103,8 @@ def theme() -> alt.theme.ThemeConfig:
 def themed(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """A course chart's Vega-Lite spec in the course look, whatever Altair theme is active.
 
-    The theme's settings go into the chart's own ``config``, which wins over any theme's.
+    The theme's settings become the chart's own ``config`` (replacing any it had: the
+    course's charts set none), which wins over whatever theme is active.
     """
     return chart.configure(**theme()["config"]).to_dict()
 
