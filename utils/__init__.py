@@ -4,6 +4,7 @@ Importing ``utils`` or any of its modules changes nothing outside it: no library
 renderer, no handler. A notebook sets itself up in its first code cell, visibly::
 
     import utils
+
     utils.setup()
     from utils import data, membership, widgets
 """
