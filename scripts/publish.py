@@ -47,6 +47,8 @@ import nbformat
 from nbconvert import HTMLExporter
 
 from utils import exercises, handin
+from utils.charts import VEGALITE_MIMETYPE as VEGALITE
+from utils.reveal import MIMETYPE as REVEAL_MIMETYPE
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -55,8 +57,6 @@ REVEAL = ROOT / "vendor" / "reveal.js"
 VEGA = ROOT / "vendor" / "vega"
 VEGA_FILES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 LITE = BUILD / "lite"
-VEGALITE = "application/vnd.vegalite.v5+json"
-REVEAL_MIMETYPE = "application/vnd.alliance-decisions.reveal+json"
 WIDGET_NOTE = "[Interactive controls:"
 ANSWER_CODE = "# Your answer here\n"
 ANSWER_TEXT = "*Your answer here.*"
@@ -331,6 +331,12 @@ def update_workspace(out: Path, files: dict[str, bytes]) -> list[str]:
                 said.append(("restored" if relative in before and current is None
                              else "new" if current is None else "updated") + f": {relative}")
         else:
+            if relative.endswith(".ipynb") and b"utils.setup()" in content:
+                set_up = with_setup(target.read_bytes())
+                if set_up is not None:
+                    _put(target, set_up)
+                    said.append(f"set up your edited {relative} for this version of the "
+                                "course: its first code cell now starts with utils.setup()")
             beside = target.with_name(UPDATE_PREFIX + target.name)
             key = beside.relative_to(out).as_posix()
             there = _read_digest(beside)
@@ -344,6 +350,27 @@ def update_workspace(out: Path, files: dict[str, bytes]) -> list[str]:
     if given != before or fresh:
         _put(record_path, json.dumps(given, indent=1, sort_keys=True).encode("utf-8"))
     return said
+
+
+#: What a notebook's first code cell starts with (see utils.setup).
+SETUP_LINES = "import utils\n\nutils.setup()\n"
+
+
+def with_setup(content: bytes) -> bytes | None:
+    """A student's notebook from before the course's notebooks called ``utils.setup()``
+    (their first code cell only imported the course's modules), with that cell starting
+    with the set-up as now, every other cell as the student left it; None when the
+    notebook needs no change or is not one this can read (it is then left as it is)."""
+    try:
+        notebook = nbformat.reads(content.decode("utf-8"), as_version=4)
+        first = next((c for c in notebook.cells if c.cell_type == "code"), None)
+    except Exception:  # broken JSON, another encoding, not a notebook at all
+        return None
+    if first is None or not first.source.startswith("from utils import ") \
+            or "utils.setup()" in first.source:
+        return None
+    first.source = SETUP_LINES + first.source
+    return nbformat.writes(notebook).encode("utf-8")
 
 
 def _read_digest(path: Path) -> str | None:
