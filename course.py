@@ -8,6 +8,8 @@
     python3 course.py bench    set up, then print the speed and size benchmarks, the test
                                command's time by part among them (--no-suite: without it)
     python3 course.py council  set up, then run a live North Atlantic Council for the class
+    python3 course.py poll NN  set up, then poll the class (phones) on notebook NN's
+                               "predict, then see" questions
     python3 course.py student  write the student edition (no solutions) to build/student
     python3 course.py site     build the static HTML site of the course in build/site
     python3 course.py slides   build reveal.js slide decks in build/slides
@@ -274,6 +276,13 @@ def council(extra: list[str]) -> int:
     return call(python, "-m", "council", *extra)
 
 
+def poll(extra: list[str]) -> int:
+    """Serve a class poll on one notebook's questions (see docs/poll.md); --help lists the
+    options."""
+    python = setup()
+    return call(python, "-m", "council.poll_server", *extra)
+
+
 def execute(extra: list[str]) -> int:
     """Rerun notebooks in fresh kernels and store their outputs (for nbval to compare)."""
     python = setup()
@@ -337,7 +346,7 @@ def environment_yml(lock_text: str) -> str:
 
 
 TASKS = {"lab": lab, "test": test, "bench": bench, "execute": execute, "lock": lock,
-         "council": council, "collect": collect,
+         "council": council, "poll": poll, "collect": collect,
          "student": publish("student"), "site": publish("site"), "slides": publish("slides"),
          "guide": publish("guide"), "lite": lite}
 

@@ -191,9 +191,7 @@ def apply(state: State, entry: dict[str, Any]) -> State:
         state.max_seats = data["max_seats"]
         for q in data["questions"]:
             state.questions[q["id"]] = Question(**{**q, "options": tuple(q["options"])})
-    elif kind == "joined":
-        state.names[seat] = data["name"]
-    elif kind == "named":
+    elif kind in ("joined", "named"):
         state.names[seat] = data["name"]
     elif kind == "opened":
         for question, vote in data["votes"].items():
@@ -259,7 +257,7 @@ def parse_message(raw: object) -> dict[str, Any]:
         raise Refusal("Unexpected fields in the message.")
     for name, kinds in fields.items():
         value = message.get(name)
-        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+        if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
             raise Refusal(f"The message needs {name!r} as {kinds[0].__name__}.")
     return message
 
