@@ -264,6 +264,7 @@ function renderSeat() {
   const box = $("answer-box");
   if (key !== formKey) {
     formKey = key;
+    status("");  // "Your answer is recorded" spoke of the votes that have just closed
     box.replaceChildren();
     for (const q of open) box.append(questionForm(q));
   }
