@@ -261,9 +261,11 @@ def test(extra: list[str]) -> int:
 def bench(extra: list[str]) -> int:
     """Print the course's speed and size figures (the test command's time by part among
     them), the voting-power library's against its fastest peer, the live council's
-    broadcast latency and, where it has been built, the browser edition's figures."""
+    broadcast latency, the class poll's (60 phones, a SIGKILL and restart) and, where it
+    has been built, the browser edition's figures."""
     python = setup("test")
-    scripts = [["benchmarks.py", *extra], ["bench_voting.py"], ["bench_council.py"]]
+    scripts = [["benchmarks.py", *extra], ["bench_voting.py"], ["bench_council.py"],
+               ["bench_poll.py"]]
     if (ROOT / "scripts" / "bench_lite.py").exists():
         scripts.append(["bench_lite.py"])
     codes = [call(python, f"scripts/{name}", *args) for name, *args in scripts]

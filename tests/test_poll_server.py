@@ -239,3 +239,12 @@ def test_the_poll_has_its_own_port() -> None:
     from council.poll_server import arguments
 
     assert arguments(["01"]).port == 8767
+
+
+def test_the_benchmark_under_a_small_load_loses_nothing(tmp_path: Path) -> None:
+    from scripts.bench_poll import measure
+
+    result = run(measure(tmp_path / "p.sqlite", phones=12, spread=2.0))
+    assert result["answers"] == 12 and result["acked_before_kill"] == 6
+    assert (result["lost"], result["logged"], result["projector_count"]) == (0, 12, 12)
+    assert result["p95_ms"] < 1000, result
