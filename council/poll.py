@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from utils import forecasting
+from utils import poll as poll_results
 from utils.council import RateLimit
 from utils.errors import CourseError
 
@@ -45,9 +46,7 @@ MAX_MESSAGE_BYTES = 1024
 MAX_ROUNDS = 2
 #: A forecast question may be reopened over a term (a student updates a forecast).
 MAX_FORECAST_ROUNDS = 20
-#: A resolved question a student did not forecast counts as this (the "always 50%"
-#: baseline): leaving out the hard questions must not improve a score.
-UNANSWERED = 50.0
+UNANSWERED = poll_results.UNANSWERED
 #: How many phones may send how much (a token bucket per seat, as in the council).
 LIMITS = {"rate": 2.0, "burst": 10.0}
 __all__ = ["KINDS", "LIMITS", "Question", "RateLimit", "Refusal", "State", "apply", "decide",
@@ -424,27 +423,14 @@ def forecasts(state: State) -> dict[int, dict[str, float]]:
 
 def league(state: State) -> list[dict[str, Any]]:
     """The forecasting league: every seat that forecast, scored on the resolved questions
-    (mean Brier and mean log score, the course's functions; lower is better), best first.
-
-    A resolved question a seat did not forecast counts as :data:`UNANSWERED` (50%).
-    """
-    resolved = state.resolved
-    if not resolved:
+    (mean Brier and mean log score; lower is better), best first, ranked by the same
+    function as a notebook's :func:`utils.poll.league`. A resolved question a seat did not
+    forecast counts as :data:`UNANSWERED` (50%)."""
+    if not state.resolved:
         return []
-    rows = []
-    for seat, given in forecasts(state).items():
-        briers, logs = [], []
-        for question, outcome in resolved.items():
-            p = given.get(question, UNANSWERED) / 100
-            briers.append(forecasting.brier(p, outcome))
-            logs.append(forecasting.log_score(p, outcome))
-        rows.append({"seat": seat, "name": state.names.get(seat, f"Seat {seat}"),
-                     "forecast": sum(q in given for q in resolved),
-                     "resolved": len(resolved), "brier": float(np.mean(briers)),
-                     "log": float(np.mean(logs))})
-    rows.sort(key=lambda r: (r["brier"], r["log"], r["seat"]))
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
+    rows = poll_results.scores(forecasts(state), state.resolved, state.names)
+    for row in rows:
+        row["seat"] = row.pop("who")
     return rows
 
 

@@ -235,3 +235,79 @@ def test_the_export_has_one_row_per_answer_with_the_answer_in_words() -> None:
             ("f1", 2, "50%", "", "true"), ("f1", 3, "0%", "", "true"),
             ("f2", 1, "30%", "", "false"), ("f2", 3, "100%", "", "false")]
     assert {r["source_url"] for r in rows} == {"https://example.org/"}
+
+
+# --------------------------------------------------------------------------- the example
+
+#: The example poll committed as data/poll_example.csv: a script's class, not a real one.
+EXAMPLE_NOTE = ("An example poll played by a script (tests/test_poll_logic.py), not by a "
+                "real class")
+EXAMPLE_DAY = "2026-12-07"
+START = 1_796_634_000.0  # 2026-12-07 09:00 UTC
+#: Notebook 01, "Who breaks silence?": vote 1, then vote 2 after pairs discussed (option
+#: numbers: 0 Nobody, 1 the ally at 0.25, 2 the ally at 0.75, 3 Both), one per student.
+VOTE_1 = [3, 0, 3, 2, 3, 0, 1, 3, 0, 3, 2, 3, 0, 3, 1, 0, 3, 2, 0, 3, 1, 2, 3, 0]
+VOTE_2 = [0, 0, 3, 0, 0, 0, 0, 3, 0, 0, 1, 0, 0, 3, 0, 0, 0, 2, 0, 3, 0, 0, 3, 0]
+#: Notebook 05: eight students' forecasts (percent) of the ten questions, in table order.
+FORECASTS_05 = {
+    "Amira": [10, 5, 60, 20, 70, 60, 30, 10, 20, 10],
+    "Bruno": [20, 10, 80, 10, 50, 70, 10, 5, 10, 5],
+    "Chloé": [5, 2, 90, 30, 80, 80, 20, 20, 30, 20],
+    "Dmitri": [30, 20, 70, 50, 60, 50, 40, 30, 40, 30],
+    "Elif": [10, 10, 50, 40, 90, 90, 60, 40, 50, 40],
+    "Farid": [50, 50, 50, 50, 50, 50, 50, 50, 50, 50],
+    "Greta": [15, 5, 85, 25, 75, 65, 25, 15, 25, 15],
+    "Hana": [2, 1, 95, 5, 95, 40, 5, 5, 5, 2],
+}
+
+
+def example_rows() -> list[dict]:
+    """Both notebooks' example polls, played through the rules, as exported."""
+    from council.poll_server import NOTEBOOK_SOURCE
+
+    rows = []
+    first = poll.replay([poll.start("01", "Consensus and silence", poll.questions("01"),
+                                    START, 30)])
+    log = [("host", {"type": "open", "question": "01-pair-median"})]
+    log += [(s, answer("01-pair-median", 1, v)) for s, v in enumerate(VOTE_1, start=1)]
+    log += [("host", {"type": "close"}), ("host", {"type": "again"})]
+    log += [(s, answer("01-pair-median", 2, v)) for s, v in enumerate(VOTE_2, start=1)]
+    log += [("host", {"type": "close"}), ("host", {"type": "reveal"})]
+    for seat in range(1, len(VOTE_1) + 1):
+        poll.apply(first, poll.join(first, f"Student {seat:02d}", START))
+    for at, (actor, request) in enumerate(log, start=1):
+        poll.apply(first, poll.decide(first, actor, request, START + 5 * at))
+    rows += poll.export_rows(first, f"example-01-{EXAMPLE_DAY}", EXAMPLE_DAY, EXAMPLE_NOTE,
+                             NOTEBOOK_SOURCE)
+    fifth = poll.replay([poll.start("05", "Scenarios and forecasts", poll.questions("05"),
+                                    START, 30)])
+    for name in FORECASTS_05:
+        poll.apply(fifth, poll.join(fifth, name, START))
+    ids = [q.id for q in fifth.questions.values() if q.kind == "probability"]
+    log = [("host", {"type": "open", "question": poll.FORECASTS})]
+    log += [(seat, answer(q, 1, p)) for seat, given in enumerate(FORECASTS_05.values(), 1)
+            for q, p in zip(ids, given, strict=True)]
+    log += [("host", {"type": "close"})]
+    log += [("host", {"type": "resolve", "question": q.id, "outcome": q.answer})
+            for q in fifth.questions.values() if q.kind == "probability"]
+    for at, (actor, request) in enumerate(log, start=1):
+        poll.apply(fifth, poll.decide(fifth, actor, request, START + 5 * at))
+    rows += poll.export_rows(fifth, f"example-05-{EXAMPLE_DAY}", EXAMPLE_DAY, EXAMPLE_NOTE)
+    return rows
+
+
+def example_csv() -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, poll.EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(example_rows())
+    return out.getvalue()
+
+
+def test_the_committed_example_is_what_the_rules_export() -> None:
+    from utils import data
+
+    assert (data.DATA_DIR / "poll_example.csv").read_text("utf-8") == example_csv()
