@@ -69,6 +69,7 @@ class Question:
     low: float = 0.0
     high: float = 100.0
     unit: str = ""
+    step: float = 0.0  # 1: answered in whole numbers; 0: any number in range
     answer: str | float | bool | None = None  # the option, the number, or what happened
     why: str = ""
     source: str = ""
@@ -157,7 +158,8 @@ def questions(notebook: str) -> list[Question]:
         found.append(Question(meta["id"], meta["question"], meta["kind"],
                               tuple(meta.get("options", ())), float(meta.get("low", 0)),
                               float(meta.get("high", 100)), meta.get("unit", ""),
-                              key.get("answer"), key.get("why", "")))
+                              float(meta.get("step", 0)), key.get("answer"),
+                              key.get("why", "")))
     return found
 
 
@@ -292,6 +294,8 @@ def _value(question: Question, value: float) -> float:
         return value
     low, high = (0.0, 100.0) if question.kind == "probability" else (question.low,
                                                                      question.high)
+    if question.step == 1 and not float(value).is_integer():
+        raise Refusal(f"Give a whole number from {low:g} to {high:g}.")
     if not low <= value <= high:
         what = "A probability" if question.kind == "probability" else "The answer"
         unit = "%" if question.kind == "probability" else f" {question.unit}".rstrip()
@@ -462,16 +466,40 @@ def tally(state: State, question: Question, vote: int) -> dict[str, Any]:
         result["bars"] = [{"label": o, "count": answers.count(i)}
                           for i, o in enumerate(question.options)]
         return result
-    low, high = (0.0, 100.0) if question.kind == "probability" else (question.low,
-                                                                     question.high)
-    edges = np.linspace(low, high, 11)
-    band = np.clip(np.searchsorted(edges, answers, side="right") - 1, 0, 9)
-    whole = all(float(e).is_integer() for e in edges)
-    result["bars"] = [{"label": (f"{edges[b]:.0f}–{edges[b + 1]:.0f}" if whole
-                                 else f"{edges[b]:.2g}–{edges[b + 1]:.2g}"),
-                       "count": int((band == b).sum())} for b in range(10)]
+    labels = bands(question)
+    result["bars"] = [{"label": label, "count": sum(band_of(question, a) == label
+                                                   for a in answers)} for label in labels]
     result["median"] = float(np.median(answers)) if answers else None
     return result
+
+
+def _edges(question: Question) -> tuple[np.ndarray, float]:
+    """Where a number question's bands start, and their width. A question answered in
+    whole numbers (``step`` 1) gets whole-number bands (1 to 10 rounds: ten bars, not
+    1–1.9); any other, ten equal bands."""
+    low, high = (0.0, 100.0) if question.kind == "probability" else (question.low,
+                                                                     question.high)
+    if question.step == 1:
+        width = float(max(1, math.ceil((high - low + 1) / 10)))
+        return np.arange(low, high + 1, width), width
+    return np.linspace(low, high, 11)[:-1], (high - low) / 10
+
+
+def bands(question: Question) -> list[str]:
+    """The labels of a number question's bands, in order."""
+    edges, width = _edges(question)
+    if question.step == 1:
+        top = question.high
+        return [f"{e:g}" if width == 1 or e == top else f"{e:g}–{min(e + width - 1, top):g}"
+                for e in edges]
+    return [f"{e:g}–{e + width:g}" for e in edges]
+
+
+def band_of(question: Question, value: float) -> str:
+    """The band an answer falls in (the last band includes the top of the range)."""
+    edges, _ = _edges(question)
+    index = int(np.clip(np.searchsorted(edges, value, side="right") - 1, 0, len(edges) - 1))
+    return bands(question)[index]
 
 
 def _question_view(state: State, question: Question) -> dict[str, Any]:
@@ -486,6 +514,9 @@ def _question_view(state: State, question: Question) -> dict[str, Any]:
     if shown:
         view["answer"] = question.answer_text
         view["why"] = question.why
+        # The row the projector ticks: the right option, or the band of the right number.
+        view["answer_band"] = question.answer_text if question.kind == "choice" or \
+            question.answer is None else band_of(question, float(question.answer))
     return view
 
 
@@ -566,7 +597,8 @@ def open_questions(state: State) -> list[dict[str, Any]]:
     return [{"id": q, "vote": v, "text": state.questions[q].text,
              "kind": state.questions[q].kind, "options": list(state.questions[q].options),
              "low": state.questions[q].low, "high": state.questions[q].high,
-             "unit": state.questions[q].unit} for q, v in state.open.items()]
+             "unit": state.questions[q].unit, "step": state.questions[q].step}
+            for q, v in state.open.items()]
 
 
 # --------------------------------------------------------------------------- export

@@ -52,6 +52,18 @@ def opened(browser: Any, url: str, viewport: dict[str, int]) -> Any:  # noqa: F8
     return page
 
 
+#: The projector's boxes whose content its overflow would hide: none may be cut.
+CUT = """[...document.querySelectorAll('#question-box, #side')].filter(
+  (box) => box.scrollHeight > box.clientHeight + 1).map((box) => box.id)"""
+
+
+def fits_whole(page: Any) -> None:
+    """The projector fits its screen (see tests/test_council_projector.py), and no box of
+    it hides part of its content."""
+    fits(page, PROJECTOR)
+    assert page.evaluate(CUT) == [], "content cut off on the projector"
+
+
 def connected(page: Any) -> Any:
     wait_for(page, "document.getElementById('situation').textContent !== 'Connecting…'",
              "the page did not connect")
@@ -79,7 +91,7 @@ def test_a_class_votes_twice_and_sees_the_shift(browser: Any, poll_01: PollServe
     projector = connected(opened(browser, poll_01.url("projector", "projector"), PROJECTOR))
     host = connected(opened(browser, poll_01.url("host", "host"), LAPTOP))
     assert text(projector, "situation") == "Scan the code to join. 0 phones joined so far."
-    fits(projector, PROJECTOR)
+    fits_whole(projector)
     links = decode(shot(projector, "projector-lobby"))
     assert links == [f"{poll_01.base}/join?t={poll_01.token('join')}"]
 
@@ -105,8 +117,8 @@ def test_a_class_votes_twice_and_sees_the_shift(browser: Any, poll_01: PollServe
              "the projector did not count 4 answers")
     assert text(projector, "situation") == "Vote 1 open: 4 of 4 phones answered."
     assert "The answer" not in text(projector, "question-box")
-    fits(projector, PROJECTOR)
-    shot(projector, "projector-vote1")
+    fits_whole(projector)
+    assert decode(shot(projector, "projector-vote1")) == links  # the code in its corner
     shot(phones[0], "phone-answered")
     assert "Your answer: Both" in text(phones[0], "answer-box")
     assert phones[0].evaluate("window.scrollY") == 0
@@ -132,10 +144,12 @@ def test_a_class_votes_twice_and_sees_the_shift(browser: Any, poll_01: PollServe
     wait_for(projector, "document.getElementById('answer').textContent !== ''",
              "the answer was not revealed")
     assert text(projector, "answer") == "The answer: Nobody"
-    rows = projector.evaluate("[...document.querySelectorAll('#bars li')].map((li) => "
+    assert text(projector, "situation") == ("The answer is shown. Right: 1 of 4 in vote 1, "
+                                            "4 of 4 in vote 2.")
+    rows = projector.evaluate("[...document.querySelectorAll('#bars li:not(.head)')].map((li) => "
                               "li.innerText.replace(/\\s+/g, ' ').trim())")
     assert rows == ["Nobody ✓ 1 4", "The ally at 0.25 1 0", "The ally at 0.75 0 0", "Both 2 0"]
-    fits(projector, PROJECTOR)
+    fits_whole(projector)
     shot(projector, "projector-revealed")
     shot(host, "host-revealed")
     wait_for(phones[0], "document.getElementById('answer').textContent.includes('Nobody')",
@@ -177,8 +191,8 @@ def test_a_forecast_round_becomes_a_league(browser: Any, tmp_path: Path  # noqa:
         assert text(projector, "league").splitlines() == [
             "1. Ben: 0.200 (log 0.570)", "2. Ana: 0.250 (log 0.655)",
             "3. Chloé: 0.576 (log 1.844)"]
-        fits(projector, PROJECTOR)
-        shot(projector, "projector-league")
+        fits_whole(projector)
+        assert decode(shot(projector, "projector-league")) == [link]
         shot(host, "host-forecasts")
         wait_for(phones[1], "!document.getElementById('scores-box').hidden",
                  "the phone did not show its scores")
@@ -190,3 +204,52 @@ def test_a_forecast_round_becomes_a_league(browser: Any, tmp_path: Path  # noqa:
             assert page.errors == []
     finally:
         server.stop()
+
+
+def test_a_number_question_voted_twice_fits_the_projector(browser: Any,  # noqa: F811
+                                                          poll_01: PollServer) -> None:
+    """Ten bands of numbers, two bars each, the answer and why: still one screen."""
+    from council.harness import Client
+    from tests.test_council_projector import in_thread
+
+    seats = [poll_01.join(f"Student {n}")[1] for n in range(1, 31)]
+    projector = connected(opened(browser, poll_01.url("projector", "projector"), PROJECTOR))
+
+    def vote(number: int, values: list[int]) -> Any:
+        async def play() -> None:
+            host = await Client.open(poll_01.ws_url("host"))
+            request = ({"type": "open", "question": "01-pair-reluctant"} if number == 1
+                       else {"type": "again"})
+            await host.send(request)
+            await host.until(lambda m: m["type"] == "ok")
+            for token, value in zip(seats, values, strict=True):
+                phone = await Client.open(poll_01.seat_ws(token))
+                await phone.send({"type": "answer", "question": "01-pair-reluctant",
+                                  "vote": number, "value": value})
+                await phone.until(lambda m: m["type"] == "ok")
+                phone.close()
+            await host.send({"type": "close"})
+            await host.until(lambda m: m["type"] == "ok")
+            host.close()
+        return play
+
+    in_thread(vote(1, [5, 6, 5, 4, 10, 6, 5, 1, 6, 5] * 3))
+    in_thread(vote(2, [6, 6, 6, 5, 6, 6, 6, 6, 7, 6] * 3))
+
+    async def reveal() -> None:
+        host = await Client.open(poll_01.ws_url("host"))
+        await host.send({"type": "reveal"})
+        await host.until(lambda m: m["type"] == "ok")
+        host.close()
+
+    in_thread(lambda: reveal())
+    wait_for(projector, "document.getElementById('answer').textContent === 'The answer: 6'",
+             "the answer was not revealed")
+    assert text(projector, "legend") == ("vote 1: 30 answers, median 5 · vote 2: 30 answers, "
+                                         "median 6")
+    assert projector.evaluate("[...document.querySelectorAll('#bars li:not(.head) .label')]"
+                              ".map((e) => e.textContent)") == [
+        "1", "2", "3", "4", "5", "6 ✓", "7", "8", "9", "10"]
+    fits_whole(projector)
+    shot(projector, "projector-number")
+    assert projector.errors == []

@@ -100,7 +100,8 @@ function situation() {
       + " answered." + (role === "host" ? " Close it when most have answered." : "");
   }
   if (q.revealed) {
-    return role === "seat" ? "The vote is over and the answer is shown." : "The answer is shown.";
+    if (role === "seat") return "The vote is over and the answer is shown.";
+    return "The answer is shown." + shift(q);
   }
   if (role === "seat") {
     return "Vote " + last.vote + " is closed. Discuss with your neighbour; the answer comes after.";
@@ -113,13 +114,22 @@ function situation() {
   return "Vote 2 closed: " + last.count + " answers, beside vote 1's " + q.votes[0].count + ".";
 }
 
+// How many chose the right answer (its band, for numbers) in each vote: the shift.
+function shift(q) {
+  const index = q.votes.length ? q.votes[0].bars.findIndex((b) => b.label === q.answer_band) : -1;
+  if (index < 0) return "";
+  return " Right: " + q.votes.map((v) => v.bars[index].count + " of " + v.count
+    + " in vote " + v.vote).join(", ") + ".";
+}
+
 function render() {
   $("situation").textContent = situation();
   if (role === "seat") renderSeat();
   else renderBig();
 }
 
-// The class's answers: one row per option (or band of numbers), one bar per vote.
+// The class's answers: one row per option (or band of numbers), one column per vote
+// (the second beside the first, so that the shift reads across a row).
 function renderBars(q) {
   const list = $("bars");
   list.replaceChildren();
@@ -129,31 +139,32 @@ function renderBars(q) {
   if (!q) return;
   $("question").textContent = q.text;
   const most = Math.max(1, ...q.votes.flatMap((v) => v.bars.map((b) => b.count)));
+  list.className = "bars votes-" + Math.max(1, q.votes.length);
   const two = q.votes.length > 1;
-  if (two) $("legend").textContent = "Grey: vote 1 · blue: vote 2 (after discussion)";
-  else if (q.votes.length) $("legend").textContent = "Answers: " + q.votes[0].count;
+  if (two) {
+    const head = element("li", null, "head");
+    head.setAttribute("aria-hidden", "true");
+    head.append(element("span", ""), element("span", "Vote 1", "vote1"),
+      element("span", "Vote 2, after discussion", "vote2"));
+    list.append(head);
+  }
+  $("legend").textContent = q.votes.map((v) => "vote " + v.vote + ": " + v.count + " answers"
+    + (v.median !== undefined && v.median !== null ? ", median " + v.median : "")).join(" · ");
   const labels = q.votes.length ? q.votes[0].bars.map((b) => b.label) : q.options;
   labels.forEach((label, i) => {
-    const right = q.revealed && q.kind === "choice" && label === q.answer;
+    const right = q.revealed && label === q.answer_band;
     const item = element("li", null, right ? "right" : "");
     item.append(element("span", label + (right ? " ✓" : ""), "label"));
-    const bars = element("span", null, "lines");
     for (const vote of q.votes) {
       const line = element("span", null, "line vote" + vote.vote);
       const bar = element("span", null, "bar");
-      bar.style.width = (vote.bars[i].count / most * 100) + "%";
+      bar.style.width = (vote.bars[i].count / most * 80) + "%";
       line.append(bar, element("span", String(vote.bars[i].count), "count"));
       line.setAttribute("aria-label", "vote " + vote.vote + ": " + vote.bars[i].count);
-      bars.append(line);
+      item.append(line);
     }
-    item.append(bars);
     list.append(item);
   });
-  const medians = q.votes.filter((v) => v.median !== undefined && v.median !== null);
-  if (medians.length && q.kind !== "choice") {
-    $("legend").textContent += (two ? ". " : " · ") + "Median: "
-      + medians.map((v) => "vote " + v.vote + " " + v.median).join(", ");
-  }
   if (q.revealed) {
     $("answer").textContent = q.answer ? "The answer: " + q.answer
       : "The answer: run the notebook's cell.";
@@ -346,7 +357,7 @@ function questionForm(q) {
     input.inputMode = "decimal";
     input.min = String(low);
     input.max = String(high);
-    input.step = "any";
+    input.step = q.step ? String(q.step) : "any";
     input.id = "in-" + q.id;
     const label = element("label", (q.kind === "probability" ? "Your probability" : "Your answer")
       + " (" + low + " to " + high + (unit ? " " + unit : "") + ")");
