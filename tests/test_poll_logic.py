@@ -16,7 +16,8 @@ from council.poll import Question, Refusal
 from utils.errors import CourseError
 
 CHOICE = Question("pick", "Which?", "choice", ("A", "B", "C"), answer="B", why="B is right.")
-NUMBER = Question("count", "How many?", "number", low=1, high=10, unit="rounds", answer=6)
+NUMBER = Question("count", "How many?", "number", low=1, high=10, unit="rounds", step=1,
+                  answer=6)
 F1 = Question("f1", "Will it rain?", "probability")
 F2 = Question("f2", "Will it snow?", "probability")
 
@@ -96,6 +97,22 @@ def test_peer_instruction_keeps_the_first_vote_beside_the_second() -> None:
         poll.decide(state, "host", {"type": "again"}, 99.0)
 
 
+def test_numbers_are_counted_in_bands_a_projector_can_show() -> None:
+    state = played(("host", {"type": "open", "question": "count"}),
+                   (1, answer("count", 1, 6)), (2, answer("count", 1, 10)),
+                   (3, answer("count", 1, 6)), ("host", {"type": "close"}),
+                   ("host", {"type": "reveal"}))
+    view = poll.public_view(state)["question"]
+    assert [(b["label"], b["count"]) for b in view["votes"][0]["bars"] if b["count"]] == [
+        ("6", 2), ("10", 1)]
+    assert (view["votes"][0]["median"], view["answer"], view["answer_band"]) == (
+        6.0, "6 rounds", "6")
+    wide = Question("w", "?", "number", low=1, high=40, step=1)
+    assert poll.bands(wide)[:2] == ["1–4", "5–8"] and poll.band_of(wide, 40) == "37–40"
+    scale = Question("s", "?", "number", low=0, high=1)
+    assert poll.bands(scale)[4] == "0.4–0.5" and poll.band_of(scale, 1.0) == "0.9–1"
+
+
 def test_the_answer_is_hidden_until_revealed_and_not_during_a_vote() -> None:
     state = played(("host", {"type": "open", "question": "pick"}))
     assert "answer" not in poll.public_view(state)["question"]
@@ -105,7 +122,8 @@ def test_the_answer_is_hidden_until_revealed_and_not_during_a_vote() -> None:
 
 @pytest.mark.parametrize(("question", "value", "problem"), [
     ("count", 0, "from 1 to 10 rounds"), ("count", 11, "from 1 to 10"),
-    ("count", -3.5, "from 1 to 10"), ("count", 1e999, "not a number"),
+    ("count", -3.5, "whole number from 1 to 10"), ("count", 5.5, "whole number"),
+    ("count", -3, "from 1 to 10 rounds"), ("count", 1e999, "not a number"),
     ("pick", 3, "Pick one of the 3"), ("pick", -1, "Pick one"), ("pick", 1.0, "Pick one"),
 ])
 def test_an_answer_out_of_range_is_refused_in_words(question: str, value: float,
