@@ -192,7 +192,7 @@ def apply(state: State, entry: dict[str, Any]) -> State:
         state.max_seats = data["max_seats"]
         for q in data["questions"]:
             state.questions[q["id"]] = Question(**{**q, "options": tuple(q["options"])})
-    elif kind in ("joined", "named"):
+    elif kind == "joined":
         state.names[seat] = data["name"]
     elif kind == "opened":
         for question, vote in data["votes"].items():
@@ -229,12 +229,11 @@ FORECASTS = "*forecasts"
 
 ALLOWED: dict[str, dict[str, tuple[type, ...]]] = {
     "answer": {"question": (str,), "vote": (int,), "value": (int, float)},
-    "name": {"name": (str,)},
     "open": {"question": (str,)},
     "close": {}, "again": {}, "reveal": {},
     "resolve": {"question": (str,), "outcome": (bool,)},
 }
-FOR_SEATS = {"answer", "name"}
+FOR_SEATS = {"answer"}
 
 
 def _no_constant(token: str) -> None:
@@ -316,10 +315,6 @@ def decide(state: State, actor: str | int, request: dict[str, Any], now: float
             raise Refusal("Only the instructor can do that.")
         if actor not in state.names:
             raise Refusal("This seat has not joined: scan the code again.")
-        if kind == "name":
-            name = clean_name(request["name"])
-            return None if name == state.names[actor] else event("named", now, actor,
-                                                                  name=name)
         return _answer(state, actor, request, now)
     if actor != "host" or kind in FOR_SEATS:
         raise Refusal("Only a student's phone can answer.")
@@ -608,11 +603,6 @@ EXPORT_COLUMNS = ["session", "notebook", "question", "question_text", "kind", "o
                   "outcome", "notes", "source", "source_url", "as_of"]
 
 
-def _safe_cell(text: str) -> str:
-    """Text for a spreadsheet: a leading = + - @ would start a formula, so it gets a '."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def export_rows(state: State, session: str, as_of: str, notes: str = "",
                 source: tuple[str, str] = ("", "")) -> list[dict[str, Any]]:
     """Every answer as a row (schema: poll_example in data/datapackage.json): the last
@@ -631,7 +621,7 @@ def export_rows(state: State, session: str, as_of: str, notes: str = "",
             rows.append({
                 "session": session, "notebook": state.notebook, "question": q.id,
                 "question_text": q.text, "kind": q.kind, "options": " | ".join(q.options),
-                "vote": vote, "seat": seat, "name": _safe_cell(state.names.get(seat, "")),
+                "vote": vote, "seat": seat, "name": state.names.get(seat, ""),
                 "answer": q.shown(value), "value": value,
                 "seconds": round(at - opened, 1), "correct": correct,
                 "outcome": "" if outcome is None else ("true" if outcome else "false"),

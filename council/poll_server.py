@@ -107,7 +107,7 @@ class PollSession:
             self._insert(entry)  # autocommit: on disk before anyone is told
             self.log.append(entry)
             poll.apply(self.state, entry)
-            self.broadcast(entry["seat"] if entry["kind"] in ("answered", "named") else None)
+            self.broadcast(entry["seat"] if entry["kind"] == "answered" else None)
         return entry
 
     def join(self, name: object) -> str:

@@ -79,6 +79,8 @@ def poll_01(tmp_path: Path) -> Iterator[PollServer]:
 
 def phone_joins(browser: Any, link: str, name: str) -> Any:  # noqa: F811
     phone = opened(browser, link, PHONE)
+    if name == "Ana":
+        shot(phone, "phone-join")
     phone.fill("#name", name)
     phone.click("#join-button")
     phone.wait_for_url("**/answer?t=*")
