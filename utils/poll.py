@@ -45,17 +45,18 @@ def load(path: str | Path | None = None) -> pd.DataFrame:
         return data.load(NAME)
     if not isinstance(path, str | Path):
         raise CourseError("Give the path of an exported poll, e.g. 'poll-01-2026-12-07.csv'.")
+    named = checks.shown(str(path))  # a path of 100,000 characters is named by its ends
     try:
         if not Path(path).is_file():
-            raise CourseError(f"There is no file {str(path)!r}: give the path of the CSV "
-                              "the instructor's page exported.")
+            raise CourseError(f"There is no file {named}: give the path of the CSV the "
+                              "instructor's page exported.")
         return data.load_file(NAME, Path(path))
     except DataError as error:  # the class's file, not the course's: say what is wrong
-        raise CourseError(f"{str(path)!r} is not an exported poll: {error}") from None
+        raise CourseError(f"{named} is not an exported poll: {error}") from None
     except (OSError, ValueError, UnicodeDecodeError, csv.Error) as error:
         if isinstance(error, CourseError):
             raise
-        raise CourseError(f"Cannot read {str(path)!r} as an exported poll.") from None
+        raise CourseError(f"Cannot read {named} as an exported poll.") from None
 
 
 @dataclass(frozen=True)
