@@ -141,11 +141,13 @@ def test_oversized_messages_and_roles(server: PollServer) -> None:
 
 
 def test_the_pages_send_the_councils_security_headers(server: PollServer) -> None:
-    with urllib.request.urlopen(f"{server.base}/join?t={server.token('join')}") as page:
+    with urllib.request.urlopen(f"{server.base}/join?t={server.token('join')}",
+                                timeout=10) as page:
         headers = page.headers
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert headers["Referrer-Policy"] == "no-referrer"
-    with urllib.request.urlopen(f"{server.base}/qr.svg?t={server.token('projector')}") as code:
+    with urllib.request.urlopen(f"{server.base}/qr.svg?t={server.token('projector')}",
+                                timeout=10) as code:
         svg = code.read().decode()
     assert svg.startswith('<svg viewBox=') and 'xmlns="http://www.w3.org/2000/svg"' in svg
 
