@@ -382,6 +382,9 @@ function joinPage() {
     location.replace(remembered);
     return;
   }
+  $("name").onkeydown = (event) => {  // Enter on a phone's keyboard joins, as the button does
+    if (event.key === "Enter") $("join-button").click();
+  };
   $("join-button").onclick = async () => {
     status("Joining…");
     let reply;
