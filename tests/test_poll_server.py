@@ -168,8 +168,9 @@ def test_nothing_is_lost_across_a_sigkill_and_restart(tmp_path: Path) -> None:
                 await phone.until(lambda m: m["type"] == "ok")
 
         run(before())
-        logged = server.events()
         server.kill()
+        logged = server.events()  # what a phone was told is recorded is on disk
+        assert [d["value"] for k, _, d in logged if k == "answered"] == [10, 30, 50, 70]
         server.start()
         late, _ = server.join("Late")
 
