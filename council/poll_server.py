@@ -73,6 +73,9 @@ class PollSession:
             self.db.execute("COMMIT")
         self.log = [{"kind": k, "at": a, "seat": s, "data": json.loads(d)} for k, a, s, d in
                     self.db.execute("SELECT kind, at, seat, data FROM events ORDER BY seq")]
+        if "questions" not in self.log[0]["data"]:
+            raise CourseError(f"{db} is not a class poll's log (a council session's?): give "
+                              "another --db.")
         self.state = poll.replay(self.log)
         if self.state.notebook != notebook:
             raise CourseError(f"{db} holds the poll of notebook {self.state.notebook}, not "

@@ -251,3 +251,19 @@ def test_the_benchmark_under_a_small_load_loses_nothing(tmp_path: Path) -> None:
     assert result["answers"] == 12 and result["acked_before_kill"] == 6
     assert (result["lost"], result["logged"], result["projector_count"]) == (0, 12, 12)
     assert result["p95_ms"] < 1000, result
+
+
+def test_a_council_log_or_another_notebooks_poll_is_refused_in_one_line(tmp_path: Path) -> None:
+    from council.harness import Server
+
+    council = Server(tmp_path / "council.sqlite").start()
+    council.stop()
+    first = PollServer(tmp_path / "p.sqlite", "01").start()
+    first.stop()
+    for db, problem in ((tmp_path / "council.sqlite", "is not a class poll's log"),
+                        (tmp_path / "p.sqlite", "holds the poll of notebook 01, not 05")):
+        done = subprocess.run([sys.executable, "-m", "council.poll_server", "05", "--db",
+                               str(db), "--port", str(free_port())], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+        assert problem in done.stderr
