@@ -1742,6 +1742,7 @@ def instructor_guide() -> str:
         parts += [f"**Live in class:** {len(live)} interactive section(s) and {reveals} "
                   "\"predict, then see\" cell(s); run all cells first so the controls "
                   "respond.", ""]
+        parts += poll_part(path, cells)
         in_widgets: set[int] = set()
         for title, indices in sections(notebook):
             if any(cells[i].cell_type == "code" and "widgets.show(" in cells[i].source
@@ -1771,6 +1772,24 @@ def instructor_guide() -> str:
                 parts += ["**Discussion**", "", section(cell.source, "## Discussion"), ""]
                 parts += [line for key in key_after(cells, index) for line in (key, "")]
     return single_blank_lines("\n".join(parts)).rstrip() + "\n"
+
+
+def poll_part(path: Path, cells: list[nbformat.NotebookNode]) -> list[str]:
+    """Where a class poll can be started: the notebook's questions that carry ``poll``
+    metadata (see council/poll.py), each answered on the students' phones."""
+    asked = [c.metadata["poll"] for c in cells if "poll" in c.metadata]
+    if not asked:
+        return []
+    lines = [f"**Class poll:** `python3 course.py poll {path.name[:2]}` lets the class answer "
+             "these questions on their phones (a QR code on the projector; vote, discuss in "
+             "pairs, vote again, then reveal; see `docs/poll.md`):", ""]
+    for meta in asked:
+        if meta.get("data") == "forecast_questions":
+            lines.append("- the ten forecast questions of `data/forecast_questions.csv`, as a "
+                         "league: each student's probabilities scored as you resolve them")
+        else:
+            lines.append(f"- {meta['question']} ({meta['kind']})")
+    return [*lines, ""]
 
 
 def single_blank_lines(text: str) -> str:
