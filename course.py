@@ -20,7 +20,9 @@
 Setup creates a project-local virtual environment in .venv, installs the exact versions
 of a lock, then installs this project (the `utils` package) in editable mode. Students get
 requirements.lock (what the course needs to run); `test` and `bench` add the test tools of
-requirements-test.lock (the same pins, and more). Setup remembers what it installed, so
+requirements-test.lock (the same pins, and more); CI adds requirements-hub.lock, what a
+JupyterHub's image adds (JupyterHub's single-user server and nbgitpuller), for the test
+that runs the course on a real hub. Setup remembers what it installed, so
 running a command again installs nothing new; it holds a lock so that two setups never
 build at once, and if an earlier setup was interrupted it starts that step again by itself.
 """
@@ -44,6 +46,13 @@ VENV = ROOT / ".venv"
 LOCK = ROOT / "requirements.lock"
 #: The same pins and the test and benchmark tools: for `test` and `bench`.
 TEST_LOCK = ROOT / "requirements-test.lock"
+#: What a JupyterHub's image adds to LOCK (the README's recipe), with the test lock's pins for
+#: what they share: for CI's test of the course on a real hub (tests/test_hub.py). A lock of
+#: its own, not part of the test lock: every `course.py test` would install JupyterHub's
+#: database, web and crypto stack (18 packages) for a test that runs in CI only.
+HUB_LOCK = ROOT / "requirements-hub.lock"
+#: The packages HUB_LOCK is compiled from (with their dependencies).
+HUB_PACKAGES = ("jupyterhub", "nbgitpuller")
 ENV_YML = ROOT / "environment.yml"
 #: Held while setup runs, so that a second setup waits instead of building the same .venv.
 SETUP_LOCK = ROOT / ".venv.lock"
@@ -61,7 +70,7 @@ class SetupError(Exception):
 
 def locks() -> dict[str, Path]:
     """The lock of each set of packages."""
-    return {"runtime": LOCK, "test": TEST_LOCK}
+    return {"runtime": LOCK, "test": TEST_LOCK, "hub": HUB_LOCK}
 
 
 def venv_python() -> Path:
@@ -72,7 +81,7 @@ def venv_python() -> Path:
 
 
 def stamp(kind: str) -> Path:
-    """The file that records what setup installed of one set ("runtime" or "test")."""
+    """The file that records what setup installed of one set ("runtime", "test" or "hub")."""
     return VENV / f"alliance-decisions-{kind}.txt"
 
 
@@ -92,7 +101,7 @@ def install_fingerprint(kind: str = "runtime") -> str:
 def installed(kind: str) -> bool:
     """Whether .venv holds the current version of a set (the test set holds the runtime
     set too: its lock has the same pins, and more)."""
-    kinds = ("runtime", "test") if kind == "runtime" else ("test",)
+    kinds = ("runtime", "test") if kind == "runtime" else (kind,)
     return venv_python().exists() and any(
         stamp(k).exists() and stamp(k).read_text().strip() == install_fingerprint(k)
         for k in kinds)
@@ -170,10 +179,13 @@ def install(kind: str) -> None:
 
 
 def setup(kind: str = "runtime") -> Path:
-    """Make .venv hold one set of packages ("runtime" or "test") and the project; does
-    nothing when it already does. Exits with a one-line message when it cannot."""
+    """Make .venv hold one set of packages ("runtime", "test" or, on top of "test", "hub")
+    and the project; does nothing when it already does. Exits with a one-line message when
+    it cannot."""
     if sys.version_info < (3, 11):  # noqa: UP036 - this file must run on old Pythons too
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    if kind == "hub":  # the hub's lock adds to the test set, whose pins it shares
+        setup("test")
     if installed(kind):
         return venv_python()
     try:
@@ -295,20 +307,25 @@ def lite(extra: list[str]) -> int:
 
 
 def lock(extra: list[str]) -> int:
-    """Recompile both locks (needs uv) and regenerate environment.yml from the runtime one.
+    """Recompile the locks (needs uv) and regenerate environment.yml from the runtime one.
 
-    The test lock is compiled first, with every extra; the runtime lock is then compiled
-    with the test lock as constraints, so the packages the two share have the same pins."""
+    The test lock is compiled first, with every extra; the runtime lock and the hub lock
+    are then compiled with the test lock as constraints, so the packages they share have
+    the same pins."""
     compile_ = ("uv", "pip", "compile", "--quiet", "--universal", "--python-version", "3.11",
                 "--no-header")
     try:
         run(*compile_, "--all-extras", "--output-file", TEST_LOCK, "pyproject.toml", *extra)
         run(*compile_, "--constraint", TEST_LOCK, "--output-file", LOCK, "pyproject.toml",
             *extra)
+        hub_input = ROOT / ".cache" / "hub-packages.in"
+        hub_input.parent.mkdir(exist_ok=True)
+        hub_input.write_text("\n".join(HUB_PACKAGES) + "\n")
+        run(*compile_, "--constraint", TEST_LOCK, "--output-file", HUB_LOCK, hub_input, *extra)
     except SetupError as error:
         sys.exit(f"lock: {error}")
     ENV_YML.write_text(environment_yml(LOCK.read_text()))
-    print(f"wrote {LOCK.name}, {TEST_LOCK.name} and {ENV_YML.name}")
+    print(f"wrote {LOCK.name}, {TEST_LOCK.name}, {HUB_LOCK.name} and {ENV_YML.name}")
     return 0
 
 
