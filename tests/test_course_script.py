@@ -70,6 +70,23 @@ def test_a_runtime_setup_does_not_count_as_the_test_set(fake_venv: list[tuple]) 
     assert [c[-1] for c in fake_venv] == [course.LOCK, ".", course.TEST_LOCK, "."]
 
 
+def test_the_hub_set_comes_on_top_of_the_test_set(fake_venv: list[tuple]) -> None:
+    """CI's hub test needs the test tools and the hub's lock; the hub's set is not the
+    test set (a test setup installed before does not count as it), nor the reverse."""
+    course.setup("test")
+    course.setup("hub")
+    assert [c[-1] for c in fake_venv] == [course.TEST_LOCK, ".", course.HUB_LOCK, "."]
+    course.setup("hub")
+    course.setup("test")
+    assert len(fake_venv) == 4
+
+
+def test_a_hub_setup_on_a_fresh_venv_installs_the_test_set_first(
+        fake_venv: list[tuple]) -> None:
+    course.setup("hub")
+    assert [c[-1] for c in fake_venv] == [course.TEST_LOCK, ".", course.HUB_LOCK, "."]
+
+
 def test_a_changed_lock_reinstalls(fake_venv: list[tuple], monkeypatch: pytest.MonkeyPatch,
                                    tmp_path: Path) -> None:
     course.setup()
