@@ -16,6 +16,8 @@
     python3 course.py execute  (maintainers) rerun notebooks and store their outputs
     python3 course.py guide    (maintainers) regenerate docs/instructor-guide.md
     python3 course.py lock     (maintainers) recompile requirements.lock and environment.yml
+    python3 course.py lab-settings  (a JupyterHub's image) no Jupyter news question in the
+                               JupyterLab of the Python running it (see the README)
 
 Setup creates a project-local virtual environment in .venv, installs the exact versions
 of a lock, then installs this project (the `utils` package) in editable mode. Students get
@@ -29,6 +31,7 @@ build at once, and if an earlier setup was interrupted it starts that step again
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -218,18 +221,37 @@ LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {
     "fetchNews": "false", "checkForUpdates": False}}
 
 
-def quiet_lab() -> None:
-    """Write LAB_OVERRIDES where JupyterLab reads its site-wide settings in .venv."""
+def write_lab_settings(prefix: Path) -> Path:
+    """Write LAB_OVERRIDES where JupyterLab reads its site-wide settings in the Python
+    environment at `prefix`; returns the file."""
     import json
 
-    target = VENV / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    target = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     text = json.dumps(LAB_OVERRIDES, indent=1) + "\n"
+    if not target.exists() or target.read_text("utf-8") != text:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, "utf-8")
+    return target
+
+
+def quiet_lab() -> None:
+    """Write LAB_OVERRIDES into .venv's JupyterLab settings."""
+    # A read-only environment: the question is asked, nothing breaks.
+    with contextlib.suppress(OSError):
+        write_lab_settings(VENV)
+
+
+def lab_settings(extra: list[str]) -> int:
+    """(A hub's image build) Write LAB_OVERRIDES into the environment of the Python that
+    runs this command, whose JupyterLab then asks no student about Jupyter news."""
     try:
-        if not target.exists() or target.read_text("utf-8") != text:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, "utf-8")
-    except OSError:  # a read-only environment: the question is asked, nothing breaks
-        pass
+        target = write_lab_settings(Path(sys.prefix))
+    except OSError as error:
+        print(f"lab-settings: could not write JupyterLab's settings ({error})",
+              file=sys.stderr)
+        return 1
+    print(f"wrote {target}")
+    return 0
 
 
 def lab(extra: list[str]) -> int:
@@ -356,7 +378,7 @@ def environment_yml(lock_text: str) -> str:
 TASKS = {"lab": lab, "test": test, "bench": bench, "execute": execute, "lock": lock,
          "council": council, "collect": collect,
          "student": publish("student"), "site": publish("site"), "slides": publish("slides"),
-         "guide": publish("guide"), "lite": lite}
+         "guide": publish("guide"), "lite": lite, "lab-settings": lab_settings}
 
 
 def main(argv: list[str]) -> int:
