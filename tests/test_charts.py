@@ -283,3 +283,19 @@ def test_a_drawing_that_fails_in_its_process_is_named(monkeypatch, tmp_path) -> 
     with pytest.raises(RuntimeError, match="ValueError: unknown mark"):
         charts.svg({"mark": "point"}, "5.20")
     assert charts._no_room is False
+
+
+def test_the_drawing_script_draws_what_charts_draws(monkeypatch) -> None:
+    """utils/_draw_svg.py, which draws in a process of its own, run here: the same SVG."""
+    import importlib
+    import json
+
+    draw = importlib.import_module("utils._draw_svg")
+    spec = charts.in_utc(charts.portable(small_chart().to_dict()))
+    job = json.dumps({"spec": spec, "vl_version": "6.4", "fonts": str(charts.FONT_DIR)})
+    out = io.BytesIO()
+    monkeypatch.setattr(draw.sys, "stdin", io.TextIOWrapper(io.BytesIO(job.encode())))
+    monkeypatch.setattr(draw.sys, "stdout", io.TextIOWrapper(out))
+    draw.main()
+    draw.sys.stdout.flush()
+    assert out.getvalue().decode("utf-8") == charts.svg(spec, "6.4")

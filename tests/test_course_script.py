@@ -273,3 +273,24 @@ def test_lab_gives_students_their_copy_and_instructors_theirs(
     assert "notebooks/00-start-here.ipynb" in instructor and "--instructor" not in instructor
     assert all("--LabApp.news_url=None" in c and "--LabApp.extension_manager=readonly" in c
                for c in (student, instructor))
+
+
+def test_lab_settings_quiets_the_jupyterlab_of_the_python_running_it(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A hub's image build runs `python3 course.py lab-settings` (see the README's recipe):
+    its JupyterLab then asks no student about Jupyter news."""
+    import json
+
+    monkeypatch.setattr(course.sys, "prefix", str(tmp_path))
+    assert course.main(["lab-settings"]) == 0
+    target = tmp_path / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    assert json.loads(target.read_text("utf-8")) == {
+        "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                         "checkForUpdates": False}}
+    assert capsys.readouterr().out == f"wrote {target}\n"
+    target.unlink()
+    target.parent.mkdir(exist_ok=True)
+    target.mkdir()  # unwritable where the file goes: one line, not a traceback
+    assert course.main(["lab-settings"]) == 1
+    assert capsys.readouterr().err.startswith("lab-settings: could not write")
