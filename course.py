@@ -9,6 +9,8 @@
                                command's time by part among them (--no-suite: without it)
     python3 course.py council  set up, then run a live North Atlantic Council for the class
     python3 course.py student  write the student edition (no solutions) to build/student
+                               (`--branch`: also commit it to the git branch `student`,
+                               which a JupyterHub's students pull: see the README)
     python3 course.py site     build the static HTML site of the course in build/site
     python3 course.py slides   build reveal.js slide decks in build/slides
     python3 course.py lite     build the in-browser (JupyterLite) course in build/lite;

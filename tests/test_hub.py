@@ -6,23 +6,25 @@ dummy login, each user's JupyterLab a local process) with its proxy, configurabl
 `npm ci` into .cache/hub). The hub's "image" is the environment running this test: the
 test checks that it holds what the README's recipe installs in one (every pin of the locks
 the recipe names, and the course) and runs the recipe's last step (JupyterLab's settings).
-The course's repository is the committed HEAD of this checkout, pushed as `main` to a bare
-repository that the README's nbgitpuller link names by a file:// URL, so nothing comes from
+The course's repository is a bare repository holding the committed HEAD of this checkout as
+`main` and, as `python3 course.py student --branch` makes it, the student edition as
+`student`; the README's nbgitpuller link names it by a file:// URL, so nothing comes from
 the network.
 
 Two users open the README's link in headless Chromium, log in and land in JupyterLab on the
-start notebook of their own pulled copy. Then notebook 01 runs, cell by cell, in each user's
-own server, through the Jupyter server's REST API and the kernel's websocket: every cell
-runs, nothing on stderr, and the outputs are the stored ones. The second user's server runs
-under `ulimit -v 3000000`, as a hub that limits memory by address space runs it: there the
-charts keep their spec and say why they have no static image (vl-convert cannot start its
-engine under that limit: utils/charts.py).
+start notebook of their own pulled copy, the student edition (no solution, no answer key).
+Then notebook 01 runs, cell by cell, in each user's own server, through the Jupyter server's
+REST API and the kernel's websocket: every cell runs, nothing on stderr, and every cell the
+student edition keeps as it is gives the stored outputs. The second user's server runs under
+`ulimit -v 3000000`, as a hub that limits memory by address space runs it: there the charts
+keep their spec and say why they have no static image (vl-convert cannot start its engine
+under that limit: utils/charts.py).
 
 It costs 40 s on a quiet 2-core machine (the hub, two JupyterLabs in Chromium, notebook 01
-twice; 3 minutes while other work shares the cores), so it runs
-where COURSE_HUB=1 (.ci/run sets it, after `course.setup("hub")` installs
-requirements-hub.lock) and is skipped, saying so, elsewhere. Every process it starts (the hub,
-the proxy, the users' servers and kernels) is stopped at the end, passed or failed.
+twice; 3 minutes while other work shares the cores), so it runs where COURSE_HUB=1 (.ci/run
+sets it, after `course.setup("hub")` installs requirements-hub.lock) and is skipped, saying
+so, elsewhere. Every process it starts (the hub, the proxy, the users' servers and kernels)
+is stopped at the end, passed or failed.
 """
 
 from __future__ import annotations
