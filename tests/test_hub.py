@@ -361,3 +361,7 @@ def test_the_readme_recipe_on_a_real_hub(tmp_path: Path) -> None:
                         assert not any("image/svg+xml" in o["data"] for o in charts)
             finally:
                 browser.close()
+    import psutil
+    left = [p for p in hub["seen"].values()
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert len(hub["seen"]) >= 5 and not left, f"still running: {left}"
