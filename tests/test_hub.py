@@ -166,6 +166,11 @@ def jupyterhub(state: Path) -> Iterator[dict[str, Any]]:
            "COURSE_HUB_LIMITS": " ".join(f"{u}:{k}" for u, k in USERS.items() if k),
            # the users' servers are the image's (this environment's) Python
            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
+    def stopped(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    # A test run stopped by SIGTERM (a CI job's timeout, say) still runs the clean-up below.
+    previous = signal.signal(signal.SIGTERM, stopped)
     log = (state / "jupyterhub.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "jupyterhub", "-f", HUB_DIR / "jupyterhub_config.py"],
@@ -196,6 +201,7 @@ def jupyterhub(state: Path) -> Iterator[dict[str, Any]]:
         for leftover in seen.values():
             with suppress(psutil.NoSuchProcess):
                 leftover.kill()
+        signal.signal(signal.SIGTERM, previous)
 
 
 def open_link(browser: Any, link: str, user: str) -> tuple[Any, list[str]]:
@@ -242,9 +248,12 @@ def run_notebook(server: str, token: str, path: str) -> list[dict[str, Any]]:
             outputs, status, idle = [], None, False
             while status is None or not idle:
                 message = json.loads(channels.recv())
+                kind, content = message["msg_type"], message["content"]
+                # The server says so when the kernel dies (no reply would ever come).
+                assert not (kind == "status" and content["execution_state"] in (
+                    "restarting", "dead")), f"the kernel died in cell {cell.get('id')}"
                 if message.get("parent_header", {}).get("msg_id") != message_id:
                     continue
-                kind, content = message["msg_type"], message["content"]
                 if kind == "execute_reply":
                     status = content["status"]
                 elif kind == "status":
