@@ -21,7 +21,7 @@ keep their spec and say why they have no static image (vl-convert cannot start i
 under that limit: utils/charts.py).
 
 It costs 40 s on a quiet 2-core machine (the hub, two JupyterLabs in Chromium, notebook 01
-twice; 3 minutes while other work shares the cores), so it runs where COURSE_HUB=1 (.ci/run
+twice; 2 to 3 minutes while other work shares the cores), so it runs where COURSE_HUB=1 (.ci/run
 sets it, after `course.setup("hub")` installs requirements-hub.lock) and is skipped, saying
 so, elsewhere. Every process it starts (the hub, the proxy, the users' servers and kernels)
 is stopped at the end, passed or failed.
