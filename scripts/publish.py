@@ -1,6 +1,8 @@
 """Build the course the ways students and instructors meet it, all offline.
 
     python3 course.py student   the student edition:  build/student/notebooks/*.ipynb
+                  --branch      and as the next commit of the git branch `student` (for a
+                                JupyterHub's nbgitpuller link: see the README)
     python3 course.py site      the static HTML site: build/site/index.html
     python3 course.py slides    reveal.js slide decks: build/slides/*.slides.html
     python3 course.py guide     the instructor guide:  docs/instructor-guide.md
@@ -35,9 +37,12 @@ import copy
 import hashlib
 import html
 import json
+import os
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from functools import cache
 from pathlib import Path
@@ -277,6 +282,50 @@ def build_student(out: Path) -> list[Path]:
     """The student edition of every notebook, with the readings beside them."""
     shutil.rmtree(out, ignore_errors=True)
     return write_files(out, student_files())
+
+
+# --- the student edition as a git branch (what a JupyterHub's students pull) ----------------
+
+#: The branch the README's JupyterHub link pulls: the student edition, never the solutions.
+STUDENT_BRANCH = "student"
+#: Who commits the student edition where git knows no one (a CI machine, say).
+COMMITTER = {"GIT_AUTHOR_NAME": "Alliance Decisions course",
+             "GIT_AUTHOR_EMAIL": "course@localhost",
+             "GIT_COMMITTER_NAME": "Alliance Decisions course",
+             "GIT_COMMITTER_EMAIL": "course@localhost"}
+
+
+def commit_student_edition(repository: Path = ROOT, branch: str = STUDENT_BRANCH) -> str:
+    """Commit the student edition (:func:`student_files`) as the next commit of `branch`
+    in the git repository at `repository` (bare or not), and return the commit.
+
+    Neither the working tree, nor the index, nor the current branch changes. Each commit's
+    parent is the branch's previous one, so nbgitpuller updates a student's copy by a merge
+    that keeps the student's own changes; an unchanged edition makes no new commit."""
+    def git(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> str:
+        return subprocess.run(["git", "-C", str(repository), *args], input=stdin, env=env,
+                              capture_output=True, check=True).stdout.decode().strip()
+
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        for path, content in sorted(student_files().items()):
+            blob = git("hash-object", "-w", "--stdin", stdin=content)
+            git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+        tree = git("write-tree", env=env)
+    ref = f"refs/heads/{branch}"
+    parent = subprocess.run(["git", "-C", str(repository), "rev-parse", "--verify", "--quiet",
+                             ref], capture_output=True).stdout.decode().strip()
+    if parent and git("rev-parse", f"{parent}^{{tree}}") == tree:
+        return parent
+    source = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True).stdout.decode().strip() or "this course"
+    known = subprocess.run(["git", "-C", str(repository), "var", "GIT_COMMITTER_IDENT"],
+                           capture_output=True).returncode == 0
+    commit = git("commit-tree", tree, *(["-p", parent] if parent else []),
+                 "-m", f"Student edition of {source}",
+                 env=None if known else {**os.environ, **COMMITTER})
+    git("update-ref", ref, commit, *([parent] if parent else []))
+    return commit
 
 
 # --- the student's workspace ------------------------------------------------------------------
@@ -1842,6 +1891,12 @@ BUILDERS = {"student": (build_student, BUILD / "student"),
 
 
 def main(args: list[str]) -> int:
+    if args == ["student", "--branch"]:
+        build_student(BUILD / "student")
+        commit = commit_student_edition()
+        print(f"the student edition is branch {STUDENT_BRANCH} ({commit[:12]}): publish it "
+              f"with `git push origin {STUDENT_BRANCH}`")
+        return 0
     if len(args) != 1 or args[0] not in BUILDERS:
         print(__doc__)
         return 2

@@ -213,3 +213,91 @@ def test_a_chart_whose_data_lives_elsewhere_fetches_nothing() -> None:
         server.shutdown()
     assert asked == []
     assert "image/svg+xml" not in data and "(No static image" in data["text/plain"]
+
+
+#: Draws small_chart() under a limit on address space (as `ulimit -v`, in KiB, sets it) and
+#: prints its bundle as JSON.
+UNDER_LIMIT = """
+import json, resource, sys
+limit = int(sys.argv[1]) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from tests.test_charts import small_chart
+print(json.dumps(small_chart()._repr_mimebundle_()[0]))
+"""
+
+
+def draw_under_limit(kib: int) -> dict[str, object]:
+    import json
+    run = subprocess.run([sys.executable, "-c", UNDER_LIMIT, str(kib)], capture_output=True,
+                         text=True, cwd=ROOT, env={**os.environ, "COURSE_PNG": "1"},
+                         timeout=120)
+    assert run.returncode == 0, f"exit code {run.returncode}: {run.stderr[-600:]}"
+    return json.loads(run.stdout)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="address-space limits are POSIX")
+def test_a_hubs_memory_limit_leaves_the_chart_drawn_from_its_spec() -> None:
+    """vl-convert's JavaScript engine reserves tens of GB of address space as it starts and
+    aborted the whole process (a dead kernel) under `ulimit -v 3000000`, a hub's usual kind
+    of limit: now the chart keeps its spec (JupyterLab draws it) and says why it has no
+    static image."""
+    data = draw_under_limit(3_000_000)
+    assert set(data) == {charts.VEGALITE_MIMETYPE, "text/plain"}
+    assert data[charts.VEGALITE_MIMETYPE]["mark"] == {"type": "line"}
+    assert data["text/plain"] == ("Chart: NATO members\nThree years\nA line rising from 12 to "
+                                  "15.\n" + charts.NO_ROOM_NOTE)
+
+
+def test_under_a_roomy_limit_the_images_are_the_ones_drawn_without_one(monkeypatch) -> None:
+    """Under a limit vl-convert fits in (it needs about 70 GB), charts are drawn in a
+    process of their own, and the images are the ones drawn here."""
+    here, _ = small_chart()._repr_mimebundle_()
+    monkeypatch.setattr(charts, "address_space_limited", lambda: True)
+    there, _ = small_chart()._repr_mimebundle_()
+    assert there == here and "image/svg+xml" in there
+
+
+def test_a_drawing_that_dies_is_tried_once_and_noted(monkeypatch, tmp_path) -> None:
+    """vl-convert's abort kills its process with a signal: the chart says why it has no
+    image, and later charts do not start another process that would die the same way."""
+    dies = tmp_path / "dies.py"
+    dies.write_text("import os, signal\nos.kill(os.getpid(), signal.SIGABRT)\n")
+    monkeypatch.setattr(charts, "address_space_limited", lambda: True)
+    monkeypatch.setattr(charts, "DRAW_SVG", dies)
+    monkeypatch.setattr(charts, "_no_room", False)
+    starts = []
+    real_run = subprocess.run
+    monkeypatch.setattr(charts.subprocess, "run", lambda *a, **k: starts.append(a)
+                        or real_run(*a, **k))
+    for _ in range(2):
+        data, _ = small_chart()._repr_mimebundle_()
+        assert set(data) == {charts.VEGALITE_MIMETYPE, "text/plain"}
+        assert data["text/plain"].endswith("\n" + charts.NO_ROOM_NOTE)
+    assert len(starts) == 1
+
+
+def test_a_drawing_that_fails_in_its_process_is_named(monkeypatch, tmp_path) -> None:
+    fails = tmp_path / "fails.py"
+    fails.write_text("raise ValueError('unknown mark')\n")
+    monkeypatch.setattr(charts, "address_space_limited", lambda: True)
+    monkeypatch.setattr(charts, "DRAW_SVG", fails)
+    monkeypatch.setattr(charts, "_no_room", False)
+    with pytest.raises(RuntimeError, match="ValueError: unknown mark"):
+        charts.svg({"mark": "point"}, "5.20")
+    assert charts._no_room is False
+
+
+def test_the_drawing_script_draws_what_charts_draws(monkeypatch) -> None:
+    """utils/_draw_svg.py, which draws in a process of its own, run here: the same SVG."""
+    import importlib
+    import json
+
+    draw = importlib.import_module("utils._draw_svg")
+    spec = charts.in_utc(charts.portable(small_chart().to_dict()))
+    job = json.dumps({"spec": spec, "vl_version": "6.4", "fonts": str(charts.FONT_DIR)})
+    out = io.BytesIO()
+    monkeypatch.setattr(draw.sys, "stdin", io.TextIOWrapper(io.BytesIO(job.encode())))
+    monkeypatch.setattr(draw.sys, "stdout", io.TextIOWrapper(out))
+    draw.main()
+    draw.sys.stdout.flush()
+    assert out.getvalue().decode("utf-8") == charts.svg(spec, "6.4")

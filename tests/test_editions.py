@@ -745,3 +745,30 @@ def test_the_guide_says_what_each_widget_shows() -> None:
         if widgets:
             assert "#### Live: " in part and "*What it shows*" in part, path.name
             assert "*Settings to show in class" in part, path.name
+
+
+def test_the_student_branch_holds_the_student_edition_and_grows_by_commits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`course.py student --branch` (the JupyterHub recipe's branch, which nbgitpuller pulls):
+    the branch's files are the student edition exactly, a second publication of the same
+    edition adds nothing, a changed one is a child commit (so nbgitpuller merges it into a
+    student's copy), and the repository's working tree and other branches are untouched."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(tmp_path / "repo"), *args], check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    subprocess.run(["git", "init", "--quiet", "--bare", str(tmp_path / "repo")], check=True)
+    first = publish.commit_student_edition(tmp_path / "repo")
+    files = publish.student_files()
+    assert git("ls-tree", "-r", "--name-only", "student").splitlines() == sorted(files)
+    assert git("show", f"student:{NOTEBOOKS[1].parent.name}/{NOTEBOOKS[1].name}").encode() \
+        == files[f"notebooks/{NOTEBOOKS[1].name}"].rstrip(b"\n")
+    assert publish.commit_student_edition(tmp_path / "repo") == first
+    assert git("for-each-ref", "--format=%(refname)") == "refs/heads/student"
+
+    changed = {**files, "notebooks/00-start-here.ipynb": b"{}\n"}
+    monkeypatch.setattr(publish, "student_files", lambda: changed)
+    second = publish.commit_student_edition(tmp_path / "repo")
+    assert second != first and git("rev-parse", f"{second}^") == first
