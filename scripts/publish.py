@@ -46,7 +46,7 @@ from typing import Any
 import nbformat
 from nbconvert import HTMLExporter
 
-from utils import exercises, handin
+from utils import charts, exercises, handin, widgets
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -491,6 +491,9 @@ def site_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
                     {"prompt": "What do you expect this cell to show?",
                      "answer": [{"text/html": answer}]}, number))]
             continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if widgets.NAMES_MARK not in
+                            _joined(o.get("data", {}).get("text/html", ""))]
         charts_as_html(cell, live=True)
     return site
 
@@ -533,6 +536,8 @@ SITE_CSS = READABLE_CSS + """
   border-bottom: 1px solid #ccd; }
 .course-live-note { font-family: sans-serif; margin: 8px 16px; color: #444; }
 .course-chart { margin: 0; }
+.course-chart-text { font-family: sans-serif; max-width: 900px; margin: 4px 0 12px; }
+.course-chart-text summary { cursor: pointer; color: #0b4f9c; }
 .course-reveal { border: 2px solid #0072B2; border-radius: 6px; padding: 8px 12px;
   font-family: sans-serif; max-width: 900px; }
 .course-reveal button { font-size: 1em; cursor: pointer; padding: 4px 10px; }
@@ -966,6 +971,10 @@ def slide_parts(cell: nbformat.NotebookNode) -> list[str]:
             parts.append(f'<p class="course-predict"><b>Predict first:</b> {prompt}</p>')
         elif controls_html(plain):
             parts.append(controls_html(plain) or "")
+        elif widgets.NAMES_MARK in _joined(data.get("text/html", "")):
+            continue  # names live sliders; a slide has none
+        elif charts.TEXT_CLASS in _joined(data.get("text/html", "")):
+            parts.append(slide_text_alternative(_joined(data["text/html"])))
         elif "text/html" in data and "<table" in _joined(data["text/html"]):
             parts += table_pages(_joined(data["text/html"]))
         elif "text/markdown" in data and not _joined(data["text/markdown"]).strip():
@@ -977,6 +986,12 @@ def slide_parts(cell: nbformat.NotebookNode) -> list[str]:
     return parts
 
 
+def slide_text_alternative(text: str) -> str:
+    """A chart's text alternative on the chart's slide: its table, folded under one line
+    (the sentence is the chart's alt text already, and the slide has no room for both)."""
+    return re.sub(r'<p role="status"[^>]*>.*?</p>', "", text, count=1, flags=re.S)
+
+
 def output_cell(parts: list[str], slide_type: str) -> nbformat.NotebookNode:
     """A code cell that shows only these HTML pieces, no input."""
     cell = nbformat.v4.new_code_cell("")
@@ -985,8 +1000,14 @@ def output_cell(parts: list[str], slide_type: str) -> nbformat.NotebookNode:
     return cell
 
 
+def is_text_alternative(part: str) -> bool:
+    """Whether a slide part is a chart's text alternative (it stays on its chart's slide)."""
+    return part.startswith(f'<div class="{charts.TEXT_CLASS}"')
+
+
 def is_big(part: str) -> bool:
-    return part.startswith(("<figure", "<table", "<div")) or "<table" in part[:400]
+    return not is_text_alternative(part) and (
+        part.startswith(("<figure", "<table", "<div")) or "<table" in part[:400])
 
 
 def slide_cells(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -1010,7 +1031,8 @@ def slide_cells(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
         cell.outputs = []
     parts = slide_parts(cell)
     result = [cell]
-    big = list(range(len(parts))) if widget else [i for i, p in enumerate(parts) if is_big(p)]
+    big = [i for i, p in enumerate(parts) if (widget and not is_text_alternative(p))
+           or is_big(p)]
     first_big_ends = big[1] if len(big) > 1 else len(parts)
     cell.outputs = [html_output(p) for p in parts[:first_big_ends]]
     starts = big[1:]
