@@ -270,3 +270,16 @@ def test_a_chart_in_a_notebook_is_shown_with_its_text_alternative() -> None:
     kinds = [sorted(o.data) for o in shown.outputs]
     assert kinds[0][0] == charts.VEGALITE_MIMETYPE and kinds[1] == ["text/html", "text/plain"]
     assert len(kinds) == 2
+
+
+def test_a_mark_that_encodes_no_field_is_silent_for_screen_readers() -> None:
+    """A map's outlines (a geoshape with no field) would be an unnamed graphic in Lab's SVG
+    (axe's svg-img-alt); the fills, which encode a field, keep their names."""
+    spec = {"layer": [{"mark": "geoshape", "encoding": {"color": {"field": "status"}}},
+                      {"mark": {"type": "geoshape", "stroke": "#000000"}}]}
+    silent = charts.unnamed_marks_silent(spec)
+    assert silent["layer"] == [
+        {"mark": "geoshape", "encoding": {"color": {"field": "status"}}},
+        {"mark": {"type": "geoshape", "stroke": "#000000", "aria": False}}]
+    data, _ = charts.bundle(spec, images=False)
+    assert data[charts.VEGALITE_MIMETYPE]["layer"][1]["mark"]["aria"] is False

@@ -253,6 +253,31 @@ def static_images(spec: dict[str, Any]) -> tuple[str, str | None]:
     return svg, base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def unnamed_marks_silent(spec: Any) -> Any:
+    """The spec with every mark that encodes no field (an outline, a frame) left out of what
+    a screen reader reads (``"aria": false``).
+
+    Vega names each mark after the fields it encodes ("date: 2001-09-12; label: ..."); a mark
+    with none gets no name, and an unnamed graphic is a fault (axe's svg-img-alt), where the
+    chart is drawn in JupyterLab. The chart's description and its text alternative say what
+    such marks show.
+    """
+    if isinstance(spec, list):
+        return [unnamed_marks_silent(v) for v in spec]
+    if not isinstance(spec, dict):
+        return spec
+    out = {k: unnamed_marks_silent(v) if k in ("layer", "hconcat", "vconcat", "concat", "spec")
+           else v for k, v in spec.items()}
+    mark = out.get("mark")
+    encoding = out.get("encoding") if isinstance(out.get("encoding"), dict) else {}
+    named = any(isinstance(d, dict) and ("field" in d or "aggregate" in d)
+                for d in encoding.values())
+    if mark is not None and not named:
+        mark = dict(mark) if isinstance(mark, dict) else {"type": mark}
+        out["mark"] = {**mark, "aria": mark.get("aria", False)}
+    return out
+
+
 def bundle(spec: dict[str, Any], *, images: bool = True) -> tuple[dict[str, Any],
                                                                    dict[str, Any]]:
     """The MIME bundle and its metadata for a chart spec (see the module docstring).
@@ -260,7 +285,7 @@ def bundle(spec: dict[str, Any], *, images: bool = True) -> tuple[dict[str, Any]
     ``images=False`` leaves out the SVG and PNG: a widget redrawing a chart live needs
     only the spec, and drawing images would make every update slower.
     """
-    spec = _named_by_content(portable(spec))
+    spec = _named_by_content(portable(unnamed_marks_silent(spec)))
     data: dict[str, Any] = {VEGALITE_MIMETYPE: spec, "text/plain": chart_text(spec)}
     if images and vlc is not None:
         try:
