@@ -492,7 +492,7 @@ def site_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
                      "answer": [{"text/html": answer}]}, number))]
             continue
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if widgets.NAMES_MARK not in
+            cell.outputs = [o for o in cell.outputs if widgets.CONTROLS_MARK not in
                             _joined(o.get("data", {}).get("text/html", ""))]
         charts_as_html(cell, live=True)
     return site
@@ -971,8 +971,8 @@ def slide_parts(cell: nbformat.NotebookNode) -> list[str]:
             parts.append(f'<p class="course-predict"><b>Predict first:</b> {prompt}</p>')
         elif controls_html(plain):
             parts.append(controls_html(plain) or "")
-        elif widgets.NAMES_MARK in _joined(data.get("text/html", "")):
-            continue  # names live sliders; a slide has none
+        elif widgets.CONTROLS_MARK in _joined(data.get("text/html", "")):
+            continue  # helps live controls; a slide has none
         elif charts.TEXT_CLASS in _joined(data.get("text/html", "")):
             parts.append(slide_text_alternative(_joined(data["text/html"])))
         elif "text/html" in data and "<table" in _joined(data["text/html"]):

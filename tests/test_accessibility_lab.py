@@ -32,6 +32,7 @@ import nbformat
 import pytest
 
 from tests.browser import (
+    ARTIFACTS,
     BLOCK_FLAGS,
     CHROMIUM,
     CHROMIUM_FLAGS,
@@ -54,6 +55,8 @@ COURSE_AREA = [".jp-Notebook .jp-MarkdownOutput", ".jp-Notebook .jp-OutputArea-o
 #: JupyterLab draws every cell (not only those in view), so that axe sees the whole notebook.
 ALL_CELLS = {"windowingMode": "none"}
 VEGALITE = "application/vnd.vegalite.v5+json"
+#: A 1366×768 laptop at 200% zoom: half as many CSS pixels, each drawn twice as large.
+ZOOM_200 = {"viewport": {"width": 683, "height": 384}, "device_scale_factor": 2}
 
 #: Whether every stored chart of the notebook on screen has drawn its marks.
 CHARTS_DRAWN = """(count) => {
@@ -67,6 +70,12 @@ def chart_count(path: Path) -> int:
     notebook = nbformat.read(path, as_version=4)
     return sum(VEGALITE in out.get("data", {}) for cell in notebook.cells
                for out in cell.get("outputs", []))
+
+
+def zoom_shot(page: Any, name: str) -> None:
+    """A screenshot at 200% zoom, for a person to look at (build/screenshots/zoom200-*)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"zoom200-{name}.png"))
 
 
 class Findings:
@@ -140,6 +149,11 @@ def test_the_course_in_jupyterlab_has_no_axe_violation(
             page.wait_for_function(CHARTS_DRAWN, arg=chart_count(path), timeout=60_000)
             findings.check(page, f"{path.name} (widgets live)", chrome=path == NOTEBOOKS[0])
         page.context.close()
+        zoomed = axe.context(**ZOOM_200).new_page()
+        open_notebook(zoomed, url, f"notebooks/{NOTEBOOKS[1].name}")
+        zoomed.wait_for_function(CHARTS_DRAWN, arg=1, timeout=60_000)
+        zoom_shot(zoomed, "lab-notebook")
+        zoomed.context.close()
     seconds = time.monotonic() - started
     print(f"axe in JupyterLab, six notebooks: {seconds:.0f} s")
     findings.write_chrome()
@@ -203,3 +217,35 @@ def test_the_area_checked_is_the_course_s_own(browser: tuple[Any, Axe]) -> None:
     page.context.close()
     assert {rule for _, rule in axe.counts} == {"aria-input-field-name"}
     assert set(findings.chrome) == {"color-contrast (serious)"}
+
+
+def test_screenshots_at_200_percent_zoom(browser: tuple[Any, Axe],
+                                         tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A site page, a slide and a council seat page at 200% zoom (JupyterLab's is taken by
+    the Lab test): nothing may need a sideways scroll, and a person looks at the images."""
+    from council.harness import Server
+
+    publish = script("publish")
+    _, axe = browser
+    out = tmp_path_factory.mktemp("zoom")
+    publish.build_site(out / "site")
+    publish.build_slides(out / "slides")
+    page = axe.context(**ZOOM_200).new_page()
+    wide = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    page.goto((out / "site" / "01-consensus-and-silence.html").as_uri())
+    page.locator(".course-chart-text").first.scroll_into_view_if_needed()
+    zoom_shot(page, "site-page")
+    assert page.evaluate(wide) <= 1, "the site page scrolls sideways at 200%"
+    page.goto((out / "slides" / "01-consensus-and-silence.slides.html").as_uri())
+    page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=60_000)
+    page.evaluate("() => Reveal.slide(3, 0)")
+    zoom_shot(page, "slide")
+    council = Server(out / "s.sqlite", "--seats", "2").start()
+    try:
+        page.goto(council.url("seat", "seat1"))
+        page.locator("#ally").filter(has_text="(seat 1)").wait_for(timeout=30_000)
+        zoom_shot(page, "council-seat")
+        assert page.evaluate(wide) <= 1, "the seat page scrolls sideways at 200%"
+    finally:
+        council.stop()
+        page.context.close()

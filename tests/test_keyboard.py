@@ -91,8 +91,10 @@ CONTROLS = [
     ("Rounds allowed", "ArrowRight", "after 6 round(s)"),
     ("Random seed", "ArrowRight", None),
 ]
-WIDGET_OUTPUTS = "(index) => window.jupyterapp.shell.currentWidget.content.widgets[index]" \
-                 ".node.querySelector('.jp-OutputArea').innerText"
+#: What the widget cell shows below its controls (its redrawn outputs), as text.
+WIDGET_OUTPUTS = """(index) => [...window.jupyterapp.shell.currentWidget.content.widgets[index]
+  .node.querySelectorAll('.jp-OutputArea-output')]
+  .filter(o => !o.querySelector('.jupyter-widgets')).map(o => o.innerText).join('\\n')"""
 #: Gives the keyboard's focus to the widget cell as JupyterLab does when a cell is selected
 #: (command mode), so that Tab goes on from there into its outputs.
 SELECT_CELL = """(index) => {
@@ -136,8 +138,11 @@ def test_notebook_01_s_widget_with_the_keyboard_only(lab_page: Any) -> None:
         assert named == label, f"the control reached is named {named!r}, not {label!r}"
         before = page.evaluate(WIDGET_OUTPUTS, widget)
         page.keyboard.press(key)
-        page.wait_for_function(f"([index, old]) => ({WIDGET_OUTPUTS})(index) !== old",
-                               arg=[widget, before], timeout=30_000)
+        try:
+            page.wait_for_function(f"([index, old]) => ({WIDGET_OUTPUTS})(index) !== old",
+                                   arg=[widget, before], timeout=30_000)
+        except Exception as error:
+            raise AssertionError(f"{label}: no redraw after {key}: {before[:300]}") from error
         after = page.evaluate(WIDGET_OUTPUTS, widget)
         if expected:
             assert expected in after, f"{label}: {expected!r} not in the redrawn outputs"

@@ -75,15 +75,22 @@ class Controls(w.VBox):
 
 LAYOUT = {"width": "520px"}
 
-#: Marks the output that names the sliders (the site and the slides leave it out).
-NAMES_MARK = 'data-course="slider-names"'
-#: ipywidgets 8 names a drop-down or a text box by its label (``<label for>``), so a screen
-#: reader says "Rule, combo box"; a slider it does not: its handle (``role="slider"``) and its
-#: readout carry no name, and a screen reader says only "slider, 32". It has no option for
-#: one, so this script, shown under the controls, names each slider in its output area by its
-#: label, now and when the widget is drawn again. (A notebook runs it only where it is trusted,
-#: i.e. where its cells have run: where the sliders are live.)
-SLIDER_NAMES = f"""<script {NAMES_MARK}>(function () {{
+#: Marks the output that carries :data:`CONTROLS_SCRIPT` (the site and the slides leave it
+#: out: they have no live controls).
+CONTROLS_MARK = 'data-course="controls"'
+#: What ipywidgets 8 and JupyterLab leave undone for a screen reader and a keyboard, done by
+#: a script shown under the controls, for the controls of its own output area (now, and
+#: whenever they are drawn again). A notebook runs it only where it is trusted, i.e. where its
+#: cells have run: where the controls are live.
+#:
+#: * Names: ipywidgets names a drop-down or a text box by its label (``<label for>``), so a
+#:   screen reader says "Rule, combo box"; a slider it does not: its handle
+#:   (``role="slider"``) and its readout carry no name, and a screen reader says only
+#:   "slider, 32". Each is named by its label.
+#: * Arrow keys: on a drop-down, JupyterLab takes the arrow keys for moving between cells (a
+#:   drop-down is not a text field, so the notebook stays in command mode): the choice never
+#:   changes and the selected cell moves instead. They are kept for the drop-down.
+CONTROLS_SCRIPT = f"""<script {CONTROLS_MARK}>(function () {{
   var me = document.currentScript;
   var area = (me && me.closest('.jp-OutputArea')) || document.body;
   function name() {{
@@ -100,6 +107,12 @@ SLIDER_NAMES = f"""<script {NAMES_MARK}>(function () {{
   }}
   name();
   new MutationObserver(name).observe(area, {{childList: true, subtree: true}});
+  area.addEventListener('keydown', function (event) {{
+    if (event.target.tagName === 'SELECT' &&
+        /^(Arrow(Up|Down|Left|Right)|Home|End|Page(Up|Down))$/.test(event.key)) {{
+      event.stopPropagation();
+    }}
+  }});
 }})();</script>"""
 
 
@@ -241,7 +254,7 @@ def show(compute: Callable[..., Sequence[Any]], controls: Mapping[str, w.ValueWi
     box = Controls(list(controls.values()), note)
     check_values(compute, current(controls))
     display(box)
-    display({"text/html": SLIDER_NAMES, "text/plain": ""}, raw=True)
+    display({"text/html": CONTROLS_SCRIPT, "text/plain": ""}, raw=True)
     results = outputs(compute, current(controls), live=False)
     first = _places(results)
     first += [EMPTY] * (_slots(compute, results) - len(first))
