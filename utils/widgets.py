@@ -90,7 +90,17 @@ CONTROLS_MARK = 'data-course="controls"'
 #: * Arrow keys: on a drop-down, JupyterLab takes the arrow keys for moving between cells (a
 #:   drop-down is not a text field, so the notebook stays in command mode): the choice never
 #:   changes and the selected cell moves instead. They are kept for the drop-down.
-CONTROLS_SCRIPT = f"""<script {CONTROLS_MARK}>(function () {{
+#: * Focus: a slider's handle shows no sign of the keyboard's focus; every control gets the
+#:   outline the site, the slides and the council draw.
+CONTROLS_SCRIPT = f"""<style {CONTROLS_MARK}>
+.jp-OutputArea .jupyter-widgets .noUi-handle:focus-visible,
+.jp-OutputArea .jupyter-widgets .widget-readout:focus-visible,
+.jp-OutputArea .jupyter-widgets select:focus-visible,
+.jp-OutputArea .jupyter-widgets textarea:focus-visible,
+.jp-OutputArea .jupyter-widgets input:focus-visible,
+.jp-OutputArea .jupyter-widgets button:focus-visible {{
+  outline: 3px solid #0b4f9c !important; outline-offset: 2px !important; }}
+</style><script {CONTROLS_MARK}>(function () {{
   var me = document.currentScript;
   var area = (me && me.closest('.jp-OutputArea')) || document.body;
   function name() {{
