@@ -1555,6 +1555,8 @@ def output_text(cell: nbformat.NotebookNode, kinds: tuple[str, ...] = ("text/pla
             text = out.get("text", "")
         else:
             data = out.get("data", {})
+            if charts.TEXT_CLASS in _joined(data.get("text/html", "")):
+                continue  # a chart's text alternative: its description is there already
             text = next((data[kind] for kind in kinds if kind in data), "")
         text = "".join(text) if isinstance(text, list) else str(text)
         if text.startswith(WIDGET_NOTE):
