@@ -63,8 +63,9 @@ def test_show_displays_defaults_then_redraws_in_place(shell: InteractiveShell) -
         widgets.show(compute, {"year": slider}, "Move it.")
     texts = [o.data.get("text/plain", "") for o in shown.outputs]
     assert texts[0].startswith("[Interactive controls: Year.")
-    assert texts[1] == "Chart: Year 1990"
-    assert "image/svg+xml" in shown.outputs[1].data
+    assert shown.outputs[1].data["text/html"] == widgets.CONTROLS_SCRIPT
+    assert texts[2] == "Chart: Year 1990"
+    assert "image/svg+xml" in shown.outputs[2].data
     with capture_output() as redrawn:
         slider.value = 2000
     assert [o.data["text/plain"] for o in redrawn.outputs] == [
@@ -81,7 +82,7 @@ def test_a_redraw_is_announced_in_a_live_region(shell: InteractiveShell) -> None
         widgets.show(compute, {"year": slider}, "Move it.")
     with capture_output() as redrawn:
         slider.value = 2001
-    for outputs, year in ((shown.outputs[2], 1990), (redrawn.outputs[1], 2001)):
+    for outputs, year in ((shown.outputs[3], 1990), (redrawn.outputs[1], 2001)):
         assert outputs.data["text/html"].startswith(
             f'<div class="course-chart-text"><p role="status" aria-live="polite">'
             f"Chart: Year {year}</p>")
@@ -105,7 +106,7 @@ def test_a_first_render_that_is_a_message_keeps_places_for_every_output(
     slider = widgets.year_slider(1900, 2026, 1920)
     with capture_output() as first:
         widgets.show(compute, {"year": slider}, "Move it.")
-    assert [o.data.get("text/markdown") for o in first.outputs[1:]] == [
+    assert [o.data.get("text/markdown") for o in first.outputs[2:]] == [
         "**Cannot do that:** Choose a year from 1949.", "", ""]
     with capture_output() as redrawn:
         slider.value = 2000
@@ -122,7 +123,7 @@ def test_without_an_annotation_the_places_are_the_reserve(shell: InteractiveShel
     slider = widgets.year_slider(1900, 2026, 1920)
     with capture_output() as first:
         widgets.show(unannotated, {"year": slider}, "Move it.")
-    assert len(first.outputs) == 1 + widgets.RESERVE
+    assert len(first.outputs) == 2 + widgets.RESERVE  # the controls, their script
 
 
 @pytest.mark.parametrize(("call", "message"), [
