@@ -51,7 +51,7 @@ from typing import Any
 import nbformat
 from nbconvert import HTMLExporter
 
-from utils import exercises, handin
+from utils import charts, exercises, handin, widgets
 from utils.charts import VEGALITE_MIMETYPE as VEGALITE
 from utils.reveal import MIMETYPE as REVEAL_MIMETYPE
 
@@ -567,6 +567,9 @@ def site_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
                     {"prompt": "What do you expect this cell to show?",
                      "answer": [{"text/html": answer}]}, number))]
             continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if widgets.CONTROLS_MARK not in
+                            _joined(o.get("data", {}).get("text/html", ""))]
         charts_as_html(cell, live=True)
     return site
 
@@ -609,6 +612,8 @@ SITE_CSS = READABLE_CSS + """
   border-bottom: 1px solid #ccd; }
 .course-live-note { font-family: sans-serif; margin: 8px 16px; color: #444; }
 .course-chart { margin: 0; }
+.course-chart-text { font-family: sans-serif; max-width: 900px; margin: 4px 0 12px; }
+.course-chart-text summary { cursor: pointer; color: #0b4f9c; }
 .course-reveal { border: 2px solid #0072B2; border-radius: 6px; padding: 8px 12px;
   font-family: sans-serif; max-width: 900px; }
 .course-reveal button { font-size: 1em; cursor: pointer; padding: 4px 10px; }
@@ -1042,6 +1047,10 @@ def slide_parts(cell: nbformat.NotebookNode) -> list[str]:
             parts.append(f'<p class="course-predict"><b>Predict first:</b> {prompt}</p>')
         elif controls_html(plain):
             parts.append(controls_html(plain) or "")
+        elif widgets.CONTROLS_MARK in _joined(data.get("text/html", "")):
+            continue  # helps live controls; a slide has none
+        elif charts.TEXT_CLASS in _joined(data.get("text/html", "")):
+            parts.append(slide_text_alternative(_joined(data["text/html"])))
         elif "text/html" in data and "<table" in _joined(data["text/html"]):
             parts += table_pages(_joined(data["text/html"]))
         elif "text/markdown" in data and not _joined(data["text/markdown"]).strip():
@@ -1053,6 +1062,12 @@ def slide_parts(cell: nbformat.NotebookNode) -> list[str]:
     return parts
 
 
+def slide_text_alternative(text: str) -> str:
+    """A chart's text alternative on the chart's slide: its table, folded under one line
+    (the sentence is the chart's alt text already, and the slide has no room for both)."""
+    return re.sub(r'<p role="status"[^>]*>.*?</p>', "", text, count=1, flags=re.S)
+
+
 def output_cell(parts: list[str], slide_type: str) -> nbformat.NotebookNode:
     """A code cell that shows only these HTML pieces, no input."""
     cell = nbformat.v4.new_code_cell("")
@@ -1061,8 +1076,14 @@ def output_cell(parts: list[str], slide_type: str) -> nbformat.NotebookNode:
     return cell
 
 
+def is_text_alternative(part: str) -> bool:
+    """Whether a slide part is a chart's text alternative (it stays on its chart's slide)."""
+    return part.startswith(f'<div class="{charts.TEXT_CLASS}"')
+
+
 def is_big(part: str) -> bool:
-    return part.startswith(("<figure", "<table", "<div")) or "<table" in part[:400]
+    return not is_text_alternative(part) and (
+        part.startswith(("<figure", "<table", "<div")) or "<table" in part[:400])
 
 
 def slide_cells(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -1086,7 +1107,8 @@ def slide_cells(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
         cell.outputs = []
     parts = slide_parts(cell)
     result = [cell]
-    big = list(range(len(parts))) if widget else [i for i, p in enumerate(parts) if is_big(p)]
+    big = [i for i, p in enumerate(parts) if (widget and not is_text_alternative(p))
+           or is_big(p)]
     first_big_ends = big[1] if len(big) > 1 else len(parts)
     cell.outputs = [html_output(p) for p in parts[:first_big_ends]]
     starts = big[1:]
@@ -1609,6 +1631,8 @@ def output_text(cell: nbformat.NotebookNode, kinds: tuple[str, ...] = ("text/pla
             text = out.get("text", "")
         else:
             data = out.get("data", {})
+            if charts.TEXT_CLASS in _joined(data.get("text/html", "")):
+                continue  # a chart's text alternative: its description is there already
             text = next((data[kind] for kind in kinds if kind in data), "")
         text = "".join(text) if isinstance(text, list) else str(text)
         if text.startswith(WIDGET_NOTE):

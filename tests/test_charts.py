@@ -301,3 +301,75 @@ def test_the_drawing_script_draws_what_charts_draws(monkeypatch) -> None:
     draw.main()
     draw.sys.stdout.flush()
     assert out.getvalue().decode("utf-8") == charts.svg(spec, "6.4")
+
+
+# --- the text alternative ---------------------------------------------------------------
+
+def step_chart() -> alt.LayerChart:
+    """Members per year of two alliances (a step line), with a reference rule."""
+    counts = pd.DataFrame({"year": [1949, 1950, 1951, 1952, 1992, 1993],
+                           "members": [12, 12, 12, 14, 6, 9],
+                           "alliance": ["NATO"] * 4 + ["CST"] * 2})
+    lines = alt.Chart(counts).mark_line(interpolate="step-after").encode(
+        x=alt.X("year:Q", title="Year"), y=alt.Y("members:Q", title="Member states"),
+        color="alliance:N")
+    rule = alt.Chart(pd.DataFrame({"year": [1999]})).mark_rule().encode(x="year:Q")
+    return (lines + rule).properties(title="Members", description="NATO grows from 12 to 14.")
+
+
+def test_the_text_alternative_gives_the_changes_of_a_step_line() -> None:
+    """Hand-read from the data: NATO's 1950 and 1951 rows repeat 1949 but for the year,
+    so four of the six rows are left; the rule's lone field makes no table."""
+    (table,) = charts.data_tables(charts.text_alternative(step_chart()).spec)
+    assert table["columns"] == ["Year", "alliance", "Member states"]
+    assert table["rows"] == [["1949", "NATO", "12"], ["1952", "NATO", "14"],
+                             ["1992", "CST", "6"], ["1993", "CST", "9"]]
+    assert (table["total"], table["skipped"]) == (4, 2)
+
+
+def test_the_text_alternative_counts_what_a_bar_chart_counts() -> None:
+    evidence = pd.DataFrame({"claim": ["A", "A", "B", "A"],
+                             "direction": ["supports", "supports", "challenges", "qualifies"]})
+    chart = alt.Chart(evidence).mark_bar().encode(
+        x=alt.X("count():Q", title="Pieces of evidence"), y="claim:N", color="direction:N")
+    (table,) = charts.text_alternative(chart).tables
+    assert table["columns"] == ["claim", "direction", "Pieces of evidence"]
+    assert table["rows"] == [["A", "supports", "2"], ["B", "challenges", "1"],
+                             ["A", "qualifies", "1"]]
+
+
+def test_the_text_alternative_is_a_live_sentence_and_a_table_with_headers() -> None:
+    shown = charts.text_alternative(step_chart())._repr_mimebundle_()
+    page = shown["text/html"]
+    assert page.startswith('<div class="course-chart-text"><p role="status" '
+                           'aria-live="polite">NATO grows from 12 to 14.</p><details>')
+    assert '<th scope="col">Year</th>' in page and '<th scope="row">1952</th>' in page
+    assert "only the year differs" in page
+    assert shown["text/plain"].splitlines()[:3] == [
+        "NATO grows from 12 to 14.", "Year | alliance | Member states", "1949 | NATO | 12"]
+
+
+def test_a_chart_in_a_notebook_is_shown_with_its_text_alternative() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    shell = InteractiveShell.instance()
+    charts.enable()
+    with capture_output() as shown:
+        shell.run_cell("from tests.test_charts import step_chart\nstep_chart()")
+    kinds = [sorted(o.data) for o in shown.outputs]
+    assert kinds[0][0] == charts.VEGALITE_MIMETYPE and kinds[1] == ["text/html", "text/plain"]
+    assert len(kinds) == 2
+
+
+def test_a_mark_that_encodes_no_field_is_silent_for_screen_readers() -> None:
+    """A map's outlines (a geoshape with no field) would be an unnamed graphic in Lab's SVG
+    (axe's svg-img-alt); the fills, which encode a field, keep their names."""
+    spec = {"layer": [{"mark": "geoshape", "encoding": {"color": {"field": "status"}}},
+                      {"mark": {"type": "geoshape", "stroke": "#000000"}}]}
+    silent = charts.unnamed_marks_silent(spec)
+    assert silent["layer"] == [
+        {"mark": "geoshape", "encoding": {"color": {"field": "status"}}},
+        {"mark": {"type": "geoshape", "stroke": "#000000", "aria": False}}]
+    data, _ = charts.bundle(spec, images=False)
+    assert data[charts.VEGALITE_MIMETYPE]["layer"][1]["mark"]["aria"] is False

@@ -450,21 +450,25 @@ def test_a_site_answer_shows_only_after_a_prediction(site: Path, browser: Any) -
 #: every scaling above it: the slide's shrinking, reveal.js's, a drawing's viewBox); every
 #: word of a table cell drawn across two lines; and its charts (drawn live or not, width).
 MEASURE_SLIDE = """(s) => {
+  const FOLDED = 'details:not([open]) > :not(summary)';
   const revealScale = window.Reveal && Reveal.getScale ? Reveal.getScale() : 1;
   const scale = parseFloat(s.dataset.fitScale || '1') * revealScale;
   const frame = s.closest('.slides').getBoundingClientRect();
   let bottom = frame.top, right = frame.left;
   for (const e of s.querySelectorAll('*')) {
     const r = e.getBoundingClientRect();
-    // (what a drawing holds shows only inside it: a map's shapes are cut at its edges)
-    if (r.width === 0 && r.height === 0 || e.parentElement.closest('svg')) { continue; }
+    // (what a drawing holds shows only inside it: a map's shapes are cut at its edges;
+    // what a closed <details> holds shows not at all, though the browser lays it out)
+    if (r.width === 0 && r.height === 0 || e.parentElement.closest('svg')
+        || e.closest(FOLDED)) { continue; }
     bottom = Math.max(bottom, r.bottom); right = Math.max(right, r.right);
   }
   let least = Infinity, smallest = '';
   const walker = document.createTreeWalker(s, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode, e = node.parentElement;
-    if (!node.textContent.trim() || !e || e.closest('script, style, template, title')) {
+    if (!node.textContent.trim() || !e || e.closest('script, style, template, title')
+        || e.closest(FOLDED)) {
       continue;
     }
     const style = getComputedStyle(e);
