@@ -19,10 +19,6 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-# As in utils/__init__.py: jsonschema (imported here by nbformat) would build ~35 parsers at
-# import time for IRI formats nothing here checks; 2.8 s in every test worker.
-sys.modules.setdefault("rfc3987_syntax", None)
-
 # Charts drawn in the test run (this process and every kernel it starts) are compared with
 # the committed outputs, never stored, and no comparison reads PNG bytes: do not draw PNGs
 # (about 1 s per notebook run). See utils/charts.py.
@@ -37,6 +33,21 @@ HOME = GUARD.parent / "course_test_home.py"
 settings.register_profile("course", derandomize=True, database=None, print_blob=True,
                           deadline=None)
 settings.load_profile("course")
+
+
+@pytest.fixture(scope="module")
+def course_charts() -> Iterator[None]:
+    """Altair as a notebook has it after ``utils.setup()``: the course's renderer and theme
+    (for tests of what a chart or widget displays); as it was again after the module."""
+    import altair as alt
+
+    from utils import charts
+
+    renderer, theme = alt.renderers.active, alt.theme.active
+    charts.enable()
+    yield
+    alt.renderers.enable(renderer)
+    alt.theme.enable(theme)
 
 
 def _load(name: str, path: Path) -> object:
@@ -57,7 +68,7 @@ def pytest_configure() -> None:
 #: The test files that take longest (see `python3 course.py bench`), longest first. They are
 #: collected first, so pytest-xdist starts them first and no worker is left running a long
 #: file alone at the end. Each file's own tests keep their order (nbval's cells too).
-LONGEST_FIRST = ("test_portable_outputs.py", "test_accessibility_axe.py",
+LONGEST_FIRST = ("test_hub.py", "test_portable_outputs.py", "test_accessibility_axe.py",
                  "test_browser_lab.py", "test_editions.py", "test_council_browser.py",
                  "test_hostile_input.py", "test_errors.py", "test_attack.py", "test_charts.py")
 

@@ -1,6 +1,8 @@
 """Build the course the ways students and instructors meet it, all offline.
 
     python3 course.py student   the student edition:  build/student/notebooks/*.ipynb
+                  --branch      and as the next commit of the git branch `student` (for a
+                                JupyterHub's nbgitpuller link: see the README)
     python3 course.py site      the static HTML site: build/site/index.html
     python3 course.py slides    reveal.js slide decks: build/slides/*.slides.html
     python3 course.py guide     the instructor guide:  docs/instructor-guide.md
@@ -35,9 +37,12 @@ import copy
 import hashlib
 import html
 import json
+import os
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from functools import cache
 from pathlib import Path
@@ -46,7 +51,9 @@ from typing import Any
 import nbformat
 from nbconvert import HTMLExporter
 
-from utils import exercises, handin
+from utils import charts, exercises, handin, widgets
+from utils.charts import VEGALITE_MIMETYPE as VEGALITE
+from utils.reveal import MIMETYPE as REVEAL_MIMETYPE
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -55,8 +62,6 @@ REVEAL = ROOT / "vendor" / "reveal.js"
 VEGA = ROOT / "vendor" / "vega"
 VEGA_FILES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 LITE = BUILD / "lite"
-VEGALITE = "application/vnd.vegalite.v5+json"
-REVEAL_MIMETYPE = "application/vnd.alliance-decisions.reveal+json"
 WIDGET_NOTE = "[Interactive controls:"
 ANSWER_CODE = "# Your answer here\n"
 ANSWER_TEXT = "*Your answer here.*"
@@ -279,6 +284,50 @@ def build_student(out: Path) -> list[Path]:
     return write_files(out, student_files())
 
 
+# --- the student edition as a git branch (what a JupyterHub's students pull) ----------------
+
+#: The branch the README's JupyterHub link pulls: the student edition, never the solutions.
+STUDENT_BRANCH = "student"
+#: Who commits the student edition where git knows no one (a CI machine, say).
+COMMITTER = {"GIT_AUTHOR_NAME": "Alliance Decisions course",
+             "GIT_AUTHOR_EMAIL": "course@localhost",
+             "GIT_COMMITTER_NAME": "Alliance Decisions course",
+             "GIT_COMMITTER_EMAIL": "course@localhost"}
+
+
+def commit_student_edition(repository: Path = ROOT, branch: str = STUDENT_BRANCH) -> str:
+    """Commit the student edition (:func:`student_files`) as the next commit of `branch`
+    in the git repository at `repository` (bare or not), and return the commit.
+
+    Neither the working tree, nor the index, nor the current branch changes. Each commit's
+    parent is the branch's previous one, so nbgitpuller updates a student's copy by a merge
+    that keeps the student's own changes; an unchanged edition makes no new commit."""
+    def git(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> str:
+        return subprocess.run(["git", "-C", str(repository), *args], input=stdin, env=env,
+                              capture_output=True, check=True).stdout.decode().strip()
+
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        for path, content in sorted(student_files().items()):
+            blob = git("hash-object", "-w", "--stdin", stdin=content)
+            git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+        tree = git("write-tree", env=env)
+    ref = f"refs/heads/{branch}"
+    parent = subprocess.run(["git", "-C", str(repository), "rev-parse", "--verify", "--quiet",
+                             ref], capture_output=True).stdout.decode().strip()
+    if parent and git("rev-parse", f"{parent}^{{tree}}") == tree:
+        return parent
+    source = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True).stdout.decode().strip() or "this course"
+    known = subprocess.run(["git", "-C", str(repository), "var", "GIT_COMMITTER_IDENT"],
+                           capture_output=True).returncode == 0
+    commit = git("commit-tree", tree, *(["-p", parent] if parent else []),
+                 "-m", f"Student edition of {source}",
+                 env=None if known else {**os.environ, **COMMITTER})
+    git("update-ref", ref, commit, *([parent] if parent else []))
+    return commit
+
+
 # --- the student's workspace ------------------------------------------------------------------
 
 WORKSPACE = ROOT / "my-course"
@@ -331,6 +380,12 @@ def update_workspace(out: Path, files: dict[str, bytes]) -> list[str]:
                 said.append(("restored" if relative in before and current is None
                              else "new" if current is None else "updated") + f": {relative}")
         else:
+            if relative.endswith(".ipynb") and b"utils.setup()" in content:
+                set_up = with_setup(target.read_bytes())
+                if set_up is not None:
+                    _put(target, set_up)
+                    said.append(f"set up your edited {relative} for this version of the "
+                                "course: its first code cell now starts with utils.setup()")
             beside = target.with_name(UPDATE_PREFIX + target.name)
             key = beside.relative_to(out).as_posix()
             there = _read_digest(beside)
@@ -344,6 +399,27 @@ def update_workspace(out: Path, files: dict[str, bytes]) -> list[str]:
     if given != before or fresh:
         _put(record_path, json.dumps(given, indent=1, sort_keys=True).encode("utf-8"))
     return said
+
+
+#: What a notebook's first code cell starts with (see utils.setup).
+SETUP_LINES = "import utils\n\nutils.setup()\n"
+
+
+def with_setup(content: bytes) -> bytes | None:
+    """A student's notebook from before the course's notebooks called ``utils.setup()``
+    (their first code cell only imported the course's modules), with that cell starting
+    with the set-up as now, every other cell as the student left it; None when the
+    notebook needs no change or is not one this can read (it is then left as it is)."""
+    try:
+        notebook = nbformat.reads(content.decode("utf-8"), as_version=4)
+        first = next((c for c in notebook.cells if c.cell_type == "code"), None)
+    except Exception:  # broken JSON, another encoding, not a notebook at all
+        return None
+    if first is None or not first.source.startswith("from utils import ") \
+            or "utils.setup()" in first.source:
+        return None
+    first.source = SETUP_LINES + first.source
+    return nbformat.writes(notebook).encode("utf-8")
 
 
 def _read_digest(path: Path) -> str | None:
@@ -491,6 +567,9 @@ def site_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
                     {"prompt": "What do you expect this cell to show?",
                      "answer": [{"text/html": answer}]}, number))]
             continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if widgets.CONTROLS_MARK not in
+                            _joined(o.get("data", {}).get("text/html", ""))]
         charts_as_html(cell, live=True)
     return site
 
@@ -533,6 +612,8 @@ SITE_CSS = READABLE_CSS + """
   border-bottom: 1px solid #ccd; }
 .course-live-note { font-family: sans-serif; margin: 8px 16px; color: #444; }
 .course-chart { margin: 0; }
+.course-chart-text { font-family: sans-serif; max-width: 900px; margin: 4px 0 12px; }
+.course-chart-text summary { cursor: pointer; color: #0b4f9c; }
 .course-reveal { border: 2px solid #0072B2; border-radius: 6px; padding: 8px 12px;
   font-family: sans-serif; max-width: 900px; }
 .course-reveal button { font-size: 1em; cursor: pointer; padding: 4px 10px; }
@@ -966,6 +1047,10 @@ def slide_parts(cell: nbformat.NotebookNode) -> list[str]:
             parts.append(f'<p class="course-predict"><b>Predict first:</b> {prompt}</p>')
         elif controls_html(plain):
             parts.append(controls_html(plain) or "")
+        elif widgets.CONTROLS_MARK in _joined(data.get("text/html", "")):
+            continue  # helps live controls; a slide has none
+        elif charts.TEXT_CLASS in _joined(data.get("text/html", "")):
+            parts.append(slide_text_alternative(_joined(data["text/html"])))
         elif "text/html" in data and "<table" in _joined(data["text/html"]):
             parts += table_pages(_joined(data["text/html"]))
         elif "text/markdown" in data and not _joined(data["text/markdown"]).strip():
@@ -977,6 +1062,12 @@ def slide_parts(cell: nbformat.NotebookNode) -> list[str]:
     return parts
 
 
+def slide_text_alternative(text: str) -> str:
+    """A chart's text alternative on the chart's slide: its table, folded under one line
+    (the sentence is the chart's alt text already, and the slide has no room for both)."""
+    return re.sub(r'<p role="status"[^>]*>.*?</p>', "", text, count=1, flags=re.S)
+
+
 def output_cell(parts: list[str], slide_type: str) -> nbformat.NotebookNode:
     """A code cell that shows only these HTML pieces, no input."""
     cell = nbformat.v4.new_code_cell("")
@@ -985,8 +1076,14 @@ def output_cell(parts: list[str], slide_type: str) -> nbformat.NotebookNode:
     return cell
 
 
+def is_text_alternative(part: str) -> bool:
+    """Whether a slide part is a chart's text alternative (it stays on its chart's slide)."""
+    return part.startswith(f'<div class="{charts.TEXT_CLASS}"')
+
+
 def is_big(part: str) -> bool:
-    return part.startswith(("<figure", "<table", "<div")) or "<table" in part[:400]
+    return not is_text_alternative(part) and (
+        part.startswith(("<figure", "<table", "<div")) or "<table" in part[:400])
 
 
 def slide_cells(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -1010,7 +1107,8 @@ def slide_cells(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
         cell.outputs = []
     parts = slide_parts(cell)
     result = [cell]
-    big = list(range(len(parts))) if widget else [i for i, p in enumerate(parts) if is_big(p)]
+    big = [i for i, p in enumerate(parts) if (widget and not is_text_alternative(p))
+           or is_big(p)]
     first_big_ends = big[1] if len(big) > 1 else len(parts)
     cell.outputs = [html_output(p) for p in parts[:first_big_ends]]
     starts = big[1:]
@@ -1533,6 +1631,8 @@ def output_text(cell: nbformat.NotebookNode, kinds: tuple[str, ...] = ("text/pla
             text = out.get("text", "")
         else:
             data = out.get("data", {})
+            if charts.TEXT_CLASS in _joined(data.get("text/html", "")):
+                continue  # a chart's text alternative: its description is there already
             text = next((data[kind] for kind in kinds if kind in data), "")
         text = "".join(text) if isinstance(text, list) else str(text)
         if text.startswith(WIDGET_NOTE):
@@ -1715,6 +1815,7 @@ def instructor_guide() -> str:
         parts += [f"**Live in class:** {len(live)} interactive section(s) and {reveals} "
                   "\"predict, then see\" cell(s); run all cells first so the controls "
                   "respond.", ""]
+        parts += poll_part(path, cells)
         in_widgets: set[int] = set()
         for title, indices in sections(notebook):
             if any(cells[i].cell_type == "code" and "widgets.show(" in cells[i].source
@@ -1744,6 +1845,24 @@ def instructor_guide() -> str:
                 parts += ["**Discussion**", "", section(cell.source, "## Discussion"), ""]
                 parts += [line for key in key_after(cells, index) for line in (key, "")]
     return single_blank_lines("\n".join(parts)).rstrip() + "\n"
+
+
+def poll_part(path: Path, cells: list[nbformat.NotebookNode]) -> list[str]:
+    """Where a class poll can be started: the notebook's questions that carry ``poll``
+    metadata (see council/poll.py), each answered on the students' phones."""
+    asked = [c.metadata["poll"] for c in cells if "poll" in c.metadata]
+    if not asked:
+        return []
+    lines = [f"**Class poll:** `python3 course.py poll {path.name[:2]}` lets the class answer "
+             "these questions on their phones (a QR code on the projector; vote, discuss in "
+             "pairs, vote again, then reveal; see `docs/poll.md`):", ""]
+    for meta in asked:
+        if meta.get("data") == "forecast_questions":
+            lines.append("- the ten forecast questions of `data/forecast_questions.csv`, as a "
+                         "league: each student's probabilities scored as you resolve them")
+        else:
+            lines.append(f"- {meta['question']} ({meta['kind']})")
+    return [*lines, ""]
 
 
 def single_blank_lines(text: str) -> str:
@@ -1796,6 +1915,12 @@ BUILDERS = {"student": (build_student, BUILD / "student"),
 
 
 def main(args: list[str]) -> int:
+    if args == ["student", "--branch"]:
+        build_student(BUILD / "student")
+        commit = commit_student_edition()
+        print(f"the student edition is branch {STUDENT_BRANCH} ({commit[:12]}): publish it "
+              f"with `git push origin {STUDENT_BRANCH}`")
+        return 0
     if len(args) != 1 or args[0] not in BUILDERS:
         print(__doc__)
         return 2

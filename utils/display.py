@@ -6,7 +6,7 @@ characters, ``2.587891e-02``, ``np.float64(0.0625)``, ``0.09000000000000002``,
 ``2026-11-24 00:00:00``. A student reading a claim to fact-check, or a source to open,
 needs the whole text, a link to click, and numbers written the way people write them.
 
-:func:`setup` (called once, when ``utils`` is imported) makes every notebook show
+:func:`setup` (called by ``utils.setup()`` in a notebook's first cell) makes it show
 
 * tables (DataFrames and Series) as HTML with the full text, wrapped and left-aligned,
   web addresses as clickable links, missing values as a dash, dates without a time of
@@ -275,7 +275,7 @@ def _string_text(printer: Any) -> Any:
 
 
 def setup() -> None:
-    """Make tables and numbers readable in this kernel (importing ``utils`` does this)."""
+    """Make tables and numbers readable in this kernel (``utils.setup()`` does this)."""
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_rows", MAX_ROWS)
     pd.set_option("display.width", WIDTH)
@@ -346,6 +346,12 @@ def _keep_nulls_in_the_browser(shell: Any, js: Any = None) -> None:
     finish = getattr(hook, "finish_displayhook", None)
     if finish is not None and not getattr(finish, "keeps_nulls", False):
         def finish_json() -> Any:  # the kernel's hook sends its .data and .metadata here
+            if getattr(hook, "data", None) == {}:
+                # A value that displayed itself (a chart, as the chart and its text
+                # alternative) left nothing to send; the kernel would send it anyway, an
+                # empty result under every chart, where IPython's kernel sends none.
+                hook.metadata = {}
+                return None
             for name in ("data", "metadata"):
                 setattr(hook, name, as_json(getattr(hook, name, None)))
             return finish()
