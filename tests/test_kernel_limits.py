@@ -20,7 +20,7 @@ NOTEBOOKS = str(Path(__file__).resolve().parent.parent / "notebooks")
 #: A cell that takes longer than this fails the test (the attack saw hangs of minutes).
 CELL_SECONDS = 40
 
-SETUP = ("import utils\nfrom utils import data, feedback, membership, widgets, texts, reveal, "
+SETUP = ("import utils\nutils.setup()\nfrom utils import data, feedback, membership, widgets, texts, reveal, "
          "consensus\nimport pandas as pd\nimport numpy as np\n"
          "members = membership.nato_members(2024)")
 RIGHT = "    return 0.3 * (p - 1) ** 2 + 0.7 * p ** 2\n"
@@ -77,7 +77,7 @@ SLIPS = {
     "from utils import memberhsip": "the course has no part called 'memberhsip'. Did you "
         "mean 'membership'? Its parts are: charts, checks, consensus, council, csto, data, "
         "display, episodes, errors, exercises, feedback, forecasting, handin, membership, "
-        "operations, reveal, rules, scenario, texts, timelines, voting, widgets.",
+        "operations, poll, reveal, rules, scenario, texts, timelines, voting, widgets.",
     "def share(part, total):\n    return part / total\nshare(1, 0)": "a division by zero: "
         "the number you divide by is 0. Check it first (`share = part / total if total "
         "else 0`), or look at why it is 0.",
