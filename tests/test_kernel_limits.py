@@ -20,8 +20,8 @@ NOTEBOOKS = str(Path(__file__).resolve().parent.parent / "notebooks")
 #: A cell that takes longer than this fails the test (the attack saw hangs of minutes).
 CELL_SECONDS = 40
 
-SETUP = ("import utils\nutils.setup()\nfrom utils import data, feedback, membership, widgets, texts, reveal, "
-         "consensus\nimport pandas as pd\nimport numpy as np\n"
+SETUP = ("import utils\nutils.setup()\nfrom utils import data, feedback, membership, widgets, "
+         "texts, reveal, consensus\nimport pandas as pd\nimport numpy as np\n"
          "members = membership.nato_members(2024)")
 RIGHT = "    return 0.3 * (p - 1) ** 2 + 0.7 * p ** 2\n"
 CELLS = {
