@@ -97,6 +97,16 @@ SLIPS = {
     'members[members["name"] == "Greece"]["accession_date"][0]': "the column "
         "'accession_date' has no row 0. Rows keep the numbers they had in the table they "
         "were picked from (12); to take a row by its position, write `.iloc[0]`.",
+    "[1, 2, 3][10]": "a position past the end: a list of n items has positions 0 to n - 1 "
+                     "(and -1 for the last). `len(...)` says how many there are.",
+    '"year " + 1999': "you can't add a value of type `int` to text: turn it into text "
+                      'first, `"year " + str(1999)`, or write `f"year {1999}"`.',
+    'int("abc")': "'abc' is not a whole number written in digits, so `int()` cannot read it.",
+    "if members['enlargement'] > 3:\n    pass": "a column holds many values, so it is not "
+        "true or false as a whole. Ask about all of them, `(table['x'] > 3).all()`, or any, "
+        "`.any()`; or keep the rows where it holds: `table[table['x'] > 3]`.",
+    'members["name"].astype(int)': "the column 'name' holds text such as 'Belgium', which "
+                                   "cannot become numbers. Is it the column you meant?",
 }
 CELLS.update({code: code for code in SLIPS})  # each named by its code
 

@@ -159,8 +159,8 @@ def student_message(error: BaseException, tb: TracebackType | None,
             return _unknown_name(error, names)
         if isinstance(error, AttributeError):
             return _no_attribute(error)
-        if isinstance(error, TypeError):
-            return _wrong_arguments(error, frames[-1])
+        if isinstance(error, TypeError | ValueError | IndexError):
+            return _wrong_arguments(error, frames[-1]) or _plain_slip(error)
         if isinstance(error, ZeroDivisionError):
             return ZERO_DIVISION
         if isinstance(error, RecursionError):
@@ -180,9 +180,73 @@ def student_message(error: BaseException, tb: TracebackType | None,
         return _no_attribute(error)
     if isinstance(error, TypeError):
         return _no_average(called) or _wrong_kinds(called)
+    if isinstance(error, ValueError):
+        return _not_convertible(error, called)
     return None
 
 
+def _plain_slip(error: Exception) -> str | None:
+    """A slip of plain Python (PLAIN_SLIPS): ``[1, 2, 3][10]``, ``"year " + 1999``…"""
+    for pattern, message in PLAIN_SLIPS.items():
+        found = re.fullmatch(pattern, str(error), flags=re.S)
+        if found:
+            from utils.checks import cut
+
+            return f"{PREFIX} " + message.format(*(cut(part, 60) for part in found.groups()))
+    return None
+
+
+def _not_convertible(error: ValueError, called: list[Any]) -> str | None:
+    """Text that cannot become numbers or dates (``table["name"].astype(int)``,
+    ``pd.to_datetime(table["name"])``), or a whole column used as one yes or no
+    (``if table["x"] > 3:``)."""
+    import pandas as pd
+
+    from utils.checks import shown
+
+    functions = [frame.f_code.co_name for frame in called]
+    if "__bool__" in functions or "__nonzero__" in functions:
+        return (f"{PREFIX} a column holds many values, so it is not true or false as a "
+                "whole. Ask about all of them, `(table['x'] > 3).all()`, or any, `.any()`; "
+                "or keep the rows where it holds: `table[table['x'] > 3]`.")
+    if functions[0] not in ("astype", "to_datetime", "to_numeric"):
+        return None
+    column = next((v for v in (_local(f, "self") for f in called)
+                   if isinstance(v, pd.Series)), None)
+    if column is None:
+        column = _local(called[0], "arg")
+    if not isinstance(column, pd.Series) or _kind(column) != "text":
+        return None
+    first = column.dropna().head(1).tolist()
+    example = f" such as {shown(first[0])}" if first else ""
+    wanted = "dates" if functions[0] == "to_datetime" else "numbers"
+    return (f"{PREFIX} {_described(column)} holds text{example}, which cannot become "
+            f"{wanted}. Is it the column you meant?")
+
+
+#: Slips of plain Python in a cell's own code, by the message Python gives: what a
+#: student sees instead (with {0}, {1}… the parts the pattern picked out).
+PLAIN_SLIPS = {
+    r"(?:list|tuple|string) index out of range": (
+        "a position past the end: a list of n items has positions 0 to n - 1 (and -1 for "
+        "the last). `len(...)` says how many there are."),
+    r'can only concatenate str \(not "(\w+)"\) to str': (
+        "you can't add a value of type `{0}` to text: turn it into text first, "
+        "`\"year \" + str(1999)`, or write `f\"year {{1999}}\"`."),
+    r"unsupported operand type\(s\) for [-+*/]+: '(\w+)' and '(\w+)'": (
+        "you can't do arithmetic with a value of type `{0}` and one of type `{1}`: is one "
+        "of them text (in quotes) or None?"),
+    r"invalid literal for int\(\) with base 10: (.*)": (
+        "{0} is not a whole number written in digits, so `int()` cannot read it."),
+    r"could not convert string to float: (.*)": (
+        "{0} is not a number written in digits, so `float()` cannot read it."),
+    r"object of type '(\w+)' has no len\(\)": (
+        "a value of type `{0}` has no length: `len()` counts the items of a list, a table "
+        "or a text."),
+    r"(?:float|int)\(\) argument must be .*, not 'Series'": (
+        "a column holds many values, so it is not one number: pick one, "
+        "`table['column'].iloc[0]`, or sum or average them: `.sum()`, `.mean()`."),
+}
 ZERO_DIVISION = (f"{PREFIX} a division by zero: the number you divide by is 0. Check it "
                  "first (`share = part / total if total else 0`), or look at why it is 0.")
 #: What pandas' reductions say, as a sentence says them.
@@ -634,6 +698,6 @@ def install_ipython_handler() -> bool:
     shell.set_custom_exc((CourseError, DataError, NameError, KeyError, IndexError,
                           AttributeError, TypeError, KeyboardInterrupt, SyntaxError,
                           FileNotFoundError, ImportError, ZeroDivisionError,
-                          RecursionError),
+                          RecursionError, ValueError),
                          show_message)
     return True
