@@ -188,3 +188,33 @@ def test_a_common_slip_shows_one_paragraph(kernel: dict, cell: str) -> None:
     assert shown(outputs) == f"{course_errors.PREFIX} {SLIPS[cell]}"
     assert not errors(outputs), "a student saw a traceback"
     assert took < 5, f"{cell} took {took:.1f} s"
+
+
+class Touchy(str):
+    """Text whose comparison fails: it must be refused or read as plain text, not raise."""
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("compared")
+
+    __hash__ = str.__hash__
+
+
+@pytest.mark.parametrize("call", [
+    lambda: __import__("utils.csto").csto.evidence(reason=Touchy("nope")),
+    lambda: __import__("utils.operations").operations.out_of_area_share(coding=Touchy("x")),
+    lambda: __import__("utils.scenario").scenario.claims(seed=Touchy("x")),
+])
+def test_text_whose_comparison_fails_gets_a_course_message(call) -> None:
+    from utils.errors import CourseError
+
+    with pytest.raises(CourseError, match="must be one of"):
+        call()
+
+
+def test_a_huge_path_is_named_in_short() -> None:
+    from utils import council
+    from utils.errors import CourseError
+
+    with pytest.raises(CourseError) as refused:
+        council.load_session("x" * 10**6)
+    assert len(str(refused.value)) < 200

@@ -545,19 +545,20 @@ def load_session(path: str | Path | None = None) -> pd.DataFrame:
         return data.load(name)
     if not isinstance(path, str | Path):
         raise CourseError("Give the path of an exported session, e.g. 'council-2026-12-02.csv'.")
+    named = checks.shown(str(path))  # a path of a million characters is named in 60
     try:
         if not Path(path).is_file():
-            raise CourseError(f"There is no file {str(path)!r}: give the path of the CSV "
+            raise CourseError(f"There is no file {named}: give the path of the CSV "
                               "the Secretary General exported.")
         return data.load_file(name, Path(path))
     except DataError as error:  # the student's file, not the course's: say what is wrong
         if "not readable" in str(error) or "encoding" in str(error) or "UTF-8" in str(error):
-            raise CourseError(f"Cannot read {str(path)!r} as an exported session.") from None
-        raise CourseError(f"{str(path)!r} is not an exported session: {error}") from None
+            raise CourseError(f"Cannot read {named} as an exported session.") from None
+        raise CourseError(f"{named} is not an exported session: {error}") from None
     except (OSError, ValueError, UnicodeDecodeError, csv.Error) as error:
         if isinstance(error, CourseError):
             raise
-        raise CourseError(f"Cannot read {str(path)!r} as an exported session.") from None
+        raise CourseError(f"Cannot read {named} as an exported session.") from None
 
 
 def class_allies(session: pd.DataFrame) -> tuple[consensus.Allies, list[str]]:
