@@ -14,7 +14,10 @@ needs the whole text, a link to click, and numbers written the way people write 
 * the same tables as plain text (for GitHub's text view, screen readers and nbval) with
   the full text too: a table of long texts is written one row at a time;
 * single numbers the same way: ``0.09`` for ``0.09000000000000002``, ``0.0625`` for
-  ``np.float64(0.0625)``, ``5`` for ``np.int64(5)``.
+  ``np.float64(0.0625)``, ``5`` for ``np.int64(5)``;
+* whatever a student shows, in bounded time and size: a table's first MAX_ROWS rows and
+  MAX_COLUMNS columns, saying how many it has; a text (in a cell, or a string) up to
+  LONGEST_TEXT characters, then how much more there is; a long list in a cell as its length.
 
 Everything here is a pure function of the value shown, so outputs are byte-identical
 from run to run and from machine to machine.
