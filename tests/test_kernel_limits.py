@@ -107,6 +107,17 @@ SLIPS = {
         "`.any()`; or keep the rows where it holds: `table[table['x'] > 3]`.",
     'members["name"].astype(int)': "the column 'name' holds text such as 'Belgium', which "
                                    "cannot become numbers. Is it the column you meant?",
+    'members.sort_values("name", ascending="yes")': "pandas cannot do this: For argument "
+        '"ascending" expected type bool, received type str. Look at what the cell gives it: '
+        "text (in quotes) where a number or True/False is needed, or a list of the wrong "
+        "length?",
+    "members.loc[[True, False]]": "pandas cannot do this: Boolean index has wrong length: 2 "
+        "instead of 32. Look at what the cell gives it: text (in quotes) where a number or "
+        "True/False is needed, or a list of the wrong length?",
+    'members.query("accession date > 1999")': "pandas cannot read this query. Write it as a "
+        "comparison, `year > 1999`; text goes in quotes (`name == 'Greece'`), a variable of "
+        "yours takes an @ (`year > @start`), and a column name with a space goes in "
+        "backquotes (`` `accession date` > 1999 ``).",
 }
 CELLS.update({code: code for code in SLIPS})  # each named by its code
 
@@ -218,3 +229,38 @@ def test_a_huge_path_is_named_in_short() -> None:
     with pytest.raises(CourseError) as refused:
         council.load_session("x" * 10**6)
     assert len(str(refused.value)) < 200
+
+
+def test_the_stop_button_ends_a_check_stuck_in_c_code() -> None:
+    """Pressing stop during a check whose function loops in C code (which no signal
+    reaches) ends the check at once, with one line; the kernel goes on working."""
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3", cwd=NOTEBOOKS)
+    try:
+        client.execute_interactive("import utils\nutils.setup()\nfrom utils import feedback",
+                                   timeout=120)
+        message_id = client.execute("def expected_brier(p):\n    return sum(range(10**11))\n"
+                                    'feedback.check("05-2")')
+        time.sleep(3)  # the check is running the function
+        pressed = time.monotonic()
+        manager.interrupt_kernel()
+        outputs = []
+        while True:
+            message = client.get_iopub_msg(timeout=CELL_SECONDS)
+            if message["parent_header"].get("msg_id") != message_id:
+                continue
+            if message["msg_type"] == "status" and \
+                    message["content"]["execution_state"] == "idle":
+                break
+            outputs.append(message)
+        stopped = time.monotonic() - pressed
+        after = client.execute_interactive("print('alive')", timeout=30)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    shown_text = [m["content"]["data"].get("text/markdown") for m in outputs
+                  if m["msg_type"] == "display_data"]
+    assert shown_text == ["**Stopped:** you interrupted the cell."]
+    assert stopped < 3, f"the check went on for {stopped:.1f} s after the stop button"
+    assert after["content"]["status"] == "ok"

@@ -148,7 +148,12 @@ def student_message(error: BaseException, tb: TracebackType | None,
         return _not_importable(error)
     if isinstance(error, SyntaxError):
         line = error.text if isinstance(error.text, str) else ""
-        return PLACEHOLDER_MESSAGE if PLACEHOLDER.search(line) else None
+        if PLACEHOLDER.search(line):
+            return PLACEHOLDER_MESSAGE
+        if any(frame.f_code.co_name in ("query", "eval") and _module(frame).startswith(
+                "pandas.") for frame in _frames(tb)):
+            return QUERY_SYNTAX
+        return None
     frames = _frames(tb)
     cells = [i for i, frame in enumerate(frames) if _in_cell(frame)]
     if not cells:
@@ -175,14 +180,29 @@ def student_message(error: BaseException, tb: TracebackType | None,
     if isinstance(error, KeyError):
         return _missing_labels(error, called)
     if isinstance(error, IndexError):
-        return _out_of_range(called)
+        return _out_of_range(called) or _pandas_refused(error)
     if isinstance(error, AttributeError) and called[0].f_code.co_name == "__getattr__":
         return _no_attribute(error)
     if isinstance(error, TypeError):
-        return _no_average(called) or _wrong_kinds(called)
-    if isinstance(error, ValueError):
-        return _not_convertible(error, called)
-    return None
+        text = _no_average(called) or _wrong_kinds(called)
+    elif isinstance(error, ValueError):
+        text = _not_convertible(error, called)
+    else:
+        text = None
+    return text or _pandas_refused(error)
+
+
+def _pandas_refused(error: BaseException) -> str | None:
+    """pandas, called by the cell itself, refused what it was given: its own words,
+    without the pages of pandas' code between them and the cell."""
+    if not isinstance(error, TypeError | ValueError | IndexError):
+        return None
+    from utils.checks import cut
+
+    said = cut(str(error).strip(), 300).rstrip(".")
+    return (f"{PREFIX} pandas cannot do this: {said}. Look at what the cell gives it: text "
+            "(in quotes) where a number or True/False is needed, or a list of the wrong "
+            "length?")
 
 
 def _plain_slip(error: Exception) -> str | None:
@@ -247,6 +267,10 @@ PLAIN_SLIPS = {
         "a column holds many values, so it is not one number: pick one, "
         "`table['column'].iloc[0]`, or sum or average them: `.sum()`, `.mean()`."),
 }
+QUERY_SYNTAX = (f"{PREFIX} pandas cannot read this query. Write it as a comparison, "
+                "`year > 1999`; text goes in quotes (`name == 'Greece'`), a variable of yours "
+                "takes an @ (`year > @start`), and a column name with a space goes in "
+                "backquotes (`` `accession date` > 1999 ``).")
 ZERO_DIVISION = (f"{PREFIX} a division by zero: the number you divide by is 0. Check it "
                  "first (`share = part / total if total else 0`), or look at why it is 0.")
 #: What pandas' reductions say, as a sentence says them.
