@@ -269,6 +269,12 @@ def _isolated(run: Callable[[], Any]) -> tuple[str, Any, str]:
         os.close(readable)
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # the notebook stops the copy
+            # If the kernel dies first (a restart), a copy spinning in C code still ends:
+            # past this much processor time the system stops it, whatever it runs.
+            import resource  # here: Windows has no such module, and no fork either
+
+            cpu = int(CHECK_TIME_LIMIT) + 5
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
             outcome: Any = _captured(run)
         except BaseException as error:  # reported to the notebook, never raised in the copy
             outcome = ("error", f"{type(error).__name__}: {checks.shown(str(error))}", "")
