@@ -264,3 +264,25 @@ def test_the_stop_button_ends_a_check_stuck_in_c_code() -> None:
     assert shown_text == ["**Stopped:** you interrupted the cell."]
     assert stopped < 3, f"the check went on for {stopped:.1f} s after the stop button"
     assert after["content"]["status"] == "ok"
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("    while True:\n        try:\n            time.sleep(0.1)\n        except Exception:\n"
+     "            pass\n", "`expected_brier(0.0)` did not finish within 2 s"),
+    ("    time.sleep(1.5)\n" + RIGHT, "the check stopped after 10 s"),
+])
+def test_without_a_fork_a_check_still_ends(monkeypatch: pytest.MonkeyPatch, body: str,
+                                           message: str) -> None:
+    """Where there is no fork (Windows, the browser), the check runs in the kernel: the
+    time limit escapes a student's `except Exception`, and the whole check has an end."""
+    import os
+
+    from utils import exercises
+
+    monkeypatch.delattr(os, "fork")
+    namespace: dict = {"time": time}
+    exec(f"def expected_brier(p):\n{body}", namespace)
+    start = time.monotonic()
+    verdict = exercises.judge("05-2", {"expected_brier": namespace["expected_brier"]})
+    assert message in verdict.message
+    assert time.monotonic() - start < exercises.CHECK_TIME_LIMIT + 3

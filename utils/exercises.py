@@ -29,7 +29,6 @@ import math
 import os
 import pickle
 import re
-import select
 import signal
 import threading
 import time
@@ -158,6 +157,8 @@ def _calls(function: object, name: str, *args: object) -> object:
         raise _Slip(f"`{name}` should be a function (written with `def`); it is "
                     f"{checks.shown(function)}.")
     shown = ", ".join(checks.shown(a) for a in args)
+    if time.monotonic() > _DEADLINE[0]:
+        raise _Slip(TOO_SLOW)
     try:
         with _time_limit(TIME_LIMIT):
             result = function(*args)
@@ -181,6 +182,8 @@ OUTPUT_LIMIT = 2_000
 #: How often the time limit is raised again once it has run out: a student's function
 #: that catches the first one (``except BaseException``) meets the next.
 REPEAT = 0.05
+#: When the running check must end (:func:`_captured` sets it): its calls stop there.
+_DEADLINE = [math.inf]
 TOO_SLOW = (f"the check stopped after {CHECK_TIME_LIMIT:g} s. It calls your function many "
             "times, so each call must be quick: does it loop, wait (`time.sleep`) or print "
             "a lot?")
@@ -244,6 +247,7 @@ def _captured(run: Callable[[], Any]) -> tuple[str, Any, str]:
     """Run the judge with the student's printing kept aside: ("ok", result, printed),
     or ("slip", message, printed) for an answer of the wrong kind."""
     printed = _Printed()
+    _DEADLINE[0] = time.monotonic() + CHECK_TIME_LIMIT
     with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
         try:
             return "ok", run(), printed.text()
@@ -261,10 +265,17 @@ def _isolated(run: Callable[[], Any]) -> tuple[str, Any, str]:
     (Windows, the browser), it runs here, each call under TIME_LIMIT."""
     if not hasattr(os, "fork") or threading.current_thread() is not threading.main_thread():
         return _captured(run)  # pragma: no cover - Windows and the browser edition
+    import select  # here: the browser edition's Python may lack it, and has no fork
+
     readable, writable = os.pipe()
-    with warnings.catch_warnings():  # the child touches no lock of the kernel's threads
-        warnings.simplefilter("ignore", DeprecationWarning)
-        child = os.fork()
+    try:
+        with warnings.catch_warnings():  # the child touches no lock of the kernel's threads
+            warnings.simplefilter("ignore", DeprecationWarning)
+            child = os.fork()
+    except OSError:  # a system that has the call but cannot fork (no memory, a sandbox)
+        os.close(readable)
+        os.close(writable)
+        return _captured(run)
     if child == 0:  # pragma: no cover - the copy (coverage does not follow a fork)
         os.close(readable)
         try:
