@@ -495,6 +495,11 @@ def lock(extra: list[str]) -> int:
                 "--no-header", "--generate-hashes")
     try:
         run(*compile_, "--all-extras", "--output-file", TEST_LOCK, "pyproject.toml", *extra)
+        # pip in --require-hashes mode takes a dependency's request for an extra (pytest-cov
+        # asks for coverage[toml]) as a requirement of its own, unpinned unless the lock
+        # names the extra too; uv writes the bare name.
+        TEST_LOCK.write_text(re.sub(r"^coverage==", "coverage[toml]==", TEST_LOCK.read_text(),
+                                    flags=re.MULTILINE))
         run(*compile_, "--constraint", TEST_LOCK, "--output-file", LOCK, "pyproject.toml",
             *extra)
         hub_input = ROOT / ".cache" / "hub-packages.in"
