@@ -20,16 +20,19 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "build" / "council" / "session.sqlite"
 #: Not 8765, which `python3 course.py lite serve` takes: both can run in one lesson.
 DEFAULT_PORT = 8766
+DEFAULT_CARD, DEFAULT_SEATS = "turkey_defence_2003", 12
 
 
 def arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python3 course.py council",
         description="Play a North Atlantic Council with the class: one ally per student.")
-    parser.add_argument("--card", default="turkey_defence_2003", choices=council.card_ids(),
-                        help="the scenario card (default: %(default)s)")
-    parser.add_argument("--seats", type=int, default=12,
-                        help="number of ally seats, 2 to 40 (default: %(default)s)")
+    # --card and --seats default to None, so that a resumed session can tell whether
+    # they were given (a resumed session keeps its own)
+    parser.add_argument("--card", choices=council.card_ids(),
+                        help=f"the scenario card (default: {DEFAULT_CARD})")
+    parser.add_argument("--seats", type=int,
+                        help=f"number of ally seats, 2 to 40 (default: {DEFAULT_SEATS})")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the imagined alliance's briefs (default: %(default)s)")
     parser.add_argument("--host", default="127.0.0.1",
@@ -73,6 +76,11 @@ def cannot_listen(host: str, port: int, error: OSError) -> str:
 
 def main(argv: list[str]) -> int:
     args = arguments(argv)
+    if not args.host.strip():
+        # an empty host makes the server listen on every interface of the computer
+        print("Cannot start: --host needs an address: 127.0.0.1 for this computer only, or "
+              "your classroom network address.", file=sys.stderr)
+        return 2
     if not 1 <= args.port <= 65535:
         print(f"Cannot start: --port must be a number from 1 to 65535, not {args.port}.",
               file=sys.stderr)
@@ -89,7 +97,9 @@ def main(argv: list[str]) -> int:
         args.db.rename(old)
         print(f"The previous session's log is kept as {old}")
     try:
-        session = Session(args.db, args.card, args.seats, args.seed)
+        session = Session(args.db, args.card or DEFAULT_CARD,
+                          DEFAULT_SEATS if args.seats is None else args.seats,
+                          args.seed)
     except CourseError as error:
         for bound in sockets:
             bound.close()
@@ -104,6 +114,12 @@ def main(argv: list[str]) -> int:
     verb = "Resuming" if session.resumed else "Starting"
     print(f"{verb} the session in {args.db}: {game.title}, {state.seats} seats, "
           f"{len(state.rounds)} round(s) so far.")
+    ignored = [option for option, given, kept in (("--card", args.card, state.card),
+                                                  ("--seats", args.seats, state.seats))
+               if given is not None and given != kept]
+    if session.resumed and ignored:
+        print(f"{' and '.join(ignored)} ignored: a resumed session keeps its own. To play "
+              "with them, add --new (the old log is kept, renamed).")
     print(f"Serving on {session.base_url}, reachable by {who}.")
     print("Secretary General (yours alone; do not project it):\n  "
           f"{session.base_url}/sg?t={session.links['sg']}")
