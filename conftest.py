@@ -19,10 +19,6 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-# As in utils/__init__.py: jsonschema (imported here by nbformat) would build ~35 parsers at
-# import time for IRI formats nothing here checks; 2.8 s in every test worker.
-sys.modules.setdefault("rfc3987_syntax", None)
-
 # Charts drawn in the test run (this process and every kernel it starts) are compared with
 # the committed outputs, never stored, and no comparison reads PNG bytes: do not draw PNGs
 # (about 1 s per notebook run). See utils/charts.py.
@@ -37,6 +33,21 @@ HOME = GUARD.parent / "course_test_home.py"
 settings.register_profile("course", derandomize=True, database=None, print_blob=True,
                           deadline=None)
 settings.load_profile("course")
+
+
+@pytest.fixture(scope="module")
+def course_charts() -> Iterator[None]:
+    """Altair as a notebook has it after ``utils.setup()``: the course's renderer and theme
+    (for tests of what a chart or widget displays); as it was again after the module."""
+    import altair as alt
+
+    from utils import charts
+
+    renderer, theme = alt.renderers.active, alt.theme.active
+    charts.enable()
+    yield
+    alt.renderers.enable(renderer)
+    alt.theme.enable(theme)
 
 
 def _load(name: str, path: Path) -> object:

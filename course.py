@@ -8,6 +8,8 @@
     python3 course.py bench    set up, then print the speed and size benchmarks, the test
                                command's time by part among them (--no-suite: without it)
     python3 course.py council  set up, then run a live North Atlantic Council for the class
+    python3 course.py poll NN  set up, then poll the class (phones) on notebook NN's
+                               "predict, then see" questions
     python3 course.py student  write the student edition (no solutions) to build/student
     python3 course.py site     build the static HTML site of the course in build/site
     python3 course.py slides   build reveal.js slide decks in build/slides
@@ -437,9 +439,11 @@ def test(extra: list[str]) -> int:
 def bench(extra: list[str]) -> int:
     """Print the course's speed and size figures (the test command's time by part among
     them), the voting-power library's against its fastest peer, the live council's
-    broadcast latency and, where it has been built, the browser edition's figures."""
+    broadcast latency, the class poll's (60 phones, a SIGKILL and restart) and, where it
+    has been built, the browser edition's figures."""
     python = setup("test")
-    scripts = [["benchmarks.py", *extra], ["bench_voting.py"], ["bench_council.py"]]
+    scripts = [["benchmarks.py", *extra], ["bench_voting.py"], ["bench_council.py"],
+               ["bench_poll.py"]]
     if (ROOT / "scripts" / "bench_lite.py").exists():
         scripts.append(["bench_lite.py"])
     codes = [call(python, f"scripts/{name}", *args) for name, *args in scripts]
@@ -450,6 +454,13 @@ def council(extra: list[str]) -> int:
     """Serve one live council session (see docs/council.md); --help lists the options."""
     python = setup()
     return call(python, "-m", "council", *extra)
+
+
+def poll(extra: list[str]) -> int:
+    """Serve a class poll on one notebook's questions (see docs/poll.md); --help lists the
+    options."""
+    python = setup()
+    return call(python, "-m", "council.poll_server", *extra)
 
 
 def execute(extra: list[str]) -> int:
@@ -532,7 +543,7 @@ def environment_yml(lock_text: str) -> str:
 
 
 TASKS = {"lab": lab, "test": test, "bench": bench, "execute": execute, "lock": lock,
-         "council": council, "collect": collect,
+         "council": council, "poll": poll, "collect": collect,
          "student": publish("student"), "site": publish("site"), "slides": publish("slides"),
          "guide": publish("guide"), "lite": lite}
 

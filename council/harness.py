@@ -33,6 +33,9 @@ def free_port() -> int:
 class Server:
     """A council server process with its log at `db`; start, kill -9 and restart it."""
 
+    #: What runs: ``python -m <module>`` (the class poll's server is another module).
+    module = "council"
+
     def __init__(self, db: Path, *args: str, port: int | None = None) -> None:
         self.db, self.args, self.port = db, list(args), port or free_port()
         self.process: subprocess.Popen[bytes] | None = None
@@ -42,7 +45,7 @@ class Server:
         log = (self.db.parent / "server.log").open("ab")
         self.db.parent.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "council", "--db", str(self.db), "--port", str(self.port),
+            [sys.executable, "-m", self.module, "--db", str(self.db), "--port", str(self.port),
              *self.args], stdout=log, stderr=log, cwd=Path(__file__).resolve().parent.parent,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         deadline = time.monotonic() + timeout
@@ -52,7 +55,7 @@ class Server:
                 return self
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the council server did not start:\n"
+                    raise RuntimeError(f"the {self.module} server did not start:\n"
                                        + (self.db.parent / "server.log").read_text()) from None
                 time.sleep(0.1)
 
@@ -71,7 +74,7 @@ class Server:
                 self.kill()
 
     def token(self, key: str) -> str:
-        """The token of "sg", "projector" or "seat<N>"."""
+        """The token of "sg" (the poll's "host", "join"), "projector" or "seat<N>"."""
         role, seat = (key, None) if not key.startswith("seat") else ("seat", int(key[4:]))
         with closing(sqlite3.connect(self.db)) as db:  # `with` alone leaves it open
             row = db.execute("SELECT token FROM tokens WHERE role = ? AND seat IS ?",
@@ -189,3 +192,25 @@ class InProcessServer(Server):
 
     def kill(self) -> None:
         raise NotImplementedError("use Server (a child process) to kill a server")
+
+
+class PollServer(Server):
+    """A class poll's server process (``python -m council.poll_server NN``), with the
+    phones' way in: :meth:`join`."""
+
+    module = "council.poll_server"
+
+    def join(self, name: str) -> tuple[int, str]:
+        """Join as a phone does (the join page's request): the new seat and its token."""
+        body = json.dumps({"t": self.token("join"), "name": name}).encode()
+        request = urllib.request.Request(self.base + "/join.json", body,
+                                         {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            url = json.loads(response.read())["url"]
+        token = url.split("t=", 1)[1]
+        with closing(sqlite3.connect(self.db)) as db:
+            seat = db.execute("SELECT seat FROM tokens WHERE token = ?", (token,)).fetchone()[0]
+        return seat, token
+
+    def seat_ws(self, token: str) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws?t={token}"

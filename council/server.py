@@ -81,6 +81,19 @@ def unusable_log(db: Path, error: Exception) -> str:
             "(the file is kept, renamed), or give another path with --db.")
 
 
+def find_role(tokens: dict[str, Role], token: object) -> Role | None:
+    """The role a token gives among `tokens`, comparing every known token in constant time
+    (how long the answer takes says nothing of how close a guess was); None for a wrong
+    token. The class poll (:mod:`council.poll_server`) checks its tokens the same way."""
+    if not isinstance(token, str) or len(token) > 64:
+        return None
+    found = None
+    for known, role in tokens.items():
+        if secrets.compare_digest(known.encode(), token.encode("utf-8", "replace")):
+            found = role
+    return found
+
+
 class Session:
     """One class session: its log on disk, its state, and the open connections."""
 
@@ -137,14 +150,8 @@ class Session:
                          json.dumps(entry["data"], ensure_ascii=False)))
 
     def role(self, token: object) -> Role | None:
-        """The role a token gives, comparing in constant time; None for a wrong token."""
-        if not isinstance(token, str) or len(token) > 64:
-            return None
-        found = None
-        for known, role in self.tokens.items():
-            if secrets.compare_digest(known.encode(), token.encode("utf-8", "replace")):
-                found = role
-        return found
+        """The role a token gives; None for a wrong token (see :func:`find_role`)."""
+        return find_role(self.tokens, token)
 
     # ---------------------------------------------------------------- the game loop
 

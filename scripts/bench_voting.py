@@ -45,19 +45,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-try:
-    from utils import voting
-except ImportError:
-    # A scratch environment with the peers but without the course's chart stack (altair):
-    # load utils as a bare package, skipping utils/__init__.py's chart setup, which
-    # utils.voting does not use.
-    import types
+from utils import voting
 
-    package = types.ModuleType("utils")
-    package.__path__ = [str(ROOT / "utils")]
-    sys.modules["utils"] = package
-    from utils import voting
+ROOT = Path(__file__).resolve().parent.parent
 POPULATIONS = ROOT / "data" / "eu_council_population.csv"
 AGREEMENT = 1e-12
 TARGET_SECONDS = 1.0

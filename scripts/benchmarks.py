@@ -30,7 +30,7 @@ from pathlib import Path
 import nbformat
 from execute_notebooks import measured_run  # a sibling script: scripts/ is on sys.path
 
-import utils  # noqa: F401  (sets up the course's chart rendering)
+import utils
 from utils import (
     charts,
     consensus,
@@ -148,6 +148,7 @@ def suite_figures() -> list[bool]:
 
 
 def main(args: list[str]) -> int:
+    utils.setup()  # widgets are timed as they update in a notebook, which calls this first
     results = widget_figures() + notebook_figures()
     if "--no-suite" not in args:
         results += suite_figures()

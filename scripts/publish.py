@@ -47,6 +47,8 @@ import nbformat
 from nbconvert import HTMLExporter
 
 from utils import exercises, handin
+from utils.charts import VEGALITE_MIMETYPE as VEGALITE
+from utils.reveal import MIMETYPE as REVEAL_MIMETYPE
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -55,8 +57,6 @@ REVEAL = ROOT / "vendor" / "reveal.js"
 VEGA = ROOT / "vendor" / "vega"
 VEGA_FILES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 LITE = BUILD / "lite"
-VEGALITE = "application/vnd.vegalite.v5+json"
-REVEAL_MIMETYPE = "application/vnd.alliance-decisions.reveal+json"
 WIDGET_NOTE = "[Interactive controls:"
 ANSWER_CODE = "# Your answer here\n"
 ANSWER_TEXT = "*Your answer here.*"
@@ -331,6 +331,12 @@ def update_workspace(out: Path, files: dict[str, bytes]) -> list[str]:
                 said.append(("restored" if relative in before and current is None
                              else "new" if current is None else "updated") + f": {relative}")
         else:
+            if relative.endswith(".ipynb") and b"utils.setup()" in content:
+                set_up = with_setup(target.read_bytes())
+                if set_up is not None:
+                    _put(target, set_up)
+                    said.append(f"set up your edited {relative} for this version of the "
+                                "course: its first code cell now starts with utils.setup()")
             beside = target.with_name(UPDATE_PREFIX + target.name)
             key = beside.relative_to(out).as_posix()
             there = _read_digest(beside)
@@ -344,6 +350,27 @@ def update_workspace(out: Path, files: dict[str, bytes]) -> list[str]:
     if given != before or fresh:
         _put(record_path, json.dumps(given, indent=1, sort_keys=True).encode("utf-8"))
     return said
+
+
+#: What a notebook's first code cell starts with (see utils.setup).
+SETUP_LINES = "import utils\n\nutils.setup()\n"
+
+
+def with_setup(content: bytes) -> bytes | None:
+    """A student's notebook from before the course's notebooks called ``utils.setup()``
+    (their first code cell only imported the course's modules), with that cell starting
+    with the set-up as now, every other cell as the student left it; None when the
+    notebook needs no change or is not one this can read (it is then left as it is)."""
+    try:
+        notebook = nbformat.reads(content.decode("utf-8"), as_version=4)
+        first = next((c for c in notebook.cells if c.cell_type == "code"), None)
+    except Exception:  # broken JSON, another encoding, not a notebook at all
+        return None
+    if first is None or not first.source.startswith("from utils import ") \
+            or "utils.setup()" in first.source:
+        return None
+    first.source = SETUP_LINES + first.source
+    return nbformat.writes(notebook).encode("utf-8")
 
 
 def _read_digest(path: Path) -> str | None:
@@ -1715,6 +1742,7 @@ def instructor_guide() -> str:
         parts += [f"**Live in class:** {len(live)} interactive section(s) and {reveals} "
                   "\"predict, then see\" cell(s); run all cells first so the controls "
                   "respond.", ""]
+        parts += poll_part(path, cells)
         in_widgets: set[int] = set()
         for title, indices in sections(notebook):
             if any(cells[i].cell_type == "code" and "widgets.show(" in cells[i].source
@@ -1744,6 +1772,24 @@ def instructor_guide() -> str:
                 parts += ["**Discussion**", "", section(cell.source, "## Discussion"), ""]
                 parts += [line for key in key_after(cells, index) for line in (key, "")]
     return single_blank_lines("\n".join(parts)).rstrip() + "\n"
+
+
+def poll_part(path: Path, cells: list[nbformat.NotebookNode]) -> list[str]:
+    """Where a class poll can be started: the notebook's questions that carry ``poll``
+    metadata (see council/poll.py), each answered on the students' phones."""
+    asked = [c.metadata["poll"] for c in cells if "poll" in c.metadata]
+    if not asked:
+        return []
+    lines = [f"**Class poll:** `python3 course.py poll {path.name[:2]}` lets the class answer "
+             "these questions on their phones (a QR code on the projector; vote, discuss in "
+             "pairs, vote again, then reveal; see `docs/poll.md`):", ""]
+    for meta in asked:
+        if meta.get("data") == "forecast_questions":
+            lines.append("- the ten forecast questions of `data/forecast_questions.csv`, as a "
+                         "league: each student's probabilities scored as you resolve them")
+        else:
+            lines.append(f"- {meta['question']} ({meta['kind']})")
+    return [*lines, ""]
 
 
 def single_blank_lines(text: str) -> str:

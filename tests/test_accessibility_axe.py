@@ -9,7 +9,9 @@ against its sha256 and the npm registry's integrity) runs in one headless Chromi
   current one, so each slide is shown in turn and checked with the deck's controls;
 * the live council's three pages (Secretary General, projector, seat), served on
   127.0.0.1 as `python3 course.py council` serves them, before the first draft, in a round
-  with a broken silence, and after the council has decided.
+  with a broken silence, and after the council has decided;
+* the class poll's four pages (join, phone, instructor, projector), before a vote, with
+  forecasts open, and with a forecast resolved.
 
 A failure lists each violation with its rule, the elements it names and the page. Every
 interactive element of these pages must also show where the keyboard's focus is (an
@@ -407,6 +409,60 @@ def test_the_council_pages_have_no_axe_violation(council: Any, axe: Axe) -> None
         axe.check(page, f"council {name} (decided)", "council")
     missing = [line for name in ("sg", "projector", "seat") for line in
                unfocused(pages[name], f"council {name}")[1]]
+    for page in pages.values():
+        page.context.close()
+    assert not axe.found, report(axe)
+    assert not missing, "no visible focus on:\n" + "\n".join(missing)
+    assert not axe.blocked, axe.blocked[:5]
+
+
+@pytest.fixture(scope="module")
+def poll_05(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from council.harness import PollServer
+
+    require_chromium()
+    running = PollServer(tmp_path_factory.mktemp("poll-axe") / "p.sqlite", "05").start()
+    yield running
+    running.stop()
+
+
+def test_the_poll_pages_have_no_axe_violation(poll_05: Any, axe: Axe) -> None:
+    """The class poll's four pages (join, phone, instructor, projector) before a vote,
+    during one, and with a forecast resolved and a league shown."""
+    from playwright.sync_api import expect
+
+    axe.reset()
+    join = axe.context(bypass_csp=True).new_page()
+    join.goto(f"{poll_05.base}/join?t={poll_05.token('join')}")
+    axe.check(join, "poll join", "poll")
+    join.fill("#name", "Ana")
+    join.click("#join-button")
+    join.wait_for_url("**/answer?t=*")
+    pages = {"seat": join}
+    for name in ("host", "projector"):
+        page = axe.context(bypass_csp=True).new_page()
+        page.goto(poll_05.url(name, name))
+        pages[name] = page
+    expect(pages["projector"].locator("#join-text")).to_contain_text("1 phone joined",
+                                                                     timeout=30_000)
+    for name, page in pages.items():
+        axe.check(page, f"poll {name} (before a vote)", "poll")
+    pages["host"].click("#open-forecasts")
+    expect(join.locator("#answer-box input")).to_have_count(10, timeout=30_000)
+    box = join.locator("[data-question='suspend_russia_2015']")
+    box.locator("input").fill("70")
+    box.locator("button").click()
+    expect(box.locator(".mine")).to_contain_text("Your answer: 70%", timeout=30_000)
+    for name, page in pages.items():
+        axe.check(page, f"poll {name} (forecasts open)", "poll")
+    pages["host"].click("#close")
+    pages["host"].click("tr:has-text('suspend its practical') button:has-text('Yes')")
+    expect(pages["projector"].locator("#league li")).to_have_count(1, timeout=30_000)
+    expect(join.locator("#scores-box")).to_be_visible(timeout=30_000)
+    for name, page in pages.items():
+        axe.check(page, f"poll {name} (a forecast resolved)", "poll")
+    missing = [line for name, page in pages.items() for line in
+               unfocused(page, f"poll {name}")[1]]
     for page in pages.values():
         page.context.close()
     assert not axe.found, report(axe)

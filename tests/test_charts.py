@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-import utils  # noqa: F401  (importing utils enables the course renderer)
 from utils import charts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +29,10 @@ def small_chart() -> alt.Chart:
         description="A line rising from 12 to 15.")
 
 
-def test_importing_utils_enables_theme_and_renderer() -> None:
+pytestmark = pytest.mark.usefixtures("course_charts")  # as after utils.setup()
+
+
+def test_enable_makes_theme_and_renderer_active() -> None:
     assert alt.renderers.active == "alliance"
     assert alt.theme.active == "alliance"
 
@@ -173,7 +175,7 @@ def time_chart() -> alt.Chart:
 def test_a_time_chart_draws_the_same_in_every_timezone() -> None:
     # vl-convert reads the timezone once, when it starts: so each other zone needs a
     # process; this one draws in the machine's own zone.
-    code = ("from tests.test_charts import time_chart\n"
+    code = ("import utils\nutils.setup()\nfrom tests.test_charts import time_chart\n"
             "print(time_chart()._repr_mimebundle_()[0]['image/svg+xml'], end='')")
     svgs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env={**os.environ, "TZ": zone}, check=True, cwd=ROOT).stdout

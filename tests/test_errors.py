@@ -1,9 +1,9 @@
 """Students' slips in a real kernel: a short message, not a page of traceback.
 
-`import utils` installs the handler (utils/errors.py). Here a notebook runs in a fresh
-kernel through nbclient, with the mistakes students make in exercise code; each must show
-the course's message and no traceback, while a real bug keeps its traceback, and a
-maintainer who sets COURSE_TRACEBACKS=1 sees every traceback in full.
+`utils.setup()`, in a notebook's first cell, installs the handler (utils/errors.py). Here a
+notebook runs in a fresh kernel through nbclient, with the mistakes students make in exercise
+code; each must show the course's message and no traceback, while a real bug keeps its
+traceback, and a maintainer who sets COURSE_TRACEBACKS=1 sees every traceback in full.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from utils import errors
 from utils.errors import CourseError, DataError
 
 CELLS = {
-    "import": "import utils\nfrom utils import data\ntable = data.load('nato_members')",
+    "import": "import utils\n\nutils.setup()\nfrom utils import data\n"
+              "table = data.load('nato_members')",
     "column": 'table["nmae"]',
     "loc": 'table.loc[0, "iso"]',
     "placeholder_name": "answer = ____",
@@ -148,7 +149,7 @@ def test_the_stop_button_shows_one_line() -> None:
 
     manager, client = start_new_kernel(kernel_name="python3")
     try:
-        client.execute_interactive("import utils", timeout=120)
+        client.execute_interactive("import utils\nutils.setup()", timeout=120)
         outputs = []
         message_id = client.execute("import time\nwhile True:\n    time.sleep(0.05)")
         time.sleep(2)  # the cell is running

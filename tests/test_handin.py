@@ -130,6 +130,39 @@ def test_the_workspace_adds_updates_and_never_overwrites_work(tmp_path: Path) ->
     assert publish.update_workspace(out, second) == ["restored: seeds/a.md"]
 
 
+def test_an_edited_notebook_from_before_setup_gets_the_set_up_line(tmp_path: Path) -> None:
+    """A student who worked in a notebook whose first cell only imported the course's
+    modules keeps every answer, and the cell now starts with utils.setup(): without it,
+    the course's charts, tables and messages would not be set up after the update."""
+    def notebook(*sources: str) -> bytes:
+        cells = [nbformat.v4.new_markdown_cell("# Title")] + [
+            nbformat.v4.new_code_cell(source, id=f"c{i}") for i, source in enumerate(sources)]
+        return nbformat.writes(nbformat.v4.new_notebook(cells=cells)).encode("utf-8")
+
+    out = tmp_path / "my-course"
+    old_first, answer = "from utils import data, widgets", "answer = 42  # mine"
+    publish.update_workspace(out, {"notebooks/01.ipynb": notebook(old_first, "# Your answer"),
+                                   "notebooks/02.ipynb": notebook(old_first, "x = 1")})
+    mine = out / "notebooks" / "01.ipynb"
+    mine.write_bytes(notebook(old_first, answer))
+    new_first = "import utils\n\nutils.setup()\n" + old_first
+    course = {"notebooks/01.ipynb": notebook(new_first, "# Your answer"),
+              "notebooks/02.ipynb": notebook(new_first, "x = 1")}
+    said = publish.update_workspace(out, course)
+    assert said == ["set up your edited notebooks/01.ipynb for this version of the course: its "
+                    "first code cell now starts with utils.setup()",
+                    "kept your edited notebooks/01.ipynb; the course's new version is beside "
+                    "it: notebooks/course-update-01.ipynb",
+                    "updated: notebooks/02.ipynb"]
+    cells = nbformat.reads(mine.read_text("utf-8"), as_version=4).cells
+    assert [c.source for c in cells] == ["# Title", new_first, answer]
+    assert publish.update_workspace(out, course) == []  # once only
+    (out / "notebooks" / "02.ipynb").write_bytes(b"not a notebook")
+    assert publish.update_workspace(out, course) == [
+        "kept your edited notebooks/02.ipynb; the course's new version is beside it: "
+        "notebooks/course-update-02.ipynb"]
+
+
 def test_the_workspace_holds_the_student_edition_and_the_readings() -> None:
     files = publish.student_files()
     assert {p for p in files if p.startswith("notebooks/")} == {

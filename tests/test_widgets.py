@@ -24,7 +24,8 @@ def compute(year: int) -> tuple[alt.Chart, Markdown]:
 
 
 @pytest.fixture(scope="module")
-def shell() -> InteractiveShell:
+def shell(course_charts: None) -> InteractiveShell:
+    """IPython, with the course's chart renderer as in a notebook after utils.setup()."""
     return InteractiveShell.instance()
 
 

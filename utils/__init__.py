@@ -1,25 +1,50 @@
 """Shared code of the Alliance Decisions course.
 
-Notebooks import what they need, e.g. ``from utils import data, membership, widgets``.
-Importing ``utils`` also sets up the course's charts (:func:`utils.charts.enable`) and,
-inside a notebook, shows a :class:`~utils.errors.CourseError` as a short message rather
-than a traceback.
+Importing ``utils`` or any of its modules changes nothing outside it: no library option, no
+renderer, no handler. A notebook sets itself up in its first code cell, visibly::
+
+    import utils
+
+    utils.setup()
+    from utils import data, membership, widgets
 """
 
 import sys
 
-# Altair imports jsonschema, whose format checker builds some 35 parsers at import time when
-# the optional package rfc3987_syntax is installed (jsonschema issue #1428): 2.8 s of every
-# kernel's start. The course validates no IRI, so that optional import is declined here,
-# before Altair loads. (rfc3987_syntax is in the environment for Jupyter's server, which
-# runs in another process and keeps it.)
-sys.modules.setdefault("rfc3987_syntax", None)
+from utils.errors import CourseError
 
-from utils import charts, display, errors  # noqa: E402
-from utils.errors import CourseError  # noqa: E402
+__all__ = ["CourseError", "decline_iri_parsers", "setup"]
 
-charts.enable()
-display.setup()
-errors.install_ipython_handler()
 
-__all__ = ["CourseError"]
+def setup() -> None:
+    """Set this notebook up for the course: its charts, its tables and numbers, and short
+    messages for mistakes.
+
+    * charts: the course's theme and renderer in Altair (:func:`utils.charts.enable`);
+    * tables and numbers shown whole and readable (:func:`utils.display.setup`);
+    * a :class:`CourseError`, and the commonest slips in students' code, shown as one short
+      message instead of a traceback (:func:`utils.errors.install_ipython_handler`).
+
+    Outside IPython only the first two apply. Running it again changes nothing more. Call it
+    before importing the course's modules, which load Altair: see
+    :func:`decline_iri_parsers`.
+    """
+    decline_iri_parsers()
+    from utils import charts, display, errors
+
+    charts.enable()
+    display.setup()
+    errors.install_ipython_handler()
+
+
+def decline_iri_parsers() -> None:
+    """Spare this process the seconds jsonschema spends, when Altair imports it, building
+    parsers for IRI formats that nothing in the course checks.
+
+    jsonschema's format checker builds some 35 parsers at import time when the optional
+    package rfc3987_syntax is installed (it is, for Jupyter's server, which runs in another
+    process and keeps it): 1.2 s of CPU at every kernel's start (measured on 2026-12-07),
+    more on a busy machine. This marks that package as absent in this process, so it only
+    helps before Altair is first imported.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)

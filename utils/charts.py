@@ -32,7 +32,9 @@ are shown from their spec alone. Where ``COURSE_PNG=0`` (the test command sets i
 PNG is not drawn: there outputs are compared with the committed ones, never stored, and
 no comparison looks at PNG bytes (they vary with the image library's build).
 
-Importing ``utils`` calls :func:`enable`, so notebooks need no setup line.
+A notebook's first cell calls ``utils.setup()``, which calls :func:`enable`; the course's
+own charts carry the theme themselves (:func:`themed`), so that they look the same where
+nothing was set up (the council's server draws notebook 01's chart).
 """
 
 from __future__ import annotations
@@ -96,6 +98,15 @@ def theme() -> alt.theme.ThemeConfig:
             "view": {"stroke": None, "continuousWidth": 520, "continuousHeight": 260},
         },
     })
+
+
+def themed(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """A course chart's Vega-Lite spec in the course look, whatever Altair theme is active.
+
+    The theme's settings become the chart's own ``config`` (replacing any it had: the
+    course's charts set none), which wins over whatever theme is active.
+    """
+    return chart.configure(**theme()["config"]).to_dict()
 
 
 def chart_text(spec: dict[str, Any]) -> str:
@@ -318,7 +329,8 @@ def _register_fonts() -> None:
 
 
 def enable() -> None:
-    """Make the course theme and renderer the active ones (importing utils does this)."""
+    """Make the course theme and renderer Altair's active ones (``utils.setup()`` does
+    this), for the charts a notebook cell builds itself."""
     alt.theme.register("alliance", enable=True)(theme)
     alt.renderers.register("alliance", bundle)
     alt.renderers.enable("alliance")

@@ -332,12 +332,12 @@ def _negotiation_template() -> dict:
         y=alt.Y("round:O", title="Round"))
     path = drafts.mark_line(point=True, color="black") + drafts.mark_text(
         align="left", dx=8).encode(text="label:N")
-    return alt.vconcat(
+    return charts.themed(alt.vconcat(
         (ranges + points + final).properties(
             title=alt.Title("Each ally: ideal point (dot) and the texts it accepts in silence",
                             subtitle="Dashed line: the final text")),
         path.properties(title="The draft, round by round"),
-    ).to_dict()
+    ))
 
 
 def negotiation_chart(result: Negotiation) -> charts.VegaLite:
@@ -384,10 +384,10 @@ def _sweep_template() -> dict:
     dilution = data.mark_line(point={"color": "#E69F00"}, color="#E69F00").encode(
         x=x, y=alt.Y("dilution:Q", title="Mean move from the first draft"),
         tooltip=["allies:Q", alt.Tooltip("dilution:Q", format=".3f")])
-    return alt.hconcat(
+    return charts.themed(alt.hconcat(
         (chance + rule).properties(width=250, height=200, title="Chance of consensus"),
         (dilution + rule).properties(width=250, height=200, title="Dilution of agreed texts"),
-    ).to_dict()
+    ))
 
 
 def sweep_chart(table: pd.DataFrame, trials: int, highlight: int | None = None

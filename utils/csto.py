@@ -172,12 +172,12 @@ def _template() -> dict:
         tooltip=["group:N", "allies:Q", alt.Tooltip("willingness:Q", format=".0%"),
                  alt.Tooltip("no_objection:Q", format=".2%")])
     labels = groups.mark_text(align="left", dx=4).encode(text="label:N", color=alt.value("black"))
-    return alt.vconcat(
+    return charts.themed(alt.vconcat(
         lines.properties(width=520, height=220,
                          title="Formal ties need everyone; bilateral ties need one ally"),
         (groups + labels).properties(width=420, height=150,
                                      title="Where the reluctance comes from, in the chosen year"),
-    ).to_dict()
+    ))
 
 
 def chart(willingness: Mapping[str, float], year: int) -> charts.VegaLite:

@@ -6,7 +6,7 @@ characters, ``2.587891e-02``, ``np.float64(0.0625)``, ``0.09000000000000002``,
 ``2026-11-24 00:00:00``. A student reading a claim to fact-check, or a source to open,
 needs the whole text, a link to click, and numbers written the way people write them.
 
-:func:`setup` (called once, when ``utils`` is imported) makes every notebook show
+:func:`setup` (called by ``utils.setup()`` in a notebook's first cell) makes it show
 
 * tables (DataFrames and Series) as HTML with the full text, wrapped and left-aligned,
   web addresses as clickable links, missing values as a dash, dates without a time of
@@ -228,7 +228,7 @@ def _array_text(array: np.ndarray) -> str:
 
 
 def setup() -> None:
-    """Make tables and numbers readable in this kernel (importing ``utils`` does this)."""
+    """Make tables and numbers readable in this kernel (``utils.setup()`` does this)."""
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_rows", MAX_ROWS)
     pd.set_option("display.width", WIDTH)

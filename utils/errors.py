@@ -5,7 +5,7 @@ instead. Code in `utils` raises it for every mistake a student can make. A `Data
 says that one of the course's own files in ``data/`` is broken: the fault of the course,
 not of the student, so it is worded for whoever maintains the course.
 
-Inside a notebook (:func:`install_ipython_handler`, run by ``import utils``) both are
+Inside a notebook (:func:`install_ipython_handler`, run by ``utils.setup()``) both are
 shown as a short message, never as a traceback; so are the commonest slips in exercise
 code: a misspelt column or row of a table (``table["yeer"]``, ``table.groupby("yeer")``,
 ``table.query("yeer > 1")``, ``table.loc["Greec"]``), a misspelt attribute

@@ -238,11 +238,11 @@ def _template() -> dict:
         size=alt.Size("count:Q", title="Forecasts", scale=alt.Scale(range=[80, 600])),
         tooltip=["band:N", "count:Q", alt.Tooltip("forecast:Q", format=".0%"),
                  alt.Tooltip("happened:Q", format=".0%")])
-    return alt.hconcat(
+    return charts.themed(alt.hconcat(
         (bars + labels).properties(width=260, height=140, title="Scores"),
         (diagonal + points).properties(width=220, height=220,
                                        title="Calibration (on the dashed line = calibrated)"),
-    ).to_dict()
+    ))
 
 
 def chart(scores: pd.DataFrame, forecasts: Sequence[float], happened: Sequence[bool],

@@ -127,7 +127,7 @@ def _chart_template() -> dict:
         strokeDash=[4, 3], color="#555555").encode(x="year:Q")
     points = alt.Chart(alt.NamedData(name="now")).mark_point(filled=True, size=80).encode(
         x="year:Q", y="members:Q", color=alt.Color("alliance:N", scale=colours, legend=None))
-    return (lines + marker + points).to_dict()
+    return charts.themed(lines + marker + points)
 
 
 def chart(year: int) -> charts.VegaLite:

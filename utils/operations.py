@@ -334,7 +334,7 @@ def _map_template() -> dict:
         width=620, height=400, title="Europe, the Mediterranean and the Middle East")
     world_view = layers.project("equalEarth").properties(
         width=620, height=320, title="The whole world")
-    return alt.vconcat(region, world_view, spacing=12).to_dict()
+    return charts.themed(alt.vconcat(region, world_view, spacing=12))
 
 
 def world_map(year: int) -> charts.VegaLite:

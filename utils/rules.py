@@ -106,7 +106,7 @@ def _power_template() -> dict:
                  alt.Tooltip("banzhaf_raw:Q", format=".4f"), "veto:N"])
     equal = alt.Chart(alt.NamedData(name="equal")).mark_rule(
         strokeDash=[4, 3], color="#555555").encode(x="share:Q")
-    return (bars + equal).properties(width=460).to_dict()
+    return charts.themed((bars + equal).properties(width=460))
 
 
 def power_chart(kind: str, year: int, quota: float) -> tuple[charts.VegaLite, Markdown]:
