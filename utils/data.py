@@ -927,11 +927,16 @@ def _check_cards(tables: dict[str, list[Any]]) -> None:
         seats = sorted(int(b["seat_order"]) for _, b in briefs)
         allies = int(card["allies_at_the_time"])
         if seats != list(range(1, allies + 1)):
+            empty = [str(s) for s in range(1, allies + 1) if s not in seats]
+            beyond = [str(s) for s in seats if not 1 <= s <= allies or seats.count(s) > 1]
+            faults = ([f"no brief for seat {checks.listing(empty, 5)}"] if empty else []) + (
+                [f"a brief for seat {checks.listing(beyond, 5)} (beyond the allies or "
+                 "repeated)"] if beyond else [])
             raise DataError(f"{where}, column allies_at_the_time: the card {card['id']!r} "
-                            f"has {allies} allies but {len(seats)} brief(s) in "
-                            f"{resource('council_briefs')['path']}, in seats "
-                            f"{checks.listing([str(s) for s in seats], 10) or 'none'}; it "
-                            f"needs one brief for each seat from 1 to {allies}.")
+                            f"has {allies} allies and {len(seats)} brief(s) in "
+                            f"{resource('council_briefs')['path']}: "
+                            f"{'; '.join(faults)}. It needs one brief for each seat from 1 "
+                            f"to {allies}.")
 
 
 def cell_problem(field: dict[str, Any], text: str) -> str | None:
