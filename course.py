@@ -349,6 +349,9 @@ try:
     sys.argv = [target, *rest]
     if mode == "-m":
         runpy.run_module(target, run_name="__main__", alter_sys=True)
+    elif mode == "-c":
+        sys.argv[0] = "-c"
+        exec(compile(target, "<string>", "exec"), {"__name__": "__main__"})
     else:
         import os
         sys.path[0] = os.path.dirname(os.path.abspath(target))
@@ -371,7 +374,7 @@ def call(python: object, *args: object) -> int:
     a student's code in a notebook) are then read as the UTF-8 they are, not in the
     machine's legacy code page."""
     command = [str(a) for a in args]
-    if command[0] != "-m":
+    if command[0] not in ("-m", "-c"):
         command.insert(0, "--")
     return subprocess.call([str(python), "-c", QUIET_INTERRUPT, *command], cwd=ROOT,
                            env={**os.environ, "PYTHONUTF8": "1"},

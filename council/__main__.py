@@ -50,7 +50,11 @@ def arguments(argv: list[str]) -> argparse.Namespace:
                              "an existing log is resumed")
     parser.add_argument("--new", action="store_true",
                         help="start a new session: the old log is kept, renamed")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.given = {option for option in ("card", "seats") if getattr(args, option) is not None}
+    args.card = args.card or DEFAULT_CARD
+    args.seats = DEFAULT_SEATS if args.seats is None else args.seats
+    return args
 
 
 def exposure(host: str) -> tuple[str, str]:
@@ -102,9 +106,7 @@ def main(argv: list[str]) -> int:
         args.db.rename(old)
         print(f"The previous session's log is kept as {old}")
     try:
-        session = Session(args.db, args.card or DEFAULT_CARD,
-                          DEFAULT_SEATS if args.seats is None else args.seats,
-                          args.seed)
+        session = Session(args.db, args.card, args.seats, args.seed)
     except CourseError as error:
         for bound in sockets:
             bound.close()
@@ -119,9 +121,8 @@ def main(argv: list[str]) -> int:
     verb = "Resuming" if session.resumed else "Starting"
     print(f"{verb} the session in {args.db}: {game.title}, {state.seats} seats, "
           f"{len(state.rounds)} round(s) so far.")
-    ignored = [option for option, given, kept in (("--card", args.card, state.card),
-                                                  ("--seats", args.seats, state.seats))
-               if given is not None and given != kept]
+    ignored = [f"--{option}" for option, kept in (("card", state.card), ("seats", state.seats))
+               if option in args.given and getattr(args, option) != kept]
     if session.resumed and ignored:
         print(f"{' and '.join(ignored)} ignored: a resumed session keeps its own. To play "
               "with them, add --new (the old log is kept, renamed).")

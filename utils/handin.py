@@ -17,6 +17,7 @@ import json
 import re
 import sys
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -103,9 +104,13 @@ def summary(path: Path) -> str:
 
 def _rows(student: str, name: str, notebook: Any, file: str) -> list[dict[str, str]]:
     """One row per exercise checked in a notebook: its last check counts."""
+    # imported here: the exercises bring pandas and the charts, which reading a hand-in
+    # in the kernel has already loaded, and `collect` needs only once
+    from utils.exercises import EXERCISES
+
     last: dict[str, dict[str, Any]] = {}
     for record in checks_in(notebook):
-        if re.fullmatch(r"\d\d-\d", record["exercise"]):  # a forged key is not an exercise
+        if record["exercise"] in EXERCISES:  # a forged key is not an exercise
             last[record["exercise"]] = record
     return [{"student": student, "notebook": name, "exercise": key,
              "right": "yes" if record.get("right") is True else "no",
@@ -137,10 +142,27 @@ def read(path: Path) -> tuple[list[dict[str, str]], list[str]]:
                     problems.append(f"{path.name}: its {MANIFEST} is unreadable; the file "
                                     "name stands for the student")
                 if isinstance(manifest, dict) and isinstance(manifest.get("student"), str):
-                    student = manifest["student"].strip()[:200] or student
+                    # line breaks and tabs would break the row in a spreadsheet
+                    student = " ".join(manifest["student"].split())[:200] or student
             found = [n for n in names if NOTEBOOK.match(Path(n).name)]
             if not found:
                 return [], [f"{path.name}: holds no course notebook"]
+            # Sizes as the zip declares them, before anything is extracted (reading stops
+            # at the declared size): a few MB can unpack to gigabytes.
+            total = sum(archive.getinfo(n).file_size for n in found)
+            if total > MAX_BYTES:
+                return [], [f"{path.name}: its notebooks would unpack to {total:,} bytes, "
+                            "far more than a hand-in's; not read"]
+            by_name: dict[str, list[str]] = {}
+            for member in found:
+                by_name.setdefault(Path(member).name, []).append(member)
+            twice = [members for members in by_name.values() if len(members) > 1]
+            if twice:
+                return [], [f"{path.name}: holds {Path(twice[0][0]).name} "
+                            f"{len(twice[0])} times ({', '.join(twice[0][:3])}"
+                            f"{', …' * (len(twice[0]) > 3)}); a hand-in holds each notebook "
+                            "once, so which one counts is unclear. Not read: ask the student "
+                            "to hand in again"]
             for member in found:
                 if archive.getinfo(member).file_size > MAX_BYTES:
                     problems.append(f"{path.name}: {member} is too large")
@@ -161,6 +183,10 @@ def read(path: Path) -> tuple[list[dict[str, str]], list[str]]:
         return [], [f"{path.name}: not a readable notebook"]
     except (OSError, RuntimeError) as error:  # RuntimeError: an encrypted zip member
         return [], [f"{path.name}: cannot be read ({error})"]
+    except (zlib.error, EOFError, NotImplementedError):
+        # damaged compressed data, a member cut short, a compression zipfile lacks
+        return [], [f"{path.name}: damaged (its compressed data cannot be unpacked); ask "
+                    "the student to hand in again"]
 
 
 def collect(paths: Iterable[Path]) -> tuple[list[dict[str, str]], list[str]]:
