@@ -282,6 +282,8 @@ def build_student(out: Path) -> list[Path]:
 # --- the student's workspace ------------------------------------------------------------------
 
 WORKSPACE = ROOT / "my-course"
+#: The notebook JupyterLab opens the student's copy at (course.py's START).
+WORKSPACE_START = "notebooks/00-start-here.ipynb"
 #: The cells that hand in a student's work (ids start with it): not on the site.
 HAND_IN = "hand-in-"
 #: The workspace's record of the version of each file the course last gave the student.
@@ -386,8 +388,18 @@ def build_workspace(out: Path) -> list[Path]:
         out.mkdir(parents=True, exist_ok=True)
         said = update_workspace(out, student_files())
     except OSError as error:
-        print(f"Your copy of the course in {out.name}/ could not be updated "
-              f"({error.strerror or error}); it opens as it is.")
+        if (out / WORKSPACE_START).is_file():
+            print(f"Your copy of the course in {out.name}/ could not be updated "
+                  f"({error.strerror or error}); it opens as it is.")
+        else:
+            # a file where a folder should be, or a folder where the notebook should be
+            in_the_way = next((path for path in (out, out / "notebooks", out / WORKSPACE_START)
+                               if path.exists() and path.is_dir() != (path.suffix == "")),
+                              out)
+            print(f"Your copy of the course in {out.name}/ cannot be opened "
+                  f"({error.strerror or error}): {in_the_way.relative_to(out.parent)} is in "
+                  "the way. Move it elsewhere (or rename it), then run the same command "
+                  "again.")
         return []
     for line in said:
         print(f"Course update: {line}")
@@ -1852,8 +1864,8 @@ def main(args: list[str]) -> int:
     except KeyboardInterrupt:  # Ctrl+C: the next run starts again where this one stopped
         print("Stopped.", file=sys.stderr)
         return 130
-    if builder is build_workspace:
-        return 0
+    if builder is build_workspace:  # JupyterLab opens it only if it has its first notebook
+        return 0 if (out / WORKSPACE_START).is_file() else 1
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     print(f"wrote {len(files)} files to {out.relative_to(ROOT)} ({size / 1e6:.1f} MB) in "
           f"{time.perf_counter() - start:.1f} s")

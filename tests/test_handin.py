@@ -278,3 +278,22 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
     rows, problems = handin.read(tmp_path / "hand-in-bomb.zip")
     assert rows == [] and "would unpack to 399,999,992 bytes" in problems[0]
     assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize("block", ["my-course", "my-course/notebooks",
+                                   "my-course/notebooks/00-start-here.ipynb"])
+def test_a_copy_that_cannot_open_says_what_is_in_the_way(block: str, tmp_path: Path,
+                                                          monkeypatch: Any,
+                                                          capsys: Any) -> None:
+    out = tmp_path / "my-course"
+    blocker = tmp_path / block
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    if blocker.suffix:
+        blocker.mkdir()  # a folder where the notebook should be
+    else:
+        blocker.write_text("x")  # a file where a folder should be
+    monkeypatch.setitem(publish.BUILDERS, "workspace", (publish.build_workspace, out))
+    assert publish.main(["workspace"]) == 1  # so `course.py lab` does not start JupyterLab
+    said = capsys.readouterr().out
+    assert "opens as it is" not in said
+    assert "cannot be opened" in said and f"{block} is in the way. Move it elsewhere" in said
