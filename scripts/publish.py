@@ -1483,7 +1483,14 @@ Each notebook is one 60–90 minute session. A session that works well on a proj
    *right* or gives a hint, and, for answers in words, shows the points listed below once
    the student has written.
    Students hand in with the last cell of the exercises; `python3 course.py collect
-   <folder>` turns the class's files into one CSV.
+   <folder>` turns the class's files into one CSV. What it can vouch for: which course
+   notebooks a hand-in holds, and what the checks recorded in them say (the last check of
+   each of the course's exercises; other keys are ignored). What it cannot: the checks are
+   self-reported. A notebook records its own checks' results, nothing in a hand-in is
+   signed, and a determined student could edit them; read the answers, or ask the student
+   to run a check again in front of you, before a result counts for a grade. A damaged,
+   oversized or doubled hand-in is listed with its reason and left out; the rest of the
+   class is still written.
 5. **Discussion** questions close the session; each notebook's are listed below.
 
 Every question a notebook puts to the class (the lists beside the widgets and after the
