@@ -68,7 +68,7 @@ def pytest_configure() -> None:
 #: The test files that take longest (see `python3 course.py bench`), longest first. They are
 #: collected first, so pytest-xdist starts them first and no worker is left running a long
 #: file alone at the end. Each file's own tests keep their order (nbval's cells too).
-LONGEST_FIRST = ("test_portable_outputs.py", "test_accessibility_axe.py",
+LONGEST_FIRST = ("test_hub.py", "test_portable_outputs.py", "test_accessibility_axe.py",
                  "test_browser_lab.py", "test_editions.py", "test_council_browser.py",
                  "test_hostile_input.py", "test_errors.py", "test_attack.py", "test_charts.py")
 

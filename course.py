@@ -11,6 +11,8 @@
     python3 course.py poll NN  set up, then poll the class (phones) on notebook NN's
                                "predict, then see" questions
     python3 course.py student  write the student edition (no solutions) to build/student
+                               (`--branch`: also commit it to the git branch `student`,
+                               which a JupyterHub's students pull: see the README)
     python3 course.py site     build the static HTML site of the course in build/site
     python3 course.py slides   build reveal.js slide decks in build/slides
     python3 course.py lite     build the in-browser (JupyterLite) course in build/lite;
@@ -18,12 +20,16 @@
     python3 course.py execute  (maintainers) rerun notebooks and store their outputs
     python3 course.py guide    (maintainers) regenerate docs/instructor-guide.md
     python3 course.py lock     (maintainers) recompile requirements.lock and environment.yml
+    python3 course.py lab-settings  (a JupyterHub's image) no Jupyter news question in the
+                               JupyterLab of the Python running it (see the README)
 
 Setup creates a project-local virtual environment in .venv, installs the exact versions
 of a lock, then installs this project (the `utils` package) in editable mode. Students get
 requirements.lock (what the course needs to run); `test` and `bench` add the test tools of
-requirements-test.lock (the same pins, and more). Both locks carry every file's sha256, and
-pip installs nothing whose hash is not in the lock. Setup remembers what it installed, so
+requirements-test.lock (the same pins, and more); CI adds requirements-hub.lock, what a
+JupyterHub's image adds (JupyterHub's single-user server and nbgitpuller), for the test
+that runs the course on a real hub. Every lock carries every file's sha256, and pip
+installs nothing whose hash is not in the lock. Setup remembers what it installed, so
 running a command again installs nothing new; it holds a lock so that two setups never
 build at once, and if an earlier setup was interrupted it starts that step again by itself.
 Every command also notices a package damaged since (a file deleted, a version changed by
@@ -32,6 +38,7 @@ another pip install) and reinstalls that package from the lock.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import os
@@ -52,6 +59,13 @@ VENV = ROOT / ".venv"
 LOCK = ROOT / "requirements.lock"
 #: The same pins and the test and benchmark tools: for `test` and `bench`.
 TEST_LOCK = ROOT / "requirements-test.lock"
+#: What a JupyterHub's image adds to LOCK (the README's recipe), with the test lock's pins for
+#: what they share: for CI's test of the course on a real hub (tests/test_hub.py). A lock of
+#: its own, not part of the test lock: every `course.py test` would install JupyterHub's
+#: database, web and crypto stack (18 packages) for a test that runs in CI only.
+HUB_LOCK = ROOT / "requirements-hub.lock"
+#: The packages HUB_LOCK is compiled from (with their dependencies).
+HUB_PACKAGES = ("jupyterhub", "nbgitpuller")
 ENV_YML = ROOT / "environment.yml"
 #: Held while setup runs, so that a second setup waits instead of building the same .venv.
 SETUP_LOCK = ROOT / ".venv.lock"
@@ -74,7 +88,7 @@ class SetupError(Exception):
 
 def locks() -> dict[str, Path]:
     """The lock of each set of packages."""
-    return {"runtime": LOCK, "test": TEST_LOCK}
+    return {"runtime": LOCK, "test": TEST_LOCK, "hub": HUB_LOCK}
 
 
 def venv_python() -> Path:
@@ -85,7 +99,7 @@ def venv_python() -> Path:
 
 
 def stamp(kind: str) -> Path:
-    """The file that records what setup installed of one set ("runtime" or "test")."""
+    """The file that records what setup installed of one set ("runtime", "test" or "hub")."""
     return VENV / f"alliance-decisions-{kind}.txt"
 
 
@@ -105,7 +119,7 @@ def install_fingerprint(kind: str = "runtime") -> str:
 def installed(kind: str) -> bool:
     """Whether .venv holds the current version of a set (the test set holds the runtime
     set too: its lock has the same pins, and more)."""
-    kinds = ("runtime", "test") if kind == "runtime" else ("test",)
+    kinds = ("runtime", "test") if kind == "runtime" else (kind,)
     return venv_python().exists() and any(
         stamp(k).exists() and stamp(k).read_text().strip() == install_fingerprint(k)
         for k in kinds)
@@ -310,10 +324,13 @@ def current_kind(kind: str) -> str:
 
 
 def setup(kind: str = "runtime") -> Path:
-    """Make .venv hold one set of packages ("runtime" or "test") and the project, whole;
-    does nothing when it already does. Exits with a one-line message when it cannot."""
+    """Make .venv hold one set of packages ("runtime", "test" or, on top of "test", "hub")
+    and the project, whole; does nothing when it already does. Exits with a one-line message
+    when it cannot."""
     if sys.version_info < (3, 11):  # noqa: UP036 - this file must run on old Pythons too
         sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    if kind == "hub":  # the hub's lock adds to the test set, whose pins it shares
+        setup("test")
     if installed(kind) and intact():
         return venv_python()
     try:
@@ -389,18 +406,37 @@ LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {
     "fetchNews": "false", "checkForUpdates": False}}
 
 
-def quiet_lab() -> None:
-    """Write LAB_OVERRIDES where JupyterLab reads its site-wide settings in .venv."""
+def write_lab_settings(prefix: Path) -> Path:
+    """Write LAB_OVERRIDES where JupyterLab reads its site-wide settings in the Python
+    environment at `prefix`; returns the file."""
     import json
 
-    target = VENV / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    target = prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     text = json.dumps(LAB_OVERRIDES, indent=1) + "\n"
+    if not target.exists() or target.read_text("utf-8") != text:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, "utf-8")
+    return target
+
+
+def quiet_lab() -> None:
+    """Write LAB_OVERRIDES into .venv's JupyterLab settings."""
+    # A read-only environment: the question is asked, nothing breaks.
+    with contextlib.suppress(OSError):
+        write_lab_settings(VENV)
+
+
+def lab_settings(extra: list[str]) -> int:
+    """(A hub's image build) Write LAB_OVERRIDES into the environment of the Python that
+    runs this command, whose JupyterLab then asks no student about Jupyter news."""
     try:
-        if not target.exists() or target.read_text("utf-8") != text:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, "utf-8")
-    except OSError:  # a read-only environment: the question is asked, nothing breaks
-        pass
+        target = write_lab_settings(Path(sys.prefix))
+    except OSError as error:
+        print(f"lab-settings: could not write JupyterLab's settings ({error})",
+              file=sys.stderr)
+        return 1
+    print(f"wrote {target}")
+    return 0
 
 
 def lab(extra: list[str]) -> int:
@@ -487,20 +523,25 @@ def lite(extra: list[str]) -> int:
 
 
 def lock(extra: list[str]) -> int:
-    """Recompile both locks (needs uv) and regenerate environment.yml from the runtime one.
+    """Recompile the locks (needs uv) and regenerate environment.yml from the runtime one.
 
-    The test lock is compiled first, with every extra; the runtime lock is then compiled
-    with the test lock as constraints, so the packages the two share have the same pins."""
+    The test lock is compiled first, with every extra; the runtime lock and the hub lock
+    are then compiled with the test lock as constraints, so the packages they share have
+    the same pins."""
     compile_ = ("uv", "pip", "compile", "--quiet", "--universal", "--python-version", "3.11",
                 "--no-header", "--generate-hashes")
     try:
         run(*compile_, "--all-extras", "--output-file", TEST_LOCK, "pyproject.toml", *extra)
         run(*compile_, "--constraint", TEST_LOCK, "--output-file", LOCK, "pyproject.toml",
             *extra)
+        hub_input = ROOT / ".cache" / "hub-packages.in"
+        hub_input.parent.mkdir(exist_ok=True)
+        hub_input.write_text("\n".join(HUB_PACKAGES) + "\n")
+        run(*compile_, "--constraint", TEST_LOCK, "--output-file", HUB_LOCK, hub_input, *extra)
     except SetupError as error:
         sys.exit(f"lock: {error}")
     ENV_YML.write_text(environment_yml(LOCK.read_text()))
-    print(f"wrote {LOCK.name}, {TEST_LOCK.name} and {ENV_YML.name}")
+    print(f"wrote {LOCK.name}, {TEST_LOCK.name}, {HUB_LOCK.name} and {ENV_YML.name}")
     return 0
 
 
@@ -548,7 +589,7 @@ def environment_yml(lock_text: str) -> str:
 TASKS = {"lab": lab, "test": test, "bench": bench, "execute": execute, "lock": lock,
          "council": council, "poll": poll, "collect": collect,
          "student": publish("student"), "site": publish("site"), "slides": publish("slides"),
-         "guide": publish("guide"), "lite": lite}
+         "guide": publish("guide"), "lite": lite, "lab-settings": lab_settings}
 
 
 def main(argv: list[str]) -> int:

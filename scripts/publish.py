@@ -1,6 +1,8 @@
 """Build the course the ways students and instructors meet it, all offline.
 
     python3 course.py student   the student edition:  build/student/notebooks/*.ipynb
+                  --branch      and as the next commit of the git branch `student` (for a
+                                JupyterHub's nbgitpuller link: see the README)
     python3 course.py site      the static HTML site: build/site/index.html
     python3 course.py slides    reveal.js slide decks: build/slides/*.slides.html
     python3 course.py guide     the instructor guide:  docs/instructor-guide.md
@@ -35,9 +37,12 @@ import copy
 import hashlib
 import html
 import json
+import os
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from functools import cache
 from pathlib import Path
@@ -46,7 +51,7 @@ from typing import Any
 import nbformat
 from nbconvert import HTMLExporter
 
-from utils import exercises, handin
+from utils import charts, exercises, handin, widgets
 from utils.charts import VEGALITE_MIMETYPE as VEGALITE
 from utils.reveal import MIMETYPE as REVEAL_MIMETYPE
 
@@ -277,6 +282,50 @@ def build_student(out: Path) -> list[Path]:
     """The student edition of every notebook, with the readings beside them."""
     shutil.rmtree(out, ignore_errors=True)
     return write_files(out, student_files())
+
+
+# --- the student edition as a git branch (what a JupyterHub's students pull) ----------------
+
+#: The branch the README's JupyterHub link pulls: the student edition, never the solutions.
+STUDENT_BRANCH = "student"
+#: Who commits the student edition where git knows no one (a CI machine, say).
+COMMITTER = {"GIT_AUTHOR_NAME": "Alliance Decisions course",
+             "GIT_AUTHOR_EMAIL": "course@localhost",
+             "GIT_COMMITTER_NAME": "Alliance Decisions course",
+             "GIT_COMMITTER_EMAIL": "course@localhost"}
+
+
+def commit_student_edition(repository: Path = ROOT, branch: str = STUDENT_BRANCH) -> str:
+    """Commit the student edition (:func:`student_files`) as the next commit of `branch`
+    in the git repository at `repository` (bare or not), and return the commit.
+
+    Neither the working tree, nor the index, nor the current branch changes. Each commit's
+    parent is the branch's previous one, so nbgitpuller updates a student's copy by a merge
+    that keeps the student's own changes; an unchanged edition makes no new commit."""
+    def git(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> str:
+        return subprocess.run(["git", "-C", str(repository), *args], input=stdin, env=env,
+                              capture_output=True, check=True).stdout.decode().strip()
+
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        for path, content in sorted(student_files().items()):
+            blob = git("hash-object", "-w", "--stdin", stdin=content)
+            git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+        tree = git("write-tree", env=env)
+    ref = f"refs/heads/{branch}"
+    parent = subprocess.run(["git", "-C", str(repository), "rev-parse", "--verify", "--quiet",
+                             ref], capture_output=True).stdout.decode().strip()
+    if parent and git("rev-parse", f"{parent}^{{tree}}") == tree:
+        return parent
+    source = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True).stdout.decode().strip() or "this course"
+    known = subprocess.run(["git", "-C", str(repository), "var", "GIT_COMMITTER_IDENT"],
+                           capture_output=True).returncode == 0
+    commit = git("commit-tree", tree, *(["-p", parent] if parent else []),
+                 "-m", f"Student edition of {source}",
+                 env=None if known else {**os.environ, **COMMITTER})
+    git("update-ref", ref, commit, *([parent] if parent else []))
+    return commit
 
 
 # --- the student's workspace ------------------------------------------------------------------
@@ -530,6 +579,9 @@ def site_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
                     {"prompt": "What do you expect this cell to show?",
                      "answer": [{"text/html": answer}]}, number))]
             continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if widgets.CONTROLS_MARK not in
+                            _joined(o.get("data", {}).get("text/html", ""))]
         charts_as_html(cell, live=True)
     return site
 
@@ -572,6 +624,8 @@ SITE_CSS = READABLE_CSS + """
   border-bottom: 1px solid #ccd; }
 .course-live-note { font-family: sans-serif; margin: 8px 16px; color: #444; }
 .course-chart { margin: 0; }
+.course-chart-text { font-family: sans-serif; max-width: 900px; margin: 4px 0 12px; }
+.course-chart-text summary { cursor: pointer; color: #0b4f9c; }
 .course-reveal { border: 2px solid #0072B2; border-radius: 6px; padding: 8px 12px;
   font-family: sans-serif; max-width: 900px; }
 .course-reveal button { font-size: 1em; cursor: pointer; padding: 4px 10px; }
@@ -1005,6 +1059,10 @@ def slide_parts(cell: nbformat.NotebookNode) -> list[str]:
             parts.append(f'<p class="course-predict"><b>Predict first:</b> {prompt}</p>')
         elif controls_html(plain):
             parts.append(controls_html(plain) or "")
+        elif widgets.CONTROLS_MARK in _joined(data.get("text/html", "")):
+            continue  # helps live controls; a slide has none
+        elif charts.TEXT_CLASS in _joined(data.get("text/html", "")):
+            parts.append(slide_text_alternative(_joined(data["text/html"])))
         elif "text/html" in data and "<table" in _joined(data["text/html"]):
             parts += table_pages(_joined(data["text/html"]))
         elif "text/markdown" in data and not _joined(data["text/markdown"]).strip():
@@ -1016,6 +1074,12 @@ def slide_parts(cell: nbformat.NotebookNode) -> list[str]:
     return parts
 
 
+def slide_text_alternative(text: str) -> str:
+    """A chart's text alternative on the chart's slide: its table, folded under one line
+    (the sentence is the chart's alt text already, and the slide has no room for both)."""
+    return re.sub(r'<p role="status"[^>]*>.*?</p>', "", text, count=1, flags=re.S)
+
+
 def output_cell(parts: list[str], slide_type: str) -> nbformat.NotebookNode:
     """A code cell that shows only these HTML pieces, no input."""
     cell = nbformat.v4.new_code_cell("")
@@ -1024,8 +1088,14 @@ def output_cell(parts: list[str], slide_type: str) -> nbformat.NotebookNode:
     return cell
 
 
+def is_text_alternative(part: str) -> bool:
+    """Whether a slide part is a chart's text alternative (it stays on its chart's slide)."""
+    return part.startswith(f'<div class="{charts.TEXT_CLASS}"')
+
+
 def is_big(part: str) -> bool:
-    return part.startswith(("<figure", "<table", "<div")) or "<table" in part[:400]
+    return not is_text_alternative(part) and (
+        part.startswith(("<figure", "<table", "<div")) or "<table" in part[:400])
 
 
 def slide_cells(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -1049,7 +1119,8 @@ def slide_cells(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
         cell.outputs = []
     parts = slide_parts(cell)
     result = [cell]
-    big = list(range(len(parts))) if widget else [i for i, p in enumerate(parts) if is_big(p)]
+    big = [i for i, p in enumerate(parts) if (widget and not is_text_alternative(p))
+           or is_big(p)]
     first_big_ends = big[1] if len(big) > 1 else len(parts)
     cell.outputs = [html_output(p) for p in parts[:first_big_ends]]
     starts = big[1:]
@@ -1579,6 +1650,8 @@ def output_text(cell: nbformat.NotebookNode, kinds: tuple[str, ...] = ("text/pla
             text = out.get("text", "")
         else:
             data = out.get("data", {})
+            if charts.TEXT_CLASS in _joined(data.get("text/html", "")):
+                continue  # a chart's text alternative: its description is there already
             text = next((data[kind] for kind in kinds if kind in data), "")
         text = "".join(text) if isinstance(text, list) else str(text)
         if text.startswith(WIDGET_NOTE):
@@ -1861,6 +1934,12 @@ BUILDERS = {"student": (build_student, BUILD / "student"),
 
 
 def main(args: list[str]) -> int:
+    if args == ["student", "--branch"]:
+        build_student(BUILD / "student")
+        commit = commit_student_edition()
+        print(f"the student edition is branch {STUDENT_BRANCH} ({commit[:12]}): publish it "
+              f"with `git push origin {STUDENT_BRANCH}`")
+        return 0
     if len(args) != 1 or args[0] not in BUILDERS:
         print(__doc__)
         return 2

@@ -53,7 +53,10 @@ SKIPPED_MODULES = {"charts": "no notebook calls it: every chart function that do
                    "handin": "the instructor's command over a folder of files (it writes the "
                              "class's CSV): tests/test_handin.py gives it broken and hostile "
                              "files",
-                   "_rubrics": "generated data, no callables"}
+                   "_rubrics": "generated data, no callables",
+                   "_draw_svg": "a script run by its path in a process of its own, reading "
+                                "its job on stdin (utils.charts.svg): tests/test_charts.py "
+                                "runs it"}
 #: The live council's state machine: called only by the council server, with events it has
 #: parsed and checked itself (council.parse_message and council.decide refuse what a player
 #: sends: tests/test_council_server.py plays hostile players against it).

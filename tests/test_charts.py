@@ -213,3 +213,163 @@ def test_a_chart_whose_data_lives_elsewhere_fetches_nothing() -> None:
         server.shutdown()
     assert asked == []
     assert "image/svg+xml" not in data and "(No static image" in data["text/plain"]
+
+
+#: Draws small_chart() under a limit on address space (as `ulimit -v`, in KiB, sets it) and
+#: prints its bundle as JSON.
+UNDER_LIMIT = """
+import json, resource, sys
+limit = int(sys.argv[1]) * 1024
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from tests.test_charts import small_chart
+print(json.dumps(small_chart()._repr_mimebundle_()[0]))
+"""
+
+
+def draw_under_limit(kib: int) -> dict[str, object]:
+    import json
+    run = subprocess.run([sys.executable, "-c", UNDER_LIMIT, str(kib)], capture_output=True,
+                         text=True, cwd=ROOT, env={**os.environ, "COURSE_PNG": "1"},
+                         timeout=120)
+    assert run.returncode == 0, f"exit code {run.returncode}: {run.stderr[-600:]}"
+    return json.loads(run.stdout)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="address-space limits are POSIX")
+def test_a_hubs_memory_limit_leaves_the_chart_drawn_from_its_spec() -> None:
+    """vl-convert's JavaScript engine reserves tens of GB of address space as it starts and
+    aborted the whole process (a dead kernel) under `ulimit -v 3000000`, a hub's usual kind
+    of limit: now the chart keeps its spec (JupyterLab draws it) and says why it has no
+    static image."""
+    data = draw_under_limit(3_000_000)
+    assert set(data) == {charts.VEGALITE_MIMETYPE, "text/plain"}
+    assert data[charts.VEGALITE_MIMETYPE]["mark"] == {"type": "line"}
+    assert data["text/plain"] == ("Chart: NATO members\nThree years\nA line rising from 12 to "
+                                  "15.\n" + charts.NO_ROOM_NOTE)
+
+
+def test_under_a_roomy_limit_the_images_are_the_ones_drawn_without_one(monkeypatch) -> None:
+    """Under a limit vl-convert fits in (it needs about 70 GB), charts are drawn in a
+    process of their own, and the images are the ones drawn here."""
+    here, _ = small_chart()._repr_mimebundle_()
+    monkeypatch.setattr(charts, "address_space_limited", lambda: True)
+    there, _ = small_chart()._repr_mimebundle_()
+    assert there == here and "image/svg+xml" in there
+
+
+def test_a_drawing_that_dies_is_tried_once_and_noted(monkeypatch, tmp_path) -> None:
+    """vl-convert's abort kills its process with a signal: the chart says why it has no
+    image, and later charts do not start another process that would die the same way."""
+    dies = tmp_path / "dies.py"
+    dies.write_text("import os, signal\nos.kill(os.getpid(), signal.SIGABRT)\n")
+    monkeypatch.setattr(charts, "address_space_limited", lambda: True)
+    monkeypatch.setattr(charts, "DRAW_SVG", dies)
+    monkeypatch.setattr(charts, "_no_room", False)
+    starts = []
+    real_run = subprocess.run
+    monkeypatch.setattr(charts.subprocess, "run", lambda *a, **k: starts.append(a)
+                        or real_run(*a, **k))
+    for _ in range(2):
+        data, _ = small_chart()._repr_mimebundle_()
+        assert set(data) == {charts.VEGALITE_MIMETYPE, "text/plain"}
+        assert data["text/plain"].endswith("\n" + charts.NO_ROOM_NOTE)
+    assert len(starts) == 1
+
+
+def test_a_drawing_that_fails_in_its_process_is_named(monkeypatch, tmp_path) -> None:
+    fails = tmp_path / "fails.py"
+    fails.write_text("raise ValueError('unknown mark')\n")
+    monkeypatch.setattr(charts, "address_space_limited", lambda: True)
+    monkeypatch.setattr(charts, "DRAW_SVG", fails)
+    monkeypatch.setattr(charts, "_no_room", False)
+    with pytest.raises(RuntimeError, match="ValueError: unknown mark"):
+        charts.svg({"mark": "point"}, "5.20")
+    assert charts._no_room is False
+
+
+def test_the_drawing_script_draws_what_charts_draws(monkeypatch) -> None:
+    """utils/_draw_svg.py, which draws in a process of its own, run here: the same SVG."""
+    import importlib
+    import json
+
+    draw = importlib.import_module("utils._draw_svg")
+    spec = charts.in_utc(charts.portable(small_chart().to_dict()))
+    job = json.dumps({"spec": spec, "vl_version": "6.4", "fonts": str(charts.FONT_DIR)})
+    out = io.BytesIO()
+    monkeypatch.setattr(draw.sys, "stdin", io.TextIOWrapper(io.BytesIO(job.encode())))
+    monkeypatch.setattr(draw.sys, "stdout", io.TextIOWrapper(out))
+    draw.main()
+    draw.sys.stdout.flush()
+    assert out.getvalue().decode("utf-8") == charts.svg(spec, "6.4")
+
+
+# --- the text alternative ---------------------------------------------------------------
+
+def step_chart() -> alt.LayerChart:
+    """Members per year of two alliances (a step line), with a reference rule."""
+    counts = pd.DataFrame({"year": [1949, 1950, 1951, 1952, 1992, 1993],
+                           "members": [12, 12, 12, 14, 6, 9],
+                           "alliance": ["NATO"] * 4 + ["CST"] * 2})
+    lines = alt.Chart(counts).mark_line(interpolate="step-after").encode(
+        x=alt.X("year:Q", title="Year"), y=alt.Y("members:Q", title="Member states"),
+        color="alliance:N")
+    rule = alt.Chart(pd.DataFrame({"year": [1999]})).mark_rule().encode(x="year:Q")
+    return (lines + rule).properties(title="Members", description="NATO grows from 12 to 14.")
+
+
+def test_the_text_alternative_gives_the_changes_of_a_step_line() -> None:
+    """Hand-read from the data: NATO's 1950 and 1951 rows repeat 1949 but for the year,
+    so four of the six rows are left; the rule's lone field makes no table."""
+    (table,) = charts.data_tables(charts.text_alternative(step_chart()).spec)
+    assert table["columns"] == ["Year", "alliance", "Member states"]
+    assert table["rows"] == [["1949", "NATO", "12"], ["1952", "NATO", "14"],
+                             ["1992", "CST", "6"], ["1993", "CST", "9"]]
+    assert (table["total"], table["skipped"]) == (4, 2)
+
+
+def test_the_text_alternative_counts_what_a_bar_chart_counts() -> None:
+    evidence = pd.DataFrame({"claim": ["A", "A", "B", "A"],
+                             "direction": ["supports", "supports", "challenges", "qualifies"]})
+    chart = alt.Chart(evidence).mark_bar().encode(
+        x=alt.X("count():Q", title="Pieces of evidence"), y="claim:N", color="direction:N")
+    (table,) = charts.text_alternative(chart).tables
+    assert table["columns"] == ["claim", "direction", "Pieces of evidence"]
+    assert table["rows"] == [["A", "supports", "2"], ["B", "challenges", "1"],
+                             ["A", "qualifies", "1"]]
+
+
+def test_the_text_alternative_is_a_live_sentence_and_a_table_with_headers() -> None:
+    shown = charts.text_alternative(step_chart())._repr_mimebundle_()
+    page = shown["text/html"]
+    assert page.startswith('<div class="course-chart-text"><p role="status" '
+                           'aria-live="polite">NATO grows from 12 to 14.</p><details>')
+    assert '<th scope="col">Year</th>' in page and '<th scope="row">1952</th>' in page
+    assert "only the year differs" in page
+    assert shown["text/plain"].splitlines()[:3] == [
+        "NATO grows from 12 to 14.", "Year | alliance | Member states", "1949 | NATO | 12"]
+
+
+def test_a_chart_in_a_notebook_is_shown_with_its_text_alternative() -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    shell = InteractiveShell.instance()
+    charts.enable()
+    with capture_output() as shown:
+        shell.run_cell("from tests.test_charts import step_chart\nstep_chart()")
+    kinds = [sorted(o.data) for o in shown.outputs]
+    assert kinds[0][0] == charts.VEGALITE_MIMETYPE and kinds[1] == ["text/html", "text/plain"]
+    assert len(kinds) == 2
+
+
+def test_a_mark_that_encodes_no_field_is_silent_for_screen_readers() -> None:
+    """A map's outlines (a geoshape with no field) would be an unnamed graphic in Lab's SVG
+    (axe's svg-img-alt); the fills, which encode a field, keep their names."""
+    spec = {"layer": [{"mark": "geoshape", "encoding": {"color": {"field": "status"}}},
+                      {"mark": {"type": "geoshape", "stroke": "#000000"}}]}
+    silent = charts.unnamed_marks_silent(spec)
+    assert silent["layer"] == [
+        {"mark": "geoshape", "encoding": {"color": {"field": "status"}}},
+        {"mark": {"type": "geoshape", "stroke": "#000000", "aria": False}}]
+    data, _ = charts.bundle(spec, images=False)
+    assert data[charts.VEGALITE_MIMETYPE]["layer"][1]["mark"]["aria"] is False

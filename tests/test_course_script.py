@@ -71,6 +71,23 @@ def test_a_runtime_setup_does_not_count_as_the_test_set(fake_venv: list[tuple]) 
     assert [c[-1] for c in fake_venv] == [course.LOCK, ".", course.TEST_LOCK, "."]
 
 
+def test_the_hub_set_comes_on_top_of_the_test_set(fake_venv: list[tuple]) -> None:
+    """CI's hub test needs the test tools and the hub's lock; the hub's set is not the
+    test set (a test setup installed before does not count as it), nor the reverse."""
+    course.setup("test")
+    course.setup("hub")
+    assert [c[-1] for c in fake_venv] == [course.TEST_LOCK, ".", course.HUB_LOCK, "."]
+    course.setup("hub")
+    course.setup("test")
+    assert len(fake_venv) == 4
+
+
+def test_a_hub_setup_on_a_fresh_venv_installs_the_test_set_first(
+        fake_venv: list[tuple]) -> None:
+    course.setup("hub")
+    assert [c[-1] for c in fake_venv] == [course.TEST_LOCK, ".", course.HUB_LOCK, "."]
+
+
 def test_a_changed_lock_reinstalls(fake_venv: list[tuple], monkeypatch: pytest.MonkeyPatch,
                                    tmp_path: Path) -> None:
     course.setup()
@@ -379,3 +396,24 @@ def test_ctrl_c_while_a_command_imports_ends_it_without_a_traceback(
     assert course.call(sys.executable, "-c", "import sys; sys.exit(sys.argv[0] == '-c' and 7)") \
         == 7
     assert course.call(sys.executable, "-m", "json.tool", "--help") == 0
+
+
+def test_lab_settings_quiets_the_jupyterlab_of_the_python_running_it(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A hub's image build runs `python3 course.py lab-settings` (see the README's recipe):
+    its JupyterLab then asks no student about Jupyter news."""
+    import json
+
+    monkeypatch.setattr(course.sys, "prefix", str(tmp_path))
+    assert course.main(["lab-settings"]) == 0
+    target = tmp_path / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    assert json.loads(target.read_text("utf-8")) == {
+        "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                         "checkForUpdates": False}}
+    assert capsys.readouterr().out == f"wrote {target}\n"
+    target.unlink()
+    target.parent.mkdir(exist_ok=True)
+    target.mkdir()  # unwritable where the file goes: one line, not a traceback
+    assert course.main(["lab-settings"]) == 1
+    assert capsys.readouterr().err.startswith("lab-settings: could not write")

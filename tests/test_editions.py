@@ -450,21 +450,25 @@ def test_a_site_answer_shows_only_after_a_prediction(site: Path, browser: Any) -
 #: every scaling above it: the slide's shrinking, reveal.js's, a drawing's viewBox); every
 #: word of a table cell drawn across two lines; and its charts (drawn live or not, width).
 MEASURE_SLIDE = """(s) => {
+  const FOLDED = 'details:not([open]) > :not(summary)';
   const revealScale = window.Reveal && Reveal.getScale ? Reveal.getScale() : 1;
   const scale = parseFloat(s.dataset.fitScale || '1') * revealScale;
   const frame = s.closest('.slides').getBoundingClientRect();
   let bottom = frame.top, right = frame.left;
   for (const e of s.querySelectorAll('*')) {
     const r = e.getBoundingClientRect();
-    // (what a drawing holds shows only inside it: a map's shapes are cut at its edges)
-    if (r.width === 0 && r.height === 0 || e.parentElement.closest('svg')) { continue; }
+    // (what a drawing holds shows only inside it: a map's shapes are cut at its edges;
+    // what a closed <details> holds shows not at all, though the browser lays it out)
+    if (r.width === 0 && r.height === 0 || e.parentElement.closest('svg')
+        || e.closest(FOLDED)) { continue; }
     bottom = Math.max(bottom, r.bottom); right = Math.max(right, r.right);
   }
   let least = Infinity, smallest = '';
   const walker = document.createTreeWalker(s, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode, e = node.parentElement;
-    if (!node.textContent.trim() || !e || e.closest('script, style, template, title')) {
+    if (!node.textContent.trim() || !e || e.closest('script, style, template, title')
+        || e.closest(FOLDED)) {
       continue;
     }
     const style = getComputedStyle(e);
@@ -745,3 +749,30 @@ def test_the_guide_says_what_each_widget_shows() -> None:
         if widgets:
             assert "#### Live: " in part and "*What it shows*" in part, path.name
             assert "*Settings to show in class" in part, path.name
+
+
+def test_the_student_branch_holds_the_student_edition_and_grows_by_commits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`course.py student --branch` (the JupyterHub recipe's branch, which nbgitpuller pulls):
+    the branch's files are the student edition exactly, a second publication of the same
+    edition adds nothing, a changed one is a child commit (so nbgitpuller merges it into a
+    student's copy), and the repository's working tree and other branches are untouched."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(tmp_path / "repo"), *args], check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    subprocess.run(["git", "init", "--quiet", "--bare", str(tmp_path / "repo")], check=True)
+    first = publish.commit_student_edition(tmp_path / "repo")
+    files = publish.student_files()
+    assert git("ls-tree", "-r", "--name-only", "student").splitlines() == sorted(files)
+    assert git("show", f"student:{NOTEBOOKS[1].parent.name}/{NOTEBOOKS[1].name}").encode() \
+        == files[f"notebooks/{NOTEBOOKS[1].name}"].rstrip(b"\n")
+    assert publish.commit_student_edition(tmp_path / "repo") == first
+    assert git("for-each-ref", "--format=%(refname)") == "refs/heads/student"
+
+    changed = {**files, "notebooks/00-start-here.ipynb": b"{}\n"}
+    monkeypatch.setattr(publish, "student_files", lambda: changed)
+    second = publish.commit_student_edition(tmp_path / "repo")
+    assert second != first and git("rev-parse", f"{second}^") == first

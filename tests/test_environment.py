@@ -79,6 +79,17 @@ def test_the_test_lock_has_the_runtime_pins_and_the_test_tools() -> None:
     assert set(test) >= TEST_ONLY
 
 
+def test_the_hub_lock_has_the_test_locks_pins_and_jupyterhub() -> None:
+    """requirements-hub.lock (what a hub's image adds, see the README) pins what it shares
+    with the test lock, and so with the runtime lock, the same way, and adds no test tool."""
+    hub, test = pins(course.HUB_LOCK), pins(course.TEST_LOCK)
+    versions = {name: pin.split(" ;")[0] for name, pin in test.items()}
+    assert {name: pin.split(" ;")[0] for name, pin in hub.items() if name in test} == {
+        name: versions[name] for name in hub if name in test}
+    assert {"jupyterhub", "nbgitpuller"} <= set(hub) - set(test)
+    assert not TEST_ONLY & set(hub)
+
+
 def test_environment_yml_is_generated_from_the_lock() -> None:
     assert course.ENV_YML.read_text() == course.environment_yml(course.LOCK.read_text()), (
         "environment.yml is out of date: run `python3 course.py lock`")

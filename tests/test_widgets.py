@@ -64,13 +64,29 @@ def test_show_displays_defaults_then_redraws_in_place(shell: InteractiveShell) -
         widgets.show(compute, {"year": slider}, "Move it.")
     texts = [o.data.get("text/plain", "") for o in shown.outputs]
     assert texts[0].startswith("[Interactive controls: Year.")
-    assert texts[1] == "Chart: Year 1990"
-    assert "image/svg+xml" in shown.outputs[1].data
+    assert shown.outputs[1].data["text/html"] == widgets.CONTROLS_SCRIPT
+    assert texts[2] == "Chart: Year 1990"
+    assert "image/svg+xml" in shown.outputs[2].data
     with capture_output() as redrawn:
         slider.value = 2000
     assert [o.data["text/plain"] for o in redrawn.outputs] == [
-        "Chart: Year 2000", "<IPython.core.display.Markdown object>"]
-    assert redrawn.outputs[1].data["text/markdown"] == "The year is 2000."
+        "Chart: Year 2000", "Chart: Year 2000",
+        "<IPython.core.display.Markdown object>"]
+    assert redrawn.outputs[2].data["text/markdown"] == "The year is 2000."
+
+
+def test_a_redraw_is_announced_in_a_live_region(shell: InteractiveShell) -> None:
+    """Under each chart, its text alternative: the sentence in a live region (a screen
+    reader reads it out when it changes), so a redraw is not silent."""
+    slider = widgets.year_slider(1949, 2026, 1990)
+    with capture_output() as shown:
+        widgets.show(compute, {"year": slider}, "Move it.")
+    with capture_output() as redrawn:
+        slider.value = 2001
+    for outputs, year in ((shown.outputs[3], 1990), (redrawn.outputs[1], 2001)):
+        assert outputs.data["text/html"].startswith(
+            f'<div class="course-chart-text"><p role="status" aria-live="polite">'
+            f"Chart: Year {year}</p>")
 
 
 def test_show_replaces_outputs_by_a_message_on_bad_input(shell: InteractiveShell) -> None:
@@ -91,13 +107,13 @@ def test_a_first_render_that_is_a_message_keeps_places_for_every_output(
     slider = widgets.year_slider(1900, 2026, 1920)
     with capture_output() as first:
         widgets.show(compute, {"year": slider}, "Move it.")
-    assert [o.data.get("text/markdown") for o in first.outputs[1:]] == [
-        "**Cannot do that:** Choose a year from 1949.", ""]
+    assert [o.data.get("text/markdown") for o in first.outputs[2:]] == [
+        "**Cannot do that:** Choose a year from 1949.", "", ""]
     with capture_output() as redrawn:
         slider.value = 2000
-    assert [o.data["text/plain"] for o in redrawn.outputs] == [
-        "Chart: Year 2000", "<IPython.core.display.Markdown object>"]
-    assert redrawn.outputs[1].data["text/markdown"] == "The year is 2000."
+    assert [o.data["text/plain"].split("\n")[0] for o in redrawn.outputs] == [
+        "Chart: Year 2000", "Chart: Year 2000", "<IPython.core.display.Markdown object>"]
+    assert redrawn.outputs[2].data["text/markdown"] == "The year is 2000."
 
 
 def unannotated(year: int):
@@ -108,7 +124,7 @@ def test_without_an_annotation_the_places_are_the_reserve(shell: InteractiveShel
     slider = widgets.year_slider(1900, 2026, 1920)
     with capture_output() as first:
         widgets.show(unannotated, {"year": slider}, "Move it.")
-    assert len(first.outputs) == 1 + widgets.RESERVE
+    assert len(first.outputs) == 2 + widgets.RESERVE  # the controls, their script
 
 
 @pytest.mark.parametrize(("call", "message"), [

@@ -15,6 +15,12 @@ So every chart is shown as one MIME bundle with four parts:
   the static HTML export, GitHub and other plain viewers (the SVG only when it is small);
 * ``text/plain``: the chart's title and description, for screen readers and for text.
 
+Every chart is followed by a second output, its text alternative (:func:`text_alternative`):
+the description as a sentence a screen reader announces when a widget redraws it (a live
+region), and the numbers the chart draws as a table, made from the chart's own data; a
+reader who cannot see the chart gets what the question beside it needs, in Lab, on the site
+and on the slides.
+
 Everything in the bundle is a pure function of the chart, and the same on every machine, so
 nbval can compare it wherever the notebook runs (:func:`portable` says how):
 
@@ -26,6 +32,12 @@ nbval can compare it wherever the notebook runs (:func:`portable` says how):
 * characters that XML forbids (a control character pasted into a class CSV, say) are
   replaced before they reach the SVG renderer, which would otherwise abort the kernel; and
   if drawing the images fails for any other reason, the chart still shows from its spec.
+
+Where the address space is limited (a JupyterHub may set ``ulimit -v``), vl-convert draws
+in a process of its own (:func:`svg`): its JavaScript engine reserves about 70 GB of
+address space as it starts and aborts the process it runs in when it cannot, which would be
+the kernel. Under such a limit the chart keeps its spec (JupyterLab draws it) and its text
+says, in one line, why there is no static image.
 
 Where vl-convert or Pillow is not installed (the in-browser JupyterLite edition), charts
 are shown from their spec alone. Where ``COURSE_PNG=0`` (the test command sets it), the
@@ -42,11 +54,14 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import html
 import io
 import json
 import math
 import os
 import re
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -240,21 +255,96 @@ def _encoding_in_utc(encoding: dict[str, Any]) -> dict[str, Any]:
 #: Whether bundles carry a PNG (see the module docstring: ``COURSE_PNG=0`` in test runs).
 PNG = os.environ.get("COURSE_PNG") != "0"
 
+#: What a chart's text says when the address-space limit leaves vl-convert no room.
+NO_ROOM_NOTE = ("(No static image: this server's memory limit (ulimit -v) leaves vl-convert "
+                "too little address space; the chart is drawn from its spec.)")
+#: The script that draws one SVG in a process of its own (see :func:`svg`).
+DRAW_SVG = Path(__file__).with_name("_draw_svg.py")
+
+
+class NoRoom(Exception):
+    """vl-convert died for want of address space; the message is :data:`NO_ROOM_NOTE`."""
+
+
+#: Set once vl-convert has died under this process's address-space limit: the limit cannot
+#: grow, so later charts skip the attempt (each costs a process start).
+_no_room = False
+
+
+def address_space_limited() -> bool:
+    """Whether this process runs under a limit on its address space (``ulimit -v``)."""
+    try:
+        import resource
+    except ImportError:  # Windows has no such limit
+        return False
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return soft != resource.RLIM_INFINITY
+
+
+def svg(spec: dict[str, Any], vl_version: str) -> str:
+    """A spec drawn as SVG by vl-convert: in this process, or, under an address-space
+    limit, in a process of its own (:data:`DRAW_SVG`), whose death raises :class:`NoRoom`
+    instead of killing the kernel. Measured with vl-convert-python 1.9: it draws under
+    ``ulimit -v`` of 80 GB and aborts under 64 GB. A chart drawn in its own process takes
+    about 2 s (the engine starts each time) against 0.2 s here; under the usual limits of a
+    few GB only the first chart pays, for a process that dies."""
+    global _no_room
+    # No base URL is allowed: a chart whose data lives elsewhere gets no image rather than
+    # a request that the offline guard (on Python's own sockets) would not see.
+    if not address_space_limited():
+        _register_fonts()
+        return vlc.vegalite_to_svg(spec, vl_version=vl_version, allowed_base_urls=[])
+    if _no_room:
+        raise NoRoom(NO_ROOM_NOTE)
+    job = json.dumps({"spec": spec, "vl_version": vl_version, "fonts": str(FONT_DIR)})
+    run = subprocess.run([sys.executable, str(DRAW_SVG)], input=job.encode("utf-8"),
+                         capture_output=True, timeout=120, check=False)
+    if run.returncode < 0:  # killed by a signal: the engine's abort for want of room
+        _no_room = True
+        raise NoRoom(NO_ROOM_NOTE)
+    if run.returncode > 0:  # a Python error in the child, e.g. a spec vl-convert refuses
+        lines = run.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RuntimeError(lines[-1] if lines else f"exit code {run.returncode}")
+    return run.stdout.decode("utf-8")
+
 
 def static_images(spec: dict[str, Any]) -> tuple[str, str | None]:
     """The chart drawn in UTC, as SVG text and as base64 PNG (drawn from that SVG; a
     256-colour palette keeps it small), or no PNG where :data:`PNG` is false."""
-    _register_fonts()
-    # No base URL is allowed: a chart whose data lives elsewhere gets no image rather than
-    # a request that the offline guard (on Python's own sockets) would not see.
-    svg = vlc.vegalite_to_svg(in_utc(spec), vl_version=_vl_version(spec), allowed_base_urls=[])
+    svg_text = svg(in_utc(spec), _vl_version(spec))
     if not PNG:
-        return svg, None
-    png = vlc.svg_to_png(svg, scale=1)
+        return svg_text, None
+    # The PNG comes from resvg, not from the JavaScript engine: it draws under any limit.
+    png = vlc.svg_to_png(svg_text, scale=1)
     image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
-    return svg, base64.b64encode(buffer.getvalue()).decode("ascii")
+    return svg_text, base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def unnamed_marks_silent(spec: Any) -> Any:
+    """The spec with every mark that encodes no field (an outline, a frame) left out of what
+    a screen reader reads (``"aria": false``).
+
+    Vega names each mark after the fields it encodes ("date: 2001-09-12; label: ..."); a mark
+    with none gets no name, and an unnamed graphic is a fault (axe's svg-img-alt), where the
+    chart is drawn in JupyterLab. The chart's description and its text alternative say what
+    such marks show.
+    """
+    if isinstance(spec, list):
+        return [unnamed_marks_silent(v) for v in spec]
+    if not isinstance(spec, dict):
+        return spec
+    out = {k: unnamed_marks_silent(v) if k in ("layer", "hconcat", "vconcat", "concat", "spec")
+           else v for k, v in spec.items()}
+    mark = out.get("mark")
+    encoding = out.get("encoding") if isinstance(out.get("encoding"), dict) else {}
+    named = any(isinstance(d, dict) and ("field" in d or "aggregate" in d)
+                for d in encoding.values())
+    if mark is not None and not named:
+        mark = dict(mark) if isinstance(mark, dict) else {"type": mark}
+        out["mark"] = {**mark, "aria": mark.get("aria", False)}
+    return out
 
 
 def bundle(spec: dict[str, Any], *, images: bool = True) -> tuple[dict[str, Any],
@@ -264,20 +354,22 @@ def bundle(spec: dict[str, Any], *, images: bool = True) -> tuple[dict[str, Any]
     ``images=False`` leaves out the SVG and PNG: a widget redrawing a chart live needs
     only the spec, and drawing images would make every update slower.
     """
-    spec = _named_by_content(portable(spec))
+    spec = _named_by_content(portable(unnamed_marks_silent(spec)))
     data: dict[str, Any] = {VEGALITE_MIMETYPE: spec, "text/plain": chart_text(spec)}
     if images and vlc is not None:
         try:
-            svg, png = static_images(spec)
+            svg_text, png = static_images(spec)
         except (KeyboardInterrupt, SystemExit):
             raise
+        except NoRoom as error:
+            data["text/plain"] += f"\n{error}"
         except BaseException as error:  # vl-convert's panics derive from BaseException
             data["text/plain"] += f"\n(No static image: {type(error).__name__}.)"
         else:
             if png is not None:
                 data["image/png"] = png
-            if len(svg) <= SVG_MAX_CHARS:
-                data["image/svg+xml"] = svg
+            if len(svg_text) <= SVG_MAX_CHARS:
+                data["image/svg+xml"] = svg_text
     metadata = {VEGALITE_MIMETYPE: {"embed_options": {"renderer": "svg", "actions": False}}}
     return data, metadata
 
@@ -321,6 +413,253 @@ def fill(template: dict[str, Any], datasets: dict[str, pd.DataFrame | dict[str, 
     return VegaLite(spec)
 
 
+# --- the text alternative: what the chart says, in words and numbers ---------------------
+
+#: The encoding channels whose fields carry what a chart shows, in the order its table
+#: gives them (tooltips, links, detail and order add nothing a reader of the table needs).
+TABLE_CHANNELS = ("row", "column", "facet", "y", "x", "x2", "y2", "theta", "color", "fill",
+                  "shape", "size", "text")
+#: A table of a chart's numbers shows at most this many rows (the rest are counted).
+TABLE_ROWS = 80
+#: The class of the output that holds a chart's text alternative (the site and the slides
+#: keep it with its chart).
+TEXT_CLASS = "course-chart-text"
+#: How :func:`utils.display.cell` writes a missing value (an empty column is left out).
+MISSING_TEXT = "—"
+
+
+def _views(spec: dict[str, Any], data: str | None = None,
+           facet: tuple[dict[str, Any], ...] = ()) -> list[tuple[str | None, dict[str, Any]]]:
+    """Each view of a (layered, concatenated or faceted) spec: the name of its data and its
+    encoding's definitions by channel (facet fields under ``facet``), in
+    :data:`TABLE_CHANNELS` order."""
+    if isinstance(spec.get("data"), dict) and isinstance(spec["data"].get("name"), str):
+        data = spec["data"]["name"]
+    if isinstance(spec.get("facet"), dict):
+        facets = spec["facet"]
+        facet += (facets,) if "field" in facets else tuple(
+            v for v in facets.values() if isinstance(v, dict))
+    found = []
+    encoding = spec.get("encoding")
+    if isinstance(encoding, dict):
+        mark = spec.get("mark")
+        channels = {"mark": {"type": mark.get("type") if isinstance(mark, dict) else mark}}
+        channels.update({f"facet{i}": f for i, f in enumerate(facet)})
+        channels.update({c: encoding[c] for c in TABLE_CHANNELS
+                         if isinstance(encoding.get(c), dict)})
+        found.append((data, channels))
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        for view in spec.get(key, []) or []:
+            if isinstance(view, dict):
+                found += _views(view, data, facet)
+    if isinstance(spec.get("spec"), dict):
+        found += _views(spec["spec"], data, facet)
+    return found
+
+
+def _heading(definition: dict[str, Any]) -> str:
+    """A column's heading: the field's title on the chart, else its name in words."""
+    title = definition.get("title")
+    if title is None and isinstance(definition.get("axis"), dict):
+        title = definition["axis"].get("title")
+    if isinstance(title, list):
+        title = " ".join(map(str, title))
+    if isinstance(title, str) and title.strip():
+        return title
+    return str(definition.get("field") or definition.get("aggregate", "")).replace("_", " ")
+
+
+def _value(value: Any) -> str:
+    """One value of a chart's data as people read it (dates without a time of day)."""
+    from utils.display import cell
+
+    if isinstance(value, str) and _NAIVE_TIME.match(value):
+        return value[:10] if value.endswith("T00:00:00") else value.replace("T", " ")[:16]
+    return cell(value)
+
+
+#: Marks that draw a quantity along x (a line over the years, bars by size): there, rows
+#: that repeat the one before but for x say nothing new.
+_ALONG = ("line", "area", "bar", "trail")
+
+
+def _columns(channels: dict[str, dict[str, Any]], fields: set[str]
+             ) -> tuple[list[tuple[str, str]], str | None, str | None]:
+    """A view's columns as (field, heading), keys first (facets, the field along x when
+    the chart runs along it, categories), then values; the ordered field; a count."""
+    x, y = channels.get("x", {}), channels.get("y", {})
+    ordered = None
+    if (x.get("field") in fields and x.get("type") in ("temporal", "ordinal")) or (
+            x.get("type") == "quantitative" and y.get("type") == "quantitative"
+            and channels["mark"]["type"] in _ALONG):
+        ordered = x.get("field")
+    count = next((_heading(d) for d in channels.values()
+                  if d.get("aggregate") == "count" and "field" not in d), None)
+    keys, values = [], []
+    for channel, definition in channels.items():
+        field = definition.get("field")
+        if channel == "mark" or field not in fields or definition.get("aggregate") or any(
+                field == known for known, _ in keys + values):
+            continue
+        heading = _heading(definition)
+        if channel in ("x", "y") and (channel + "2") in channels:
+            heading += ", from"
+        elif channel in ("x2", "y2"):
+            heading = _heading(channels.get(channel[0], definition)) + ", to"
+        if field == ordered:
+            keys.insert(0, (field, heading))
+        elif (definition.get("type") == "nominal" and channel != "text") \
+                or channel.startswith("facet"):
+            keys.append((field, heading))
+        else:
+            values.append((field, heading))
+    return keys + values, ordered, count
+
+
+def data_tables(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The numbers a chart draws, one table per data source that a view encodes with two
+    fields or more (a lone reference line or label adds nothing to read).
+
+    Each table has the fields the chart encodes, titled as on the chart, with the field
+    the chart runs along (a year, a date) first; a count the chart draws (``count()``) is
+    counted. A row that repeats the one before it in its series (the same categories) in all
+    but that first field is left out, so a step line over 77 years gives the years something
+    changed. Returns dicts with ``columns``, ``rows`` (text), ``total`` (rows before the cut
+    at :data:`TABLE_ROWS`), ``skipped`` (repeats left out) and ``ordered`` (the heading of
+    the field along which rows repeat, or None).
+    """
+    datasets = spec.get("datasets", {}) if isinstance(spec, dict) else {}
+    tables: dict[str, dict[str, Any]] = {}
+    for name, channels in _views(spec if isinstance(spec, dict) else {}):
+        rows = datasets.get(name)
+        if not isinstance(rows, list) or not rows or not isinstance(rows[0], dict):
+            continue
+        columns, ordered, count = _columns(channels, set(rows[0]))
+        table = tables.setdefault(name, {"columns": [], "ordered": None, "count": None})
+        table["columns"] += [(f, h) for f, h in columns
+                             if all(f != known for known, _ in table["columns"])]
+        table["marks"] = table.get("marks", set()) | {channels.get("mark", {}).get("type")}
+        table["ordered"] = table["ordered"] or ordered
+        table["count"] = table["count"] or count
+    found = []
+    for name, table in tables.items():
+        fields = [f for f, _ in table["columns"]]
+        if len(fields) + (table["count"] is not None) < 2 or (
+                len(datasets[name]) <= 2 and table["marks"] <= {"line", "rule"}
+                and not any(isinstance(v, str) for r in datasets[name] for v in r.values())):
+            continue  # a lone label, or a reference line such as a diagonal
+        records = [tuple(record.get(f) for f in fields) for record in datasets[name]]
+        counts: dict[tuple, int] = {}
+        for values in records:
+            counts[values] = counts.get(values, 0) + 1
+        ordered = table["ordered"]
+        series = [i for i, f in enumerate(fields) if f != ordered]
+        last: dict[tuple, tuple] = {}
+        rows, skipped = [], 0
+        for values, times in counts.items():
+            rest = tuple(values[i] for i in series)
+            key = tuple(values[i] for i, (f, _) in enumerate(table["columns"])
+                        if f != ordered and isinstance(values[i], str))
+            if ordered and last.get(key) == rest:
+                skipped += 1
+                continue
+            last[key] = rest
+            rows.append([_value(v) for v in values] + ([str(times)] if table["count"] else []))
+        headings = [h for _, h in table["columns"]] + ([table["count"]] if table["count"] else [])
+        keep = [i for i in range(len(headings)) if any(r[i] not in ("", MISSING_TEXT)
+                                                         for r in rows)]
+        found.append({"columns": [headings[i] for i in keep],
+                      "rows": [[r[i] for i in keep] for r in rows[:TABLE_ROWS]],
+                      "total": len(rows), "skipped": skipped,
+                      "ordered": next((h for f, h in table["columns"] if f == ordered), None)})
+    return found
+
+
+def _table_note(table: dict[str, Any]) -> str:
+    notes = []
+    if table["total"] > len(table["rows"]):
+        notes.append(f"the first {len(table['rows'])} of {table['total']} rows")
+    if table["skipped"] and table["ordered"]:
+        notes.append(f"a row is left out where only the {table['ordered'].lower()} differs "
+                     "from the row before")
+    return "; ".join(notes)
+
+
+class TextAlternative:
+    """A chart's text alternative (see :func:`text_alternative`), shown under the chart."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec if isinstance(spec, dict) else {}
+        self.sentence = str(self.spec.get("description") or chart_text(self.spec))
+        self.tables = data_tables(self.spec)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        return {"text/html": self.html(), "text/plain": self.text()}
+
+    def html(self) -> str:
+        """The sentence in a live region, then the tables, folded under a summary line."""
+        parts = [f'<div class="{TEXT_CLASS}"><p role="status" aria-live="polite">'
+                 f"{html.escape(self.sentence)}</p>"]
+        if self.tables:
+            rows = sum(len(t["rows"]) for t in self.tables)
+            parts.append(f"<details><summary>The chart&#8217;s numbers, as a table "
+                         f"({rows} row{'s' if rows != 1 else ''})</summary>")
+            for table in self.tables:
+                head = "".join(f'<th scope="col">{html.escape(c)}</th>'
+                               for c in table["columns"])
+                body = "".join(
+                    f'<tr><th scope="row">{html.escape(row[0])}</th>'
+                    + "".join(f"<td>{html.escape(v)}</td>" for v in row[1:]) + "</tr>"
+                    for row in table["rows"])
+                note = _table_note(table)
+                parts.append(f'<table class="course-table"><thead><tr>{head}</tr></thead>'
+                             f"<tbody>{body}</tbody></table>"
+                             + (f"<p><small>{html.escape(note[0].upper() + note[1:])}."
+                                "</small></p>" if note else ""))
+            parts.append("</details>")
+        return "".join(parts) + "</div>"
+
+    def text(self) -> str:
+        """The same as plain text: the sentence, then each table's rows."""
+        lines = [self.sentence]
+        for table in self.tables:
+            lines.append(" | ".join(table["columns"]))
+            lines += [" | ".join(row) for row in table["rows"]]
+            note = _table_note(table)
+            if note:
+                lines.append(f"({note})")
+        return "\n".join(lines)
+
+
+def text_alternative(chart: alt.TopLevelMixin | VegaLite | dict[str, Any]) -> TextAlternative:
+    """What a reader who cannot see the chart needs: its description as a sentence (with
+    the numbers the question beside it asks about) and the numbers it draws as a table."""
+    if isinstance(chart, dict):
+        spec = chart
+    elif isinstance(chart, VegaLite):
+        spec = chart.spec
+    else:
+        spec = chart.to_dict(validate=False)
+    return TextAlternative(portable(spec))
+
+
+def outputs(chart: alt.TopLevelMixin | VegaLite) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The outputs a chart is shown as (MIME bundle and metadata): the chart, then its text
+    alternative."""
+    shown = chart._repr_mimebundle_()
+    data, metadata = shown if isinstance(shown, tuple) else (shown, {})
+    spec = data.get(VEGALITE_MIMETYPE, {})
+    return [(data, metadata or {}), (TextAlternative(spec)._repr_mimebundle_(), {})]
+
+
+def _display_with_text(chart: alt.TopLevelMixin | VegaLite) -> None:
+    """Shows a chart as its two outputs (a cell's last value or ``display(chart)``)."""
+    from IPython.display import display
+
+    for data, metadata in outputs(chart):
+        display(data, metadata=metadata, raw=True)
+
+
 def _register_fonts() -> None:
     global _fonts_registered
     if not _fonts_registered:
@@ -330,7 +669,16 @@ def _register_fonts() -> None:
 
 def enable() -> None:
     """Make the course theme and renderer Altair's active ones (``utils.setup()`` does
-    this), for the charts a notebook cell builds itself."""
+    this), and, inside IPython, show every chart with its text alternative under it."""
     alt.theme.register("alliance", enable=True)(theme)
     alt.renderers.register("alliance", bundle)
     alt.renderers.enable("alliance")
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a course dependency
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shown = shell.display_formatter.ipython_display_formatter
+        shown.for_type(alt.TopLevelMixin, _display_with_text)
+        shown.for_type(VegaLite, _display_with_text)

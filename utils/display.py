@@ -298,6 +298,12 @@ def _keep_nulls_in_the_browser(shell: Any, js: Any = None) -> None:
     finish = getattr(hook, "finish_displayhook", None)
     if finish is not None and not getattr(finish, "keeps_nulls", False):
         def finish_json() -> Any:  # the kernel's hook sends its .data and .metadata here
+            if getattr(hook, "data", None) == {}:
+                # A value that displayed itself (a chart, as the chart and its text
+                # alternative) left nothing to send; the kernel would send it anyway, an
+                # empty result under every chart, where IPython's kernel sends none.
+                hook.metadata = {}
+                return None
             for name in ("data", "metadata"):
                 setattr(hook, name, as_json(getattr(hook, name, None)))
             return finish()

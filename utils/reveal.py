@@ -25,10 +25,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import altair as alt
 import ipywidgets as w
 import pandas as pd
 
-from utils import checks
+from utils import charts, checks
 from utils.errors import CourseError
 
 #: The MIME type carrying the hidden answer in a reveal cell's stored output.
@@ -90,8 +91,12 @@ def answer_bundles(answer: Any) -> list[dict[str, Any]]:
         if isinstance(item, str):
             bundles.append({"text/markdown": item, "text/plain": item})
             continue
-        data, _ = formatter.format(item)
-        bundles.append({key: data[key] for key in ANSWER_TYPES if key in data})
+        # A chart is two outputs, the chart and its text alternative; the formatter would
+        # display them at once (a chart displays itself), before any prediction.
+        shown = charts.outputs(item) if isinstance(item, alt.TopLevelMixin | charts.VegaLite) \
+            else [formatter.format(item)]
+        bundles += [{key: data[key] for key in ANSWER_TYPES if key in data}
+                    for data, _ in shown]
     return bundles
 
 

@@ -14,6 +14,10 @@ the default result is stored in the notebook, and shows on GitHub, in the static
 export and in JupyterLab before anything is run. The controls themselves say, as text,
 how to use them live: see :class:`Controls`.
 
+Every chart is shown as two outputs, the chart and its text alternative
+(:func:`utils.charts.text_alternative`): a sentence in a live region, which a screen reader
+announces when a control moves and the chart is redrawn, and the chart's numbers as a table.
+
 A mistake in the input (a :class:`~utils.errors.CourseError`), or a broken data file (a
 :class:`~utils.errors.DataError`), is shown as a short message in place of the outputs,
 never as a traceback.
@@ -70,6 +74,56 @@ class Controls(w.VBox):
 
 
 LAYOUT = {"width": "520px"}
+
+#: Marks the output that carries :data:`CONTROLS_SCRIPT` (the site and the slides leave it
+#: out: they have no live controls).
+CONTROLS_MARK = 'data-course="controls"'
+#: What ipywidgets 8 and JupyterLab leave undone for a screen reader and a keyboard, done by
+#: a script shown under the controls, for the controls of its own output area (now, and
+#: whenever they are drawn again). A notebook runs it only where it is trusted, i.e. where its
+#: cells have run: where the controls are live.
+#:
+#: * Names: ipywidgets names a drop-down or a text box by its label (``<label for>``), so a
+#:   screen reader says "Rule, combo box"; a slider it does not: its handle
+#:   (``role="slider"``) and its readout carry no name, and a screen reader says only
+#:   "slider, 32". Each is named by its label.
+#: * Arrow keys: on a drop-down, JupyterLab takes the arrow keys for moving between cells (a
+#:   drop-down is not a text field, so the notebook stays in command mode): the choice never
+#:   changes and the selected cell moves instead. They are kept for the drop-down.
+#: * Focus: a slider's handle shows no sign of the keyboard's focus; every control gets the
+#:   outline the site, the slides and the council draw.
+CONTROLS_SCRIPT = f"""<style {CONTROLS_MARK}>
+.jp-OutputArea .jupyter-widgets .noUi-handle:focus-visible,
+.jp-OutputArea .jupyter-widgets .widget-readout:focus-visible,
+.jp-OutputArea .jupyter-widgets select:focus-visible,
+.jp-OutputArea .jupyter-widgets textarea:focus-visible,
+.jp-OutputArea .jupyter-widgets input:focus-visible,
+.jp-OutputArea .jupyter-widgets button:focus-visible {{
+  outline: 3px solid #0b4f9c !important; outline-offset: 2px !important; }}
+</style><script {CONTROLS_MARK}>(function () {{
+  var me = document.currentScript;
+  var area = (me && me.closest('.jp-OutputArea')) || document.body;
+  function name() {{
+    area.querySelectorAll('.widget-slider').forEach(function (slider) {{
+      var label = slider.querySelector('.widget-label');
+      var words = label ? label.textContent.trim() : '';
+      if (!words) {{ return; }}
+      slider.querySelectorAll('[role=slider]').forEach(function (handle) {{
+        handle.setAttribute('aria-label', words); }});
+      slider.querySelectorAll('.widget-readout').forEach(function (readout) {{
+        readout.setAttribute('role', 'textbox');
+        readout.setAttribute('aria-label', words + ' (type a value)'); }});
+    }});
+  }}
+  name();
+  new MutationObserver(name).observe(area, {{childList: true, subtree: true}});
+  area.addEventListener('keydown', function (event) {{
+    if (event.target.tagName === 'SELECT' &&
+        /^(Arrow(Up|Down|Left|Right)|Home|End|Page(Up|Down))$/.test(event.key)) {{
+      event.stopPropagation();
+    }}
+  }});
+}})();</script>"""
 
 
 def year_slider(start: int, end: int, value: int, description: str = "Year") -> w.IntSlider:
@@ -158,18 +212,44 @@ def check_values(compute: object, values: object) -> dict[str, Any]:
     return values
 
 
+class _Shown:
+    """One output given as its MIME bundle (a chart, or a chart's text alternative)."""
+
+    def __init__(self, data: dict[str, Any], metadata: dict[str, Any]) -> None:
+        self.data, self.metadata = data, metadata
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        return self.data, self.metadata
+
+
+def _is_chart(item: object) -> bool:
+    return isinstance(item, alt.TopLevelMixin | charts.VegaLite)
+
+
+def _places(items: list[Any]) -> list[Any]:
+    """The outputs to show for compute's results: each chart as two (the chart and its
+    text alternative), everything else as it is."""
+    places: list[Any] = []
+    for item in items:
+        places += [_Shown(*shown) for shown in charts.outputs(item)] if _is_chart(item) \
+            else [item]
+    return places
+
+
 def _slots(compute: Callable[..., Any], first: list[Any]) -> int:
-    """How many outputs to reserve: as many as the first render, unless that was a message;
-    then as many as compute's return annotation names (tuple[A, B] is two), or RESERVE."""
+    """How many outputs to reserve: as many as the first render shows, unless that was a
+    message; then as many as compute's return annotation names (tuple[A, B] is two, a
+    chart counting twice, for its text alternative), or RESERVE."""
     if not (len(first) == 1 and isinstance(first[0], _Message)):
-        return len(first)
+        return len(_places(first))
     try:
         returned = typing.get_type_hints(compute).get("return")
     except Exception:
         returned = None
     arguments = typing.get_args(returned) if typing.get_origin(returned) is tuple else ()
     if arguments and Ellipsis not in arguments:
-        return len(arguments)
+        return sum(2 if isinstance(a, type) and issubclass(a, alt.TopLevelMixin | charts.VegaLite)
+                   else 1 for a in arguments)
     return RESERVE
 
 
@@ -184,12 +264,14 @@ def show(compute: Callable[..., Sequence[Any]], controls: Mapping[str, w.ValueWi
     box = Controls(list(controls.values()), note)
     check_values(compute, current(controls))
     display(box)
-    first = outputs(compute, current(controls), live=False)
-    first += [EMPTY] * (_slots(compute, first) - len(first))
+    display({"text/html": CONTROLS_SCRIPT, "text/plain": ""}, raw=True)
+    results = outputs(compute, current(controls), live=False)
+    first = _places(results)
+    first += [EMPTY] * (_slots(compute, results) - len(first))
     handles: list[DisplayHandle] = [display(item, display_id=True) for item in first]
 
     def redraw(change: Any = None) -> None:
-        new = outputs(compute, current(controls), live=True)
+        new = _places(outputs(compute, current(controls), live=True))
         if len(new) > len(handles):
             new[len(handles) - 1:] = [Markdown("(More outputs than places: run the cell again "
                                                "to see them all.)")]
