@@ -107,12 +107,17 @@ def test_the_csto_row_notebook_04_relies_on_is_named_when_missing(tmp_path: Path
         in refused("nato_org_relations", path)
 
 
-def test_an_unknown_session_card_is_refused() -> None:
-    fields = {f["name"]: f for f in data.resource("council_example_session")["schema"]["fields"]}
-    keys = data.resource("council_example_session")["schema"]["foreignKeys"]
-    assert {"fields": "card", "reference": {"resource": "council_cards", "fields": "id"}} \
-        in keys
-    assert "card" in fields
+def test_an_unknown_session_card_is_refused_and_the_imagined_card_kept(
+        tmp_path: Path) -> None:
+    path = changed("council_example_session", tmp_path, set_cell(1, "card", "nope"))
+    assert "council_example_session.csv, line 2, column card: 'nope' is not a council card" \
+        in refused("council_example_session", path)
+    # the card the council builds in code: a class's export of it is a valid session
+    path = changed("council_example_session", tmp_path,
+                   lambda rows: [r.__setitem__(1, "imagined_alliance") for r in rows[1:]])
+    data.validate("council_example_session", data.read_rows("council_example_session", path))
+    from utils import council
+    assert council.IMAGINED in data.CODE_CARDS
 
 
 def test_every_passage_the_notebooks_name_is_a_needed_row() -> None:

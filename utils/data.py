@@ -862,6 +862,9 @@ NEEDED_ROWS = {
 }
 #: The council's three tables: every card needs its wordings and one brief per ally.
 COUNCIL_TABLES = ("council_cards", "council_wordings", "council_briefs")
+#: The card the council builds in code, not from the tables (utils.council.IMAGINED): a
+#: class's exported session of it is valid, so the session's card cannot be a foreign key.
+CODE_CARDS = ("imagined_alliance",)
 
 
 def _check_consistency(name: str, rows: list[dict[str, str]]) -> None:
@@ -899,6 +902,13 @@ def _check_consistency(name: str, rows: list[dict[str, str]]) -> None:
             raise DataError(f"{_row_place(name, len(rows), {})}, column {column}: the table "
                             f"has no row {missing[0]!r}, which the notebooks use (it needs "
                             f"{checks.listing(list(needed), 30)}).")
+    if name == "council_example_session":
+        cards = {row["id"] for row in _checked_rows("council_cards")} | set(CODE_CARDS)
+        for index, row in enumerate(rows):
+            if row["card"] not in cards:
+                raise DataError(f"{_row_place(name, index, row)}, column card: "
+                                f"{row['card']!r} is not a council card (the cards: "
+                                f"{checks.listing(sorted(cards), 10)}).")
     if name in COUNCIL_TABLES:
         _check_cards({table: rows if table == name else list(_checked_rows(table))
                       for table in COUNCIL_TABLES})
