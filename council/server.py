@@ -98,9 +98,15 @@ class Session:
     """One class session: its log on disk, its state, and the open connections."""
 
     def __init__(self, db: Path, card_id: str, seats: int, seed: int = 0) -> None:
+        created = not db.exists()
         try:
             self._open_log(db, card_id, seats, seed)
         except CourseError:
+            if created:  # a refused start (its --seats, say) leaves no empty log to resume
+                if hasattr(self, "db"):
+                    self.db.close()
+                for path in (db, db.with_name(f"{db.name}-wal"), db.with_name(f"{db.name}-shm")):
+                    path.unlink(missing_ok=True)
             raise
         # a damaged event (its JSON cut short, a field missing) is as unreadable as a
         # file that is no database

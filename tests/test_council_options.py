@@ -113,3 +113,10 @@ def test_resuming_says_that_card_and_seats_given_are_ignored(tmp_path: Path,
             "them, add --new") in said
     assert command.main(["--db", str(db), "--port", str(free_port()), "--seats", "12"]) == 0
     assert "ignored" not in capsys.readouterr().out
+
+
+def test_a_start_refused_for_its_seats_leaves_no_log_behind(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "session.sqlite"
+    assert command.main(["--db", str(db), "--port", str(free_port()), "--seats", "99"]) == 2
+    assert "Cannot start: The number of seats must be from 2 to" in capsys.readouterr().err
+    assert sorted(tmp_path.iterdir()) == []
