@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -135,3 +136,28 @@ def test_the_tables_as_shipped_keep_every_rule() -> None:
         data.load(name)
     cards = json.loads(data.PACKAGE.read_text(encoding="utf-8"))
     assert {r["name"] for r in cards["resources"]} >= set(data.COUNCIL_TABLES)
+
+
+@pytest.mark.parametrize(("column", "value", "message"), [
+    ("name", " Belgium", "column name: ' Belgium' starts or ends with a space"),
+    ("name", "Belgium\n", "column name: 'Belgium\\n' starts or ends with a space or a line"),
+    ("notes", "abc\u202edef", "column notes: the character U+202E at position 4 reorders"),
+    ("name", "\ufeffBelgium", "column name: the character U+FEFF at position 1"),
+])
+def test_the_course_s_own_text_has_no_edge_spaces_or_hidden_characters(
+        column: str, value: str, message: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "data"
+    shutil.copytree(data.DATA_DIR, folder)
+    changed_path = changed("nato_members", folder, set_cell(1, column, value))
+    assert changed_path.parent == folder
+    monkeypatch.setattr(data, "DATA_DIR", folder)
+    monkeypatch.setattr(data, "PACKAGE", folder / "datapackage.json")
+    data.forget()
+    try:
+        with pytest.raises(DataError) as caught:
+            data.load("nato_members")
+    finally:
+        monkeypatch.undo()
+        data.forget()
+    assert "nato_members.csv, line 2, " + message in str(caught.value), str(caught.value)

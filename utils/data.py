@@ -1115,7 +1115,35 @@ def _load(name: str) -> pd.DataFrame:
     """A table, read, validated and typed once per session (load hands out copies)."""
     rows = read_rows(name)
     validate(name, rows)
+    _check_own_text(name, rows)
     return _to_frame(name, rows)
+
+
+#: Characters that change how text around them is shown without showing themselves: the
+#: direction overrides and isolates, and a byte-order mark inside a cell.
+HIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _check_own_text(name: str, rows: list[_Row]) -> None:
+    """The course's own tables (not a class's export, which holds what students typed):
+    no text cell starts or ends with a space, since notebooks compare names exactly
+    (' Belgium' is not 'Belgium'), and none holds a character that reorders or hides the
+    text around it."""
+    columns = [f["name"] for f in resource(name)["schema"]["fields"]
+               if f.get("type", "string") == "string"]
+    for index, row in enumerate(rows):
+        for column in columns:
+            text = row[column]
+            if text != text.strip():
+                raise DataError(f"{_row_place(name, index, row)}, column {column}: "
+                                f"{checks.shown(text)} starts or ends with a space or a line "
+                                "break; remove it (names are compared exactly).")
+            hidden = HIDDEN.search(text)
+            if hidden:
+                raise DataError(f"{_row_place(name, index, row)}, column {column}: the "
+                                f"character U+{ord(hidden.group()):04X} at position "
+                                f"{hidden.start() + 1} reorders or hides the text around it; "
+                                "remove it.")
 
 
 def load(name: str) -> pd.DataFrame:
