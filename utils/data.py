@@ -1004,6 +1004,8 @@ def _problem(rules: _Rules, text: str) -> str | None:
 def _blank_to_the_eye(text: str) -> bool:
     """Whether a cell shows nothing: only spaces, tabs, line breaks and characters that
     are not drawn (a zero-width space, a byte-order mark, a direction mark)."""
+    if text[:1].isprintable() and not text[:1].isspace():  # the usual cell, decided at once
+        return False
     return all(char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp")
                for char in text)
 
