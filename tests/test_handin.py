@@ -297,3 +297,9 @@ def test_a_copy_that_cannot_open_says_what_is_in_the_way(block: str, tmp_path: P
     said = capsys.readouterr().out
     assert "opens as it is" not in said
     assert "cannot be opened" in said and f"{block} is in the way. Move it elsewhere" in said
+
+
+def test_collect_knows_the_course_s_exercises() -> None:
+    from utils.exercises import EXERCISES
+
+    assert set(EXERCISES) == handin.EXERCISE_KEYS
