@@ -64,6 +64,8 @@ def refused(name: str, path: Path) -> str:
      "nato_members.csv, line 2, column name: '\\t' holds only spaces or invisible characters"),
     ("consensus_episodes", set_cell(1, "title", "\u200b"),
      "consensus_episodes.csv, line 2, column title: '\\u200b' holds only spaces or invisible"),
+    ("eu_council_population", set_cell(1, "population", "-0"),
+     "eu_council_population.csv, line 2, column population: -0 is below the minimum 1"),
     ("council_cards", set_cell(1, "scale", " \ufeff "),
      "council_cards.csv, line 2, column scale: ' \\ufeff ' holds only spaces or invisible"),
     ("nato_org_relations",
