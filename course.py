@@ -44,6 +44,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -352,13 +353,49 @@ def setup(kind: str = "runtime") -> Path:
     return venv_python()
 
 
-def call(*args: object) -> int:
-    """Run a course command in the environment and return its exit code. Python runs in
-    UTF-8 mode there (PYTHONUTF8=1): on Windows, files opened without an encoding (the
-    course's own texts, a student's code in a notebook) are then read as the UTF-8 they
-    are, not in the machine's legacy code page."""
-    return subprocess.call([str(a) for a in args], cwd=ROOT,
-                           env={**os.environ, "PYTHONUTF8": "1"})
+#: How call() starts a course command's Python: Ctrl+C stays ignored until this code is
+#: running, and a Ctrl+C that the command does not handle itself (pressed during its first
+#: seconds, while pandas, tornado or JupyterLab are imported) ends it quietly; the launcher
+#: then says "Stopped." in one line instead of a traceback from the middle of an import.
+QUIET_INTERRUPT = """\
+import signal, sys
+try:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    import runpy
+    mode, target, *rest = sys.argv[1:]
+    sys.argv = [target, *rest]
+    if mode == "-m":
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+    elif mode == "-c":
+        sys.argv[0] = "-c"
+        exec(compile(target, "<string>", "exec"), {"__name__": "__main__"})
+    else:
+        import os
+        sys.path[0] = os.path.dirname(os.path.abspath(target))
+        runpy.run_path(target, run_name="__main__")
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+def _ignore_interrupt() -> None:
+    """In a command's process, before its Python starts: ignore Ctrl+C until
+    QUIET_INTERRUPT handles it (Python leaves an ignored SIGINT ignored as it starts)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def call(python: object, *args: object) -> int:
+    """Run a course command in the environment (`python` with a script, or -m and a
+    module, and their arguments) and return its exit code. Python runs in UTF-8 mode there
+    (PYTHONUTF8=1): on Windows, files opened without an encoding (the course's own texts,
+    a student's code in a notebook) are then read as the UTF-8 they are, not in the
+    machine's legacy code page."""
+    command = [str(a) for a in args]
+    if command[0] not in ("-m", "-c"):
+        command.insert(0, "--")
+    return subprocess.call([str(python), "-c", QUIET_INTERRUPT, *command], cwd=ROOT,
+                           env={**os.environ, "PYTHONUTF8": "1"},
+                           preexec_fn=_ignore_interrupt if os.name == "posix" else None)
 
 
 #: JupyterLab's settings for everyone using .venv: no Jupyter news and no update check,
@@ -495,6 +532,11 @@ def lock(extra: list[str]) -> int:
                 "--no-header", "--generate-hashes")
     try:
         run(*compile_, "--all-extras", "--output-file", TEST_LOCK, "pyproject.toml", *extra)
+        # pip in --require-hashes mode takes a dependency's request for an extra (pytest-cov
+        # asks for coverage[toml]) as a requirement of its own, unpinned unless the lock
+        # names the extra too; uv writes the bare name.
+        TEST_LOCK.write_text(re.sub(r"^coverage==", "coverage[toml]==", TEST_LOCK.read_text(),
+                                    flags=re.MULTILINE))
         run(*compile_, "--constraint", TEST_LOCK, "--output-file", LOCK, "pyproject.toml",
             *extra)
         hub_input = ROOT / ".cache" / "hub-packages.in"

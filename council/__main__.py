@@ -25,16 +25,19 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "build" / "council" / "session.sqlite"
 #: Not 8765, which `python3 course.py lite serve` takes: both can run in one lesson.
 DEFAULT_PORT = 8766
+DEFAULT_CARD, DEFAULT_SEATS = "turkey_defence_2003", 12
 
 
 def arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python3 course.py council",
         description="Play a North Atlantic Council with the class: one ally per student.")
-    parser.add_argument("--card", default="turkey_defence_2003", choices=council.card_ids(),
-                        help="the scenario card (default: %(default)s)")
-    parser.add_argument("--seats", type=int, default=12,
-                        help="number of ally seats, 2 to 40 (default: %(default)s)")
+    # --card and --seats default to None, so that a resumed session can tell whether
+    # they were given (a resumed session keeps its own)
+    parser.add_argument("--card", choices=council.card_ids(),
+                        help=f"the scenario card (default: {DEFAULT_CARD})")
+    parser.add_argument("--seats", type=int,
+                        help=f"number of ally seats, 2 to 40 (default: {DEFAULT_SEATS})")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the imagined alliance's briefs (default: %(default)s)")
     parser.add_argument("--host", default="127.0.0.1",
@@ -47,7 +50,11 @@ def arguments(argv: list[str]) -> argparse.Namespace:
                              "an existing log is resumed")
     parser.add_argument("--new", action="store_true",
                         help="start a new session: the old log is kept, renamed")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.given = {option for option in ("card", "seats") if getattr(args, option) is not None}
+    args.card = args.card or DEFAULT_CARD
+    args.seats = DEFAULT_SEATS if args.seats is None else args.seats
+    return args
 
 
 def exposure(host: str) -> tuple[str, str]:
@@ -78,6 +85,11 @@ def cannot_listen(host: str, port: int, error: OSError) -> str:
 
 def main(argv: list[str]) -> int:
     args = arguments(argv)
+    if not args.host.strip():
+        # an empty host makes the server listen on every interface of the computer
+        print("Cannot start: --host needs an address: 127.0.0.1 for this computer only, or "
+              "your classroom network address.", file=sys.stderr)
+        return 2
     if not 1 <= args.port <= 65535:
         print(f"Cannot start: --port must be a number from 1 to 65535, not {args.port}.",
               file=sys.stderr)
@@ -109,6 +121,11 @@ def main(argv: list[str]) -> int:
     verb = "Resuming" if session.resumed else "Starting"
     print(f"{verb} the session in {args.db}: {game.title}, {state.seats} seats, "
           f"{len(state.rounds)} round(s) so far.")
+    ignored = [f"--{option}" for option, kept in (("card", state.card), ("seats", state.seats))
+               if option in args.given and getattr(args, option) != kept]
+    if session.resumed and ignored:
+        print(f"{' and '.join(ignored)} ignored: a resumed session keeps its own. To play "
+              "with them, add --new (the old log is kept, renamed).")
     print(f"Serving on {session.base_url}, reachable by {who}.")
     print("Secretary General (yours alone; do not project it):\n  "
           f"{session.base_url}/sg?t={session.links['sg']}")

@@ -29,7 +29,7 @@ import tornado.web
 import tornado.websocket
 from tornado.ioloop import IOLoop
 
-from utils import charts, council
+from utils import charts, checks, council
 from utils.errors import CourseError
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -68,6 +68,19 @@ class Role:
         return f"seat{self.seat}" if self.kind == "seat" else self.kind
 
 
+def unusable_log(db: Path, error: Exception) -> str:
+    """Why a file cannot be a session's log, and what to do, in one sentence."""
+    if isinstance(error, FileExistsError | NotADirectoryError):
+        return (f"{db} cannot be created: a file stands where its folder should be. Give "
+                "another path with --db.")
+    if isinstance(error, OSError):
+        return (f"{db} cannot be opened or written ({error.strerror or error}). Give "
+                "another path with --db.")
+    return (f"{db} is not a readable session log ({checks.cut(str(error), 80)}): it is "
+            "not a council's database, or it is damaged. Start a new session with --new "
+            "(the file is kept, renamed), or give another path with --db.")
+
+
 def find_role(tokens: dict[str, Role], token: object) -> Role | None:
     """The role a token gives among `tokens`, comparing every known token in constant time
     (how long the answer takes says nothing of how close a guess was); None for a wrong
@@ -85,6 +98,36 @@ class Session:
     """One class session: its log on disk, its state, and the open connections."""
 
     def __init__(self, db: Path, card_id: str, seats: int, seed: int = 0) -> None:
+        created = not db.exists()
+        try:
+            self._open_log(db, card_id, seats, seed)
+        except CourseError:
+            if created:  # a refused start (its --seats, say) leaves no empty log to resume
+                if hasattr(self, "db"):
+                    self.db.close()
+                for path in (db, db.with_name(f"{db.name}-wal"), db.with_name(f"{db.name}-shm")):
+                    path.unlink(missing_ok=True)
+            raise
+        # a damaged event (its JSON cut short, a field missing) is as unreadable as a
+        # file that is no database
+        except (sqlite3.Error, OSError, ValueError, KeyError, TypeError) as error:
+            raise CourseError(unusable_log(db, error)) from None
+        self.sockets: dict[CouncilSocket, Role] = {}
+        self.seat_socket: dict[int, CouncilSocket] = {}
+        self.limits = council.RateLimit()
+        self.timer: object | None = None
+        self.charts: dict[tuple[int, bool], bytes] = {}
+        self.briefs: dict[int, dict[str, Any]] = {}
+        self.render = ThreadPoolExecutor(max_workers=1)
+        self.base_url = ""
+
+    def _open_log(self, db: Path, card_id: str, seats: int, seed: int) -> None:
+        """Open the session's log, a new session's if it does not exist, and read its
+        state and tokens."""
+        if db.exists() and not db.is_file():
+            raise CourseError(f"{db} is {'a folder' if db.is_dir() else 'not a file'}, not "
+                              "a session log: give a file name with --db, such as "
+                              "build/council/session.sqlite.")
         db.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(db, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -106,14 +149,6 @@ class Session:
         self.tokens = {t: Role(r, s) for r, s, t in
                        self.db.execute("SELECT role, seat, token FROM tokens")}
         self.links = {role.key: token for token, role in self.tokens.items()}
-        self.sockets: dict[CouncilSocket, Role] = {}
-        self.seat_socket: dict[int, CouncilSocket] = {}
-        self.limits = council.RateLimit()
-        self.timer: object | None = None
-        self.charts: dict[tuple[int, bool], bytes] = {}
-        self.briefs: dict[int, dict[str, Any]] = {}
-        self.render = ThreadPoolExecutor(max_workers=1)
-        self.base_url = ""
 
     def _insert(self, entry: dict[str, Any]) -> None:
         self.db.execute("INSERT INTO events (at, kind, seat, data) VALUES (?, ?, ?, ?)",

@@ -331,6 +331,8 @@ def commit_student_edition(repository: Path = ROOT, branch: str = STUDENT_BRANCH
 # --- the student's workspace ------------------------------------------------------------------
 
 WORKSPACE = ROOT / "my-course"
+#: The notebook JupyterLab opens the student's copy at (course.py's START).
+WORKSPACE_START = "notebooks/00-start-here.ipynb"
 #: The cells that hand in a student's work (ids start with it): not on the site.
 HAND_IN = "hand-in-"
 #: The workspace's record of the version of each file the course last gave the student.
@@ -435,8 +437,18 @@ def build_workspace(out: Path) -> list[Path]:
         out.mkdir(parents=True, exist_ok=True)
         said = update_workspace(out, student_files())
     except OSError as error:
-        print(f"Your copy of the course in {out.name}/ could not be updated "
-              f"({error.strerror or error}); it opens as it is.")
+        if (out / WORKSPACE_START).is_file():
+            print(f"Your copy of the course in {out.name}/ could not be updated "
+                  f"({error.strerror or error}); it opens as it is.")
+        else:
+            # a file where a folder should be, or a folder where the notebook should be
+            in_the_way = next((path for path in (out, out / "notebooks", out / WORKSPACE_START)
+                               if path.exists() and path.is_dir() != (path.suffix == "")),
+                              out)
+            print(f"Your copy of the course in {out.name}/ cannot be opened "
+                  f"({error.strerror or error}): {in_the_way.relative_to(out.parent)} is in "
+                  "the way. Move it elsewhere (or rename it), then run the same command "
+                  "again.")
         return []
     for line in said:
         print(f"Course update: {line}")
@@ -1542,7 +1554,14 @@ Each notebook is one 60–90 minute session. A session that works well on a proj
    *right* or gives a hint, and, for answers in words, shows the points listed below once
    the student has written.
    Students hand in with the last cell of the exercises; `python3 course.py collect
-   <folder>` turns the class's files into one CSV.
+   <folder>` turns the class's files into one CSV. What it can vouch for: which course
+   notebooks a hand-in holds, and what the checks recorded in them say (the last check of
+   each of the course's exercises; other keys are ignored). What it cannot: the checks are
+   self-reported. A notebook records its own checks' results, nothing in a hand-in is
+   signed, and a determined student could edit them; read the answers, or ask the student
+   to run a check again in front of you, before a result counts for a grade. A damaged,
+   oversized or doubled hand-in is listed with its reason and left out; the rest of the
+   class is still written.
 5. **Discussion** questions close the session; each notebook's are listed below.
 
 Every question a notebook puts to the class (the lists beside the widgets and after the
@@ -1931,8 +1950,8 @@ def main(args: list[str]) -> int:
     except KeyboardInterrupt:  # Ctrl+C: the next run starts again where this one stopped
         print("Stopped.", file=sys.stderr)
         return 130
-    if builder is build_workspace:
-        return 0
+    if builder is build_workspace:  # JupyterLab opens it only if it has its first notebook
+        return 0 if (out / WORKSPACE_START).is_file() else 1
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     print(f"wrote {len(files)} files to {out.relative_to(ROOT)} ({size / 1e6:.1f} MB) in "
           f"{time.perf_counter() - start:.1f} s")

@@ -221,6 +221,8 @@ UNDER_LIMIT = """
 import json, resource, sys
 limit = int(sys.argv[1]) * 1024
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+import utils
+utils.setup()
 from tests.test_charts import small_chart
 print(json.dumps(small_chart()._repr_mimebundle_()[0]))
 """

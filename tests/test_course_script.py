@@ -381,6 +381,23 @@ def test_a_damaged_package_is_repaired_by_the_next_command(tmp_path: Path) -> No
     assert setup() == ""
 
 
+def test_ctrl_c_while_a_command_imports_ends_it_without_a_traceback(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    # As if Ctrl+C came while the command's Python imports pandas or tornado: before the
+    # command has any handler of its own.
+    during_imports = ("import os, signal, time\n"
+                      "os.kill(os.getpid(), signal.SIGINT)\n"
+                      "time.sleep(5)\n"
+                      "print('not interrupted')")
+    assert course.call(sys.executable, "-c", during_imports) == 130
+    said = capfd.readouterr()
+    assert said.out == "" and said.err == ""
+    # a script and a module run as they would without the wrapper
+    assert course.call(sys.executable, "-c", "import sys; sys.exit(sys.argv[0] == '-c' and 7)") \
+        == 7
+    assert course.call(sys.executable, "-m", "json.tool", "--help") == 0
+
+
 def test_lab_settings_quiets_the_jupyterlab_of_the_python_running_it(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:

@@ -227,3 +227,79 @@ def test_collect_looks_in_folders_and_says_who_has_no_saved_check(tmp_path: Path
     formula = [{"student": "=HYPERLINK(1)", "notebook": "n", "exercise": "01-1", "right": "yes",
                 "wrong_tries": "0", "words": "no", "file": "f"}]
     assert "'=HYPERLINK(1)" in handin.as_csv(formula)
+
+
+def test_collect_reports_hostile_hand_ins_and_still_writes_the_class_csv(tmp_path: Path,
+                                                                        capsys: Any) -> None:
+    good = notebook_with(checked("00-1", True, 0)).encode()
+    with zipfile.ZipFile(tmp_path / "hand-in-ana.zip", "w") as archive:
+        archive.writestr("00-start-here.ipynb", good)
+    # damaged deflate data: zlib.error inside zipfile
+    with zipfile.ZipFile(tmp_path / "hand-in-damaged.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("00-start-here.ipynb", good * 50)
+    raw = bytearray((tmp_path / "hand-in-damaged.zip").read_bytes())
+    start = raw.find(b"PK\x03\x04") + 30 + len("00-start-here.ipynb")
+    for k in range(start + 5, start + 40):
+        raw[k] ^= 0xFF
+    (tmp_path / "hand-in-damaged.zip").write_bytes(bytes(raw))
+    # a bomb: many members just under the size limit each, far over it together
+    with zipfile.ZipFile(tmp_path / "hand-in-bomb.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(3):
+            archive.writestr(f"d{i}/01-consensus-and-silence.ipynb",
+                             b" " * (handin.MAX_BYTES - 1))
+    # the same notebook twice, and exercise keys that do not exist
+    with zipfile.ZipFile(tmp_path / "hand-in-twice.zip", "w") as archive:
+        archive.writestr("a/00-start-here.ipynb", good)
+        archive.writestr("b/00-start-here.ipynb", good)
+    with zipfile.ZipFile(tmp_path / "hand-in-forged.zip", "w") as archive:
+        archive.writestr("hand-in.json", json.dumps({"student": "Ben\n\tBlack"}))
+        archive.writestr("00-start-here.ipynb", notebook_with(
+            checked("00-4", True, 0), checked("09-9", True, 0), checked("00-2", True, 0)))
+    assert handin.main([str(tmp_path)]) == 0
+    said = capsys.readouterr().out
+    assert "Traceback" not in said
+    assert "hand-in-damaged.zip: damaged (its compressed data cannot be unpacked)" in said
+    assert ("hand-in-bomb.zip: its notebooks would unpack to 149,999,997 bytes, far more "
+            "than a hand-in's; not read") in said
+    assert "hand-in-twice.zip: holds 00-start-here.ipynb 2 times (a/00-start-here.ipynb, " \
+        "b/00-start-here.ipynb)" in said
+    table = list(csv.DictReader(io.StringIO((tmp_path / "class-results.csv").read_text())))
+    assert [(r["student"], r["exercise"]) for r in table] == [("ana", "00-1"),
+                                                              ("Ben Black", "00-2")]
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
+    import time
+
+    with zipfile.ZipFile(tmp_path / "hand-in-bomb.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(8):
+            archive.writestr(f"d{i}/00-start-here.ipynb", b" " * (handin.MAX_BYTES - 1))
+    started = time.perf_counter()
+    rows, problems = handin.read(tmp_path / "hand-in-bomb.zip")
+    assert rows == [] and "would unpack to 399,999,992 bytes" in problems[0]
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize("block", ["my-course", "my-course/notebooks",
+                                   "my-course/notebooks/00-start-here.ipynb"])
+def test_a_copy_that_cannot_open_says_what_is_in_the_way(block: str, tmp_path: Path,
+                                                          monkeypatch: Any,
+                                                          capsys: Any) -> None:
+    out = tmp_path / "my-course"
+    blocker = tmp_path / block
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    if blocker.suffix:
+        blocker.mkdir()  # a folder where the notebook should be
+    else:
+        blocker.write_text("x")  # a file where a folder should be
+    monkeypatch.setitem(publish.BUILDERS, "workspace", (publish.build_workspace, out))
+    assert publish.main(["workspace"]) == 1  # so `course.py lab` does not start JupyterLab
+    said = capsys.readouterr().out
+    assert "opens as it is" not in said
+    assert "cannot be opened" in said and f"{block} is in the way. Move it elsewhere" in said
+
+
+def test_collect_knows_the_course_s_exercises() -> None:
+    from utils.exercises import EXERCISES
+
+    assert set(EXERCISES) == handin.EXERCISE_KEYS

@@ -23,6 +23,7 @@ import math
 import operator
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -737,6 +738,7 @@ def validate(name: str, rows: list[dict[str, str]]) -> None:
                           f"{checks.shown(rows)}.")
     _check_table(name, rows)
     _check_references(name, rows)
+    _check_consistency(name, rows)
 
 
 def _row_place(name: str, index: int, row: dict[str, str]) -> str:
@@ -812,14 +814,139 @@ def _check_references(name: str, rows: list[dict[str, str]]) -> None:
 
 
 @cache
-def _keys_of(name: str, columns: tuple[str, ...]) -> frozenset[tuple[Any, ...]]:
-    """The values of some columns of a table, typed, once the table is checked (all but
-    its own foreign keys, which its own loading checks: so tables may refer to each other
-    in a circle)."""
+def _checked_rows(name: str) -> tuple[_Row, ...]:
+    """Another table's rows, once checked cell by cell (all but its own foreign keys and
+    consistency rules, which its own loading checks: so tables may refer to each other in
+    a circle)."""
     rows = read_rows(name)
     _check_table(name, rows)
+    return tuple(rows)
+
+
+@cache
+def _keys_of(name: str, columns: tuple[str, ...]) -> frozenset[tuple[Any, ...]]:
+    """The values of some columns of a table, typed, once the table is checked."""
     rules = {field["name"]: _rules(field) for field in resource(name)["schema"]["fields"]}
-    return frozenset(_key(rules, row, list(columns)) for row in rows)
+    return frozenset(_key(rules, row, list(columns)) for row in _checked_rows(name))
+
+
+# Rules across rows and tables, which a Table Schema cannot state: a foreign key compares
+# whole cells (not each code of a list), and a schema knows neither today's date nor the
+# rows the notebooks rely on.
+
+#: Columns holding ';'-separated ISO codes, each of which must be a row of countries.
+CODE_LISTS = {"nato_operations": ("countries",), "consensus_episodes": ("allies",)}
+#: Dates of one row that happen in this order: the first cannot be after the second.
+IN_ORDER = {"nato_operations": (("start_date", "end_date"),),
+            "consensus_episodes": (("start_date", "end_date"),),
+            "partnerships": (("joined", "left"),),
+            "forecast_questions": (("asked_on", "resolves_by"), ("asked_on", "resolved_on"))}
+#: The date columns that may lie after today: when a forecast question is due, and the
+#: imagined events of a scenario. Every other date records something that happened (and
+#: as_of, when a source was checked, has its own rule).
+MAY_BE_FUTURE = {("forecast_questions", "resolves_by"), ("scenario_events", "date")}
+#: Rows that notebooks and the course's functions name by key: without one, a notebook
+#: would fail, or tell a student that a passage they were sent to does not exist.
+NEEDED_ROWS = {
+    "primary_texts": ("id", (
+        "nat-art4", "nat-art5", "nat-art6", "nat-art9", "nat-art10", "nat-art13",
+        "pfp-invitation", "pfp-framework-1", "ici-open-to-countries", "cst-art4-1992-en",
+        "csto-charter-art1", "csto-charter-art2", "sc1991-soviet-union",
+        "sc1991-partnership", "sc1999-crisis-management", "sc1999-partnership",
+        "sc2010-crises-beyond-borders", "sc2010-partners", "sc2022-russia",
+        "sc2022-no-threat")),
+    "nato_org_relations": ("organization", ("CSTO",)),
+    # the six signatories of 1992 and the three who joined in 1993 (notebooks 00 and 04
+    # count them)
+    "csto_members": ("iso3", ("ARM", "KAZ", "KGZ", "RUS", "TJK", "UZB", "AZE", "GEO", "BLR")),
+}
+#: The council's three tables: every card needs its wordings and one brief per ally.
+COUNCIL_TABLES = ("council_cards", "council_wordings", "council_briefs")
+#: The card the council builds in code, not from the tables (utils.council.IMAGINED): a
+#: class's exported session of it is valid, so the session's card cannot be a foreign key.
+CODE_CARDS = ("imagined_alliance",)
+
+
+def _check_consistency(name: str, rows: list[dict[str, str]]) -> None:
+    """The rules across rows and tables of one table (see CODE_LISTS, IN_ORDER,
+    MAY_BE_FUTURE, NEEDED_ROWS and the council's cards)."""
+    schema = resource(name)["schema"]
+    for column in CODE_LISTS.get(name, ()):
+        known = _keys_of("countries", ("iso3",))
+        for index, row in enumerate(rows):
+            unknown = [c for c in row[column].split(";") if c and (c,) not in known]
+            if unknown:
+                raise DataError(f"{_row_place(name, index, row)}, column {column}: "
+                                f"{unknown[0]!r} is not in the table countries (its column "
+                                f"iso3, in {resource('countries')['path']}).")
+    for first, then in IN_ORDER.get(name, ()):
+        for index, row in enumerate(rows):  # checked dates: YYYY-MM-DD sorts as text
+            if row[first] and row[then] and row[then] < row[first]:
+                raise DataError(f"{_row_place(name, index, row)}, column {then}: "
+                                f"{row[then]} is before {first} ({row[first]}).")
+    today = today_anywhere().isoformat()
+    past = [f["name"] for f in schema["fields"] if f.get("type") == "date"
+            and f["name"] != "as_of" and (name, f["name"]) not in MAY_BE_FUTURE]
+    for index, row in enumerate(rows):
+        for column in past:
+            if row.get(column, "") > today:
+                raise DataError(f"{_row_place(name, index, row)}, column {column}: "
+                                f"{row[column]} is after today ({today} anywhere on Earth, "
+                                "by this computer's clock); it records something that "
+                                "happened (or is the clock behind?).")
+    if name in NEEDED_ROWS:
+        column, needed = NEEDED_ROWS[name]
+        have = {row[column] for row in rows}
+        missing = [key for key in needed if key not in have]
+        if missing:
+            raise DataError(f"{_row_place(name, len(rows), {})}, column {column}: the table "
+                            f"has no row {missing[0]!r}, which the notebooks use (it needs "
+                            f"{checks.listing(list(needed), 30)}).")
+    if name == "council_example_session":
+        cards = {row["id"] for row in _checked_rows("council_cards")} | set(CODE_CARDS)
+        for index, row in enumerate(rows):
+            if row["card"] not in cards:
+                raise DataError(f"{_row_place(name, index, row)}, column card: "
+                                f"{row['card']!r} is not a council card (the cards: "
+                                f"{checks.listing(sorted(cards), 10)}).")
+    if name in COUNCIL_TABLES:
+        _check_cards({table: rows if table == name else list(_checked_rows(table))
+                      for table in COUNCIL_TABLES})
+
+
+def _check_cards(tables: dict[str, list[Any]]) -> None:
+    """Every council card playable: two wordings or more to circulate, and one brief per
+    ally at the time, each ally once, in seats 1, 2, 3... without a gap."""
+    for index, card in enumerate(tables["council_cards"]):
+        where = _row_place("council_cards", index, card)
+        wordings = [w for w in tables["council_wordings"] if w["card"] == card["id"]]
+        if len(wordings) < 2:
+            raise DataError(f"{where}, column id: the card {card['id']!r} has "
+                            f"{len(wordings)} wording(s) in "
+                            f"{resource('council_wordings')['path']}; it needs two or more "
+                            "for the Secretary General to choose from.")
+        briefs = [(i, b) for i, b in enumerate(tables["council_briefs"])
+                  if b["card"] == card["id"]]
+        seen: dict[str, int] = {}
+        for i, brief in briefs:
+            if brief["iso3"] in seen:
+                raise DataError(f"{_row_place('council_briefs', i, brief)}, column iso3: "
+                                f"{brief['iso3']!r} already has a brief on the card "
+                                f"{card['id']!r} (line {seen[brief['iso3']]}).")
+            seen[brief["iso3"]] = getattr(brief, "line", 0) or i + 2
+        seats = sorted(int(b["seat_order"]) for _, b in briefs)
+        allies = int(card["allies_at_the_time"])
+        if seats != list(range(1, allies + 1)):
+            empty = [str(s) for s in range(1, allies + 1) if s not in seats]
+            beyond = [str(s) for s in seats if not 1 <= s <= allies or seats.count(s) > 1]
+            faults = ([f"no brief for seat {checks.listing(empty, 5)}"] if empty else []) + (
+                [f"a brief for seat {checks.listing(beyond, 5)} (beyond the allies or "
+                 "repeated)"] if beyond else [])
+            raise DataError(f"{where}, column allies_at_the_time: the card {card['id']!r} "
+                            f"has {allies} allies and {len(seats)} brief(s) in "
+                            f"{resource('council_briefs')['path']}: "
+                            f"{'; '.join(faults)}. It needs one brief for each seat from 1 "
+                            f"to {allies}.")
 
 
 def cell_problem(field: dict[str, Any], text: str) -> str | None:
@@ -841,6 +968,10 @@ def _problem(rules: _Rules, text: str) -> str | None:
         return f"the cell has {len(text):,} characters; at most {MAX_CELL:,} are allowed."
     if text == "":
         return "is empty but required." if rules.required else None
+    if _blank_to_the_eye(text):
+        return (f"{checks.shown(text)} holds only spaces or invisible characters; write the "
+                "text, or leave the cell empty" + (" (it is required)." if rules.required
+                                                   else "."))
     kind = rules.kind
     try:
         value = _parse(kind, text)
@@ -868,6 +999,15 @@ def _problem(rules: _Rules, text: str) -> str | None:
             return (f"{checks.shown(text)} has {len(text):,} characters; the "
                     f"{'minimum' if key == 'minLength' else 'maximum'} is {length:,}.")
     return None
+
+
+def _blank_to_the_eye(text: str) -> bool:
+    """Whether a cell shows nothing: only spaces, tabs, line breaks and characters that
+    are not drawn (a zero-width space, a byte-order mark, a direction mark)."""
+    if text[:1].isprintable() and not text[:1].isspace():  # the usual cell, decided at once
+        return False
+    return all(char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+               for char in text)
 
 
 def _date_problem(column: str, value: date) -> str | None:
@@ -968,7 +1108,7 @@ def _to_frame(name: str, rows: list[dict[str, str]]) -> pd.DataFrame:
 
 def forget() -> None:
     """Read the descriptor and the tables again at the next load (after they changed)."""
-    for cached in (package, _load, _keys_of):
+    for cached in (package, _load, _keys_of, _checked_rows):
         cached.cache_clear()
 
 
@@ -977,7 +1117,35 @@ def _load(name: str) -> pd.DataFrame:
     """A table, read, validated and typed once per session (load hands out copies)."""
     rows = read_rows(name)
     validate(name, rows)
+    _check_own_text(name, rows)
     return _to_frame(name, rows)
+
+
+#: Characters that change how text around them is shown without showing themselves: the
+#: direction overrides and isolates, and a byte-order mark inside a cell.
+HIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _check_own_text(name: str, rows: list[_Row]) -> None:
+    """The course's own tables (not a class's export, which holds what students typed):
+    no text cell starts or ends with a space, since notebooks compare names exactly
+    (' Belgium' is not 'Belgium'), and none holds a character that reorders or hides the
+    text around it."""
+    columns = [f["name"] for f in resource(name)["schema"]["fields"]
+               if f.get("type", "string") == "string"]
+    for index, row in enumerate(rows):
+        for column in columns:
+            text = row[column]
+            if text != text.strip():
+                raise DataError(f"{_row_place(name, index, row)}, column {column}: "
+                                f"{checks.shown(text)} starts or ends with a space or a line "
+                                "break; remove it (names are compared exactly).")
+            hidden = HIDDEN.search(text)
+            if hidden:
+                raise DataError(f"{_row_place(name, index, row)}, column {column}: the "
+                                f"character U+{ord(hidden.group()):04X} at position "
+                                f"{hidden.start() + 1} reorders or hides the text around it; "
+                                "remove it.")
 
 
 def load(name: str) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import json
 import re
 import sys
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,11 @@ UPDATE_PREFIX = "course-update-"
 #: worked in it).
 NOTEBOOK = re.compile(rf"^({UPDATE_PREFIX})?\d\d-[\w.-]+\.ipynb$", re.I)
 MANIFEST = "hand-in.json"
+#: The course's exercises (utils.exercises.EXERCISES, which a test keeps equal): written
+#: out, because importing the judges would cost `collect` seconds of pandas and charts.
+EXERCISE_KEYS = frozenset({"00-1", "00-2", "00-3", "01-1", "01-2", "01-3", "01-4", "02-1",
+                           "02-2", "02-3", "02-4", "03-1", "03-2", "03-3", "03-4", "04-1",
+                           "04-2", "04-3", "04-4", "05-1", "05-2", "05-3", "05-4"})
 COLUMNS = ("student", "notebook", "exercise", "right", "wrong_tries", "words", "file")
 #: A class's file larger than this is not a hand-in (the six notebooks are about 2 MB).
 MAX_BYTES = 50_000_000
@@ -105,7 +111,7 @@ def _rows(student: str, name: str, notebook: Any, file: str) -> list[dict[str, s
     """One row per exercise checked in a notebook: its last check counts."""
     last: dict[str, dict[str, Any]] = {}
     for record in checks_in(notebook):
-        if re.fullmatch(r"\d\d-\d", record["exercise"]):  # a forged key is not an exercise
+        if record["exercise"] in EXERCISE_KEYS:  # a forged key is not an exercise
             last[record["exercise"]] = record
     return [{"student": student, "notebook": name, "exercise": key,
              "right": "yes" if record.get("right") is True else "no",
@@ -137,10 +143,27 @@ def read(path: Path) -> tuple[list[dict[str, str]], list[str]]:
                     problems.append(f"{path.name}: its {MANIFEST} is unreadable; the file "
                                     "name stands for the student")
                 if isinstance(manifest, dict) and isinstance(manifest.get("student"), str):
-                    student = manifest["student"].strip()[:200] or student
+                    # line breaks and tabs would break the row in a spreadsheet
+                    student = " ".join(manifest["student"].split())[:200] or student
             found = [n for n in names if NOTEBOOK.match(Path(n).name)]
             if not found:
                 return [], [f"{path.name}: holds no course notebook"]
+            # Sizes as the zip declares them, before anything is extracted (reading stops
+            # at the declared size): a few MB can unpack to gigabytes.
+            total = sum(archive.getinfo(n).file_size for n in found)
+            if total > MAX_BYTES:
+                return [], [f"{path.name}: its notebooks would unpack to {total:,} bytes, "
+                            "far more than a hand-in's; not read"]
+            by_name: dict[str, list[str]] = {}
+            for member in found:
+                by_name.setdefault(Path(member).name, []).append(member)
+            twice = [members for members in by_name.values() if len(members) > 1]
+            if twice:
+                return [], [f"{path.name}: holds {Path(twice[0][0]).name} "
+                            f"{len(twice[0])} times ({', '.join(twice[0][:3])}"
+                            f"{', …' * (len(twice[0]) > 3)}); a hand-in holds each notebook "
+                            "once, so which one counts is unclear. Not read: ask the student "
+                            "to hand in again"]
             for member in found:
                 if archive.getinfo(member).file_size > MAX_BYTES:
                     problems.append(f"{path.name}: {member} is too large")
@@ -161,6 +184,10 @@ def read(path: Path) -> tuple[list[dict[str, str]], list[str]]:
         return [], [f"{path.name}: not a readable notebook"]
     except (OSError, RuntimeError) as error:  # RuntimeError: an encrypted zip member
         return [], [f"{path.name}: cannot be read ({error})"]
+    except (zlib.error, EOFError, NotImplementedError):
+        # damaged compressed data, a member cut short, a compression zipfile lacks
+        return [], [f"{path.name}: damaged (its compressed data cannot be unpacked); ask "
+                    "the student to hand in again"]
 
 
 def collect(paths: Iterable[Path]) -> tuple[list[dict[str, str]], list[str]]:

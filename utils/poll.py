@@ -114,7 +114,7 @@ def results(path: str | Path | None = None, question: str | None = None) -> Show
         x=alt.X("students:Q", title="Students", axis=alt.Axis(tickMinStep=1)),
         y=alt.Y("answer:N", sort=list(table["answer"]), title=None),
         yOffset=alt.YOffset("vote:N"),
-        color=alt.Color("vote:N", title=None, scale=alt.Scale(range=["#767676", "#0072B2"])),
+        color=alt.Color("vote:N", title=None, scale=alt.Scale(range=["#555555", "#0072B2"])),
     ).properties(width=420, title={"text": title if len(title) < 70 else title[:67] + "…",
                                    "subtitle": "The class's answers, vote by vote"},
                  description=(f"The class's answers to: {title} "
@@ -182,7 +182,7 @@ def league(path: str | Path | None = None) -> Shown:
         x=alt.X("mean Brier:Q", title="Mean Brier score (lower is better)"),
         y=alt.Y("student:N", sort=list(table["student"]), title=None),
         color=alt.condition(alt.datum.student == "Always 50% (for comparison)",
-                            alt.value("#767676"), alt.value("#0072B2")))
+                            alt.value("#555555"), alt.value("#0072B2")))
     chart = bars.properties(
         width=420, title={"text": "The class's forecasting league",
                           "subtitle": f"{len(outcomes)} questions resolved"},
