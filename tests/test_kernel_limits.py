@@ -198,7 +198,9 @@ def test_a_common_slip_shows_one_paragraph(kernel: dict, cell: str) -> None:
     took, outputs = kernel[cell]
     assert shown(outputs) == f"{course_errors.PREFIX} {SLIPS[cell]}"
     assert not errors(outputs), "a student saw a traceback"
-    assert took < 5, f"{cell} took {took:.1f} s"
+    # Endless recursion once took 18.7 s to show; a few seconds of a busy 2-core machine's
+    # time are not a slip's fault.
+    assert took < 10, f"{cell} took {took:.1f} s"
 
 
 class Touchy(str):
@@ -273,13 +275,11 @@ def test_the_stop_button_ends_a_check_stuck_in_c_code() -> None:
 ])
 def test_without_a_fork_a_check_still_ends(monkeypatch: pytest.MonkeyPatch, body: str,
                                            message: str) -> None:
-    """Where there is no fork (Windows, the browser), the check runs in the kernel: the
-    time limit escapes a student's `except Exception`, and the whole check has an end."""
-    import os
-
+    """Where the check does not fork (Windows, macOS, the browser), it runs in the kernel:
+    the time limit escapes a student's `except Exception`, and the whole check has an end."""
     from utils import exercises
 
-    monkeypatch.delattr(os, "fork")
+    monkeypatch.setattr(exercises.sys, "platform", "darwin")
     namespace: dict = {"time": time}
     exec(f"def expected_brier(p):\n{body}", namespace)
     start = time.monotonic()

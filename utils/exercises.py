@@ -30,6 +30,7 @@ import os
 import pickle
 import re
 import signal
+import sys
 import threading
 import time
 import warnings
@@ -261,10 +262,12 @@ def _captured(run: Callable[[], Any]) -> tuple[str, Any, str]:
 def _isolated(run: Callable[[], Any]) -> tuple[str, Any, str]:
     """:func:`_captured`, in a copy of this process (a fork) that is killed after
     CHECK_TIME_LIMIT: a student's code cannot hang the notebook, even in a loop inside C
-    code that neither a timer nor the stop button can interrupt. Where there is no fork
-    (Windows, the browser), it runs here, each call under TIME_LIMIT."""
-    if not hasattr(os, "fork") or threading.current_thread() is not threading.main_thread():
-        return _captured(run)  # pragma: no cover - Windows and the browser edition
+    code that neither a timer nor the stop button can interrupt. Only on Linux: Windows
+    and the browser have no fork, and on macOS the system's libraries are not safe in a
+    forked copy of a process with threads (a kernel has several); there it runs here, each
+    call under TIME_LIMIT."""
+    if sys.platform != "linux" or threading.current_thread() is not threading.main_thread():
+        return _captured(run)  # pragma: no cover - Windows, macOS and the browser edition
     import select  # here: the browser edition's Python may lack it, and has no fork
 
     readable, writable = os.pipe()
