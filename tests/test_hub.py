@@ -50,6 +50,7 @@ from typing import Any
 import pytest
 from packaging.requirements import Requirement
 
+import course
 from tests.browser import (
     BLOCK_FLAGS,
     CHROMIUM,
@@ -289,13 +290,12 @@ def test_the_readme_recipe_on_a_real_hub(tmp_path: Path) -> None:
     assert "requirements-hub.lock" in locks, image
     wrong = []
     for lock in locks:
-        for line in (ROOT / lock).read_text().splitlines():
-            if line.strip() and not line.startswith((" ", "#")):
-                pin = Requirement(line)
-                if pin.marker is None or pin.marker.evaluate():
-                    (spec,) = pin.specifier
-                    if metadata.version(pin.name) != spec.version:
-                        wrong.append(f"{pin.name}: {metadata.version(pin.name)} not {spec}")
+        for line in course.lock_pins((ROOT / lock).read_text()):
+            pin = Requirement(line)
+            if pin.marker is None or pin.marker.evaluate():
+                (spec,) = pin.specifier
+                if metadata.version(pin.name) != spec.version:
+                    wrong.append(f"{pin.name}: {metadata.version(pin.name)} not {spec}")
     assert not wrong, f"this environment is not the recipe's image: {wrong}"
     assert metadata.version("alliance-decisions")  # the course itself
     settings = "python3 course.py lab-settings"
