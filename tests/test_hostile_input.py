@@ -348,3 +348,15 @@ def test_issue_14_one_rounding_of_a_quota(n: int) -> None:
 def test_this_file_runs_untraced() -> None:
     """NOT_TRACED above takes effect (conftest.py): no coverage tracer slows these calls."""
     assert sys.gettrace() is None
+
+
+def test_a_table_name_whose_comparison_fails_gets_the_table_or_a_message() -> None:
+    class Sly(str):
+        def __eq__(self, other: object) -> bool:
+            raise RuntimeError("no comparing")
+
+        __hash__ = str.__hash__
+
+    assert len(data.load(Sly("nato_members"))) == 32
+    with pytest.raises(CourseError, match="There is no table called"):
+        data.load(Sly("nato_memberz"))

@@ -95,6 +95,28 @@ def test_setup_changes_what_ipython_shows() -> None:
     assert "<table" in shown(pd.DataFrame({"a": [1]}))[0]["text/html"]
 
 
+def test_a_list_nested_too_deep_is_shown_in_one_line_and_quickly() -> None:
+    # IPython's printer recursed once per level: a list nested 100,000 deep ended in a
+    # formatter's traceback, after seconds.
+    import time
+
+    shell = InteractiveShell.instance()
+    display.setup()
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    start = time.monotonic()
+    shown = shell.display_formatter.format(deep)[0]["text/plain"]
+    assert time.monotonic() - start < 1
+    assert shown == ("a list of 1 item(s), nested more than 100 levels deep: too deep to "
+                     "show")
+    itself: dict = {}
+    itself["self"] = itself
+    assert shell.display_formatter.format(itself)[0]["text/plain"] == "{'self': {...}}"
+    assert shell.display_formatter.format([1, [2, (3, {"a": 0.5})]])[0]["text/plain"] == \
+        "[1, [2, (3, {'a': 0.5})]]"
+
+
 def test_the_browser_kernel_sends_nulls_as_null() -> None:
     """JupyterLite's Pyodide kernel would drop every key whose value is None on its way to
     the page (a chart's ``"sort": null`` then means alphabetical order): it gets the JSON

@@ -628,6 +628,7 @@ def resource(name: str) -> dict[str, Any]:
     if not isinstance(name, str):
         raise CourseError(f"A table's name is text, such as 'nato_members'; not "
                           f"{checks.shown(name)}.")
+    name = str.__str__(name)  # plain text: a subclass's own == never runs after this
     for candidate in package()["resources"]:
         if candidate["name"] == name:
             return candidate

@@ -277,6 +277,42 @@ def _string_text(printer: Any) -> Any:
     return text
 
 
+#: Deepest nesting of lists, tuples and dicts shown in full: IPython's printer recurses once
+#: per level and stops with a traceback long before a list nested 100,000 deep.
+DEEPEST = 100
+
+
+def _depth_beyond(value: Any, limit: int = DEEPEST) -> bool:
+    """Whether `value` nests lists, tuples or dicts more than `limit` deep (walked without
+    recursion, each container once, at most 100,000 of them, so it is quick whatever it
+    holds; a container that holds itself is IPython's to show, as `[...]`)."""
+    stack, seen = [(value, 1)], {id(value)}
+    while stack and len(seen) < 100_000:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        inner = item.values() if isinstance(item, dict) else item
+        for child in inner:
+            if isinstance(child, (list, tuple, dict)) and id(child) not in seen:
+                seen.add(id(child))
+                stack.append((child, depth + 1))
+    return False
+
+
+def _nesting_guard(printer: Any) -> Any:
+    """IPython's printer of a container, or, past DEEPEST levels, a one-line summary."""
+    printer = getattr(printer, "wrapped", printer)
+
+    def shown(value: Any, p: Any, cycle: bool) -> None:
+        if _depth_beyond(value):
+            p.text(f"a {type(value).__name__} of {len(value):,} item(s), nested more than "
+                   f"{DEEPEST} levels deep: too deep to show")
+        else:
+            printer(value, p, cycle)
+    shown.wrapped = printer
+    return shown
+
+
 def setup() -> None:
     """Make tables and numbers readable in this kernel (``utils.setup()`` does this)."""
     pd.set_option("display.max_colwidth", None)
@@ -300,6 +336,8 @@ def setup() -> None:
     plain.for_type(pd.Timestamp, _pretty(date))
     plain.for_type(np.ndarray, _pretty(_array_text))
     plain.for_type(str, _string_text(plain.lookup_by_type(str)))
+    for kind in (list, tuple, dict):
+        plain.for_type(kind, _nesting_guard(plain.lookup_by_type(kind)))
     plain.for_type(pd.DataFrame, _pretty(text_table))
     plain.for_type(pd.Series, _pretty(lambda s: text_table(_series_frame(s))))
     rich.for_type(pd.DataFrame, html_table)
