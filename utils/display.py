@@ -109,7 +109,7 @@ def date(value: pd.Timestamp) -> str:
     return f"{value:%Y-%m-%d %H:%M}"
 
 
-def long_text(text: str) -> str:
+def _long_text(text: str) -> str:
     """Text as it is up to LONGEST_TEXT characters; longer, its start and how much more."""
     if len(text) <= LONGEST_TEXT:
         return text
@@ -117,8 +117,8 @@ def long_text(text: str) -> str:
 
 
 def cell(value: Any) -> str:
-    """One value of a table as text (a very long one cut: :func:`long_text`)."""
-    return long_text(_cell(value))
+    """One value of a table as text (a very long one cut: :func:`_long_text`)."""
+    return _long_text(_cell(value))
 
 
 def _cell(value: Any) -> str:
