@@ -31,7 +31,7 @@ import tornado.web
 import tornado.websocket
 from tornado.netutil import bind_sockets
 
-from council import poll
+from council import poll, server
 from council.__main__ import cannot_listen, exposure
 from council.server import SCHEMA, SECURITY_HEADERS, STATIC, Role, find_role, qr_svg
 from utils.errors import CourseError
@@ -173,23 +173,9 @@ class PollSession:
         return out.getvalue(), f"poll-{self.state.notebook}-{day}.csv"
 
 
-class Base(tornado.web.RequestHandler):
-    def initialize(self, session: PollSession) -> None:
-        self.session = session
-
-    def set_default_headers(self) -> None:
-        for name, value in SECURITY_HEADERS.items():
-            self.set_header(name, value)
-
-    def authorised(self, *kinds: str) -> Role:
-        role = self.session.role(self.get_query_argument("t", ""))
-        if role is None or role.kind not in kinds:
-            raise tornado.web.HTTPError(403, reason="This link is not valid for this poll")
-        return role
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish(f"{status_code}: {self._reason}. Scan the code on the screen again.\n")
+class Base(server.Base):
+    invalid_link = "This link is not valid for this poll"
+    after_error = "Scan the code on the screen again."
 
 
 class Page(Base):

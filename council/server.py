@@ -247,7 +247,14 @@ class Session:
 
 
 class Base(tornado.web.RequestHandler):
-    def initialize(self, session: Session) -> None:
+    """A request to a live class server (the council, or the poll): the security headers,
+    the role its link's token gives, and an error as one plain line."""
+
+    #: Why a link is refused, and what to do after an error, in the players' words.
+    invalid_link = "This link is not valid for this session"
+    after_error = "Ask your instructor for your link."
+
+    def initialize(self, session: Any) -> None:
         self.session = session
 
     def set_default_headers(self) -> None:
@@ -257,12 +264,12 @@ class Base(tornado.web.RequestHandler):
     def authorised(self, *kinds: str) -> Role:
         role = self.session.role(self.get_query_argument("t", ""))
         if role is None or role.kind not in kinds:
-            raise tornado.web.HTTPError(403, reason="This link is not valid for this session")
+            raise tornado.web.HTTPError(403, reason=self.invalid_link)
         return role
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish(f"{status_code}: {self._reason}. Ask your instructor for your link.\n")
+        self.finish(f"{status_code}: {self._reason}. {self.after_error}\n")
 
 
 class Page(Base):
