@@ -24,6 +24,13 @@ publish = script("publish")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def judged_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The judges run in this process, not in a forked copy of it, so that coverage sees
+    them (the fork itself is tested in tests/test_kernel_limits.py)."""
+    monkeypatch.setattr(exercises, "FORK_CHECKS", False)
+
+
 def verdict(key: str, tries: int = 0, **values: object) -> exercises.Verdict:
     return exercises.judge(key, values, tries)
 

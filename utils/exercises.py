@@ -259,6 +259,10 @@ def _captured(run: Callable[[], Any]) -> tuple[str, Any, str]:
                     printed.text())
 
 
+#: Whether a check judges in a forked copy of the kernel (:func:`_isolated`): on Linux only.
+FORK_CHECKS = sys.platform == "linux"
+
+
 def _isolated(run: Callable[[], Any]) -> tuple[str, Any, str]:
     """:func:`_captured`, in a copy of this process (a fork) that is killed after
     CHECK_TIME_LIMIT: a student's code cannot hang the notebook, even in a loop inside C
@@ -266,7 +270,7 @@ def _isolated(run: Callable[[], Any]) -> tuple[str, Any, str]:
     and the browser have no fork, and on macOS the system's libraries are not safe in a
     forked copy of a process with threads (a kernel has several); there it runs here, each
     call under TIME_LIMIT."""
-    if sys.platform != "linux" or threading.current_thread() is not threading.main_thread():
+    if not FORK_CHECKS or threading.current_thread() is not threading.main_thread():
         return _captured(run)  # pragma: no cover - Windows, macOS and the browser edition
     import select  # here: the browser edition's Python may lack it, and has no fork
 
