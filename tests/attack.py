@@ -196,7 +196,7 @@ def overrides() -> dict[str, dict[str, Any]]:
         "consensus.check_sizes": {"sizes": [12, 13]},
         "consensus.negotiate": {"allies": ALLIES},
         "consensus.sweep": {"trials": 50},
-        "consensus.explore": {"trials": 50},
+        "views.consensus.explore": {"trials": 50},
         "csto.check_groups": {"name": "The sizes"},
         "data.load": {"name": "milestones"},
         "data.resource": {"name": "milestones"},
@@ -262,14 +262,15 @@ def overrides() -> dict[str, dict[str, Any]]:
 def public_callables() -> dict[str, Callable[..., Any]]:
     """Every public function and class of every utils module, by 'module.name'."""
     found = {}
-    for module_info in pkgutil.iter_modules(utils.__path__):
-        if module_info.name in SKIPPED_MODULES:
+    for module_info in pkgutil.walk_packages(utils.__path__, "utils."):
+        short = module_info.name.removeprefix("utils.")
+        if short in SKIPPED_MODULES:
             continue
-        module = importlib.import_module(f"utils.{module_info.name}")
+        module = importlib.import_module(module_info.name)
         for name, item in vars(module).items():
             if not name.startswith("_") and callable(item) \
                     and getattr(item, "__module__", None) == module.__name__:
-                found[f"{module_info.name}.{name}"] = item
+                found[f"{short}.{name}"] = item
     return dict(sorted((k, v) for k, v in found.items() if k not in SKIPPED_CALLABLES))
 
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from utils import consensus as c
 from utils import widgets
 from utils.errors import CourseError
+from utils.views import consensus as view
 
 points = st.lists(st.floats(0, 1, allow_nan=False), min_size=2, max_size=12)
 thresholds = st.floats(0, 0.5, allow_nan=False)
@@ -168,8 +169,8 @@ def test_bad_widget_input_gets_a_plain_message(kwargs: dict, message: str) -> No
     values = {"n_allies": 12, "spread": 0.1, "tolerance": 0.05, "cost": 0.1,
               "strategy": "median", "rounds": 5, "seed": 0} | kwargs
     with pytest.raises(CourseError, match=message):
-        c.explore(**values)
-    (shown,) = widgets.outputs(c.explore, values, live=True)
+        view.explore(**values)
+    (shown,) = widgets.outputs(view.explore, values, live=True)
     assert shown.data.startswith("**Cannot do that:**") and message in shown.data
 
 
@@ -211,7 +212,7 @@ def test_allies_from_numpy_and_pandas_values() -> None:
 # The charts and the text.
 
 def test_explore_shows_one_negotiation_and_the_curve() -> None:
-    curve, negotiation, text = c.explore(12, 0.08, 0.05, 0.1, "median", 5, 0, trials=500)
+    curve, negotiation, text = view.explore(12, 0.08, 0.05, 0.1, "median", 5, 0, trials=500)
     spec = negotiation.to_dict()
     assert len(spec["datasets"]["allies"]) == 12
     assert spec["title"]["text"] == "12 allies, first draft at the median ally"
@@ -226,7 +227,7 @@ def test_explore_shows_one_negotiation_and_the_curve() -> None:
 def test_chart_specs_are_valid_vega_lite() -> None:
     import altair as alt
 
-    curve, negotiation, _ = c.explore(32, 0.2, 0.05, 0.1, "most_reluctant", 3, 1, trials=200)
+    curve, negotiation, _ = view.explore(32, 0.2, 0.05, 0.1, "most_reluctant", 3, 1, trials=200)
     alt.VConcatChart.from_dict(negotiation.to_dict(), validate=True)
     alt.HConcatChart.from_dict(curve.to_dict(), validate=True)
 
@@ -235,12 +236,12 @@ def test_a_recirculated_draft_is_explained_once() -> None:
     """Objectors on both sides with no common text: the midway draft comes back unchanged,
     and the words say why (before, rounds 2-5 repeated the same draft unexplained)."""
     trio = c.make_allies([0.2, 0.8], tolerance=0.1, cost=0.0)
-    text = c.summary(c.negotiate(trio, "median", rounds=4)).data
+    text = view.summary(c.negotiate(trio, "median", rounds=4)).data
     assert text.count("The same draft again") == 3
     assert text.count("allies object from both sides") == 1
 
 
 def test_the_widget_monte_carlo_does_not_move_with_the_seed() -> None:
-    one, *_ = c.explore(32, 0.08, 0.05, 0.1, "median", 5, 3, trials=300)
-    other, *_ = c.explore(32, 0.08, 0.05, 0.1, "median", 5, 41, trials=300)
+    one, *_ = view.explore(32, 0.08, 0.05, 0.1, "median", 5, 3, trials=300)
+    other, *_ = view.explore(32, 0.08, 0.05, 0.1, "median", 5, 41, trials=300)
     assert one.to_dict()["datasets"]["sweep"] == other.to_dict()["datasets"]["sweep"]

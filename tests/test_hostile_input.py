@@ -41,6 +41,7 @@ from utils import (
     reveal,
     rules,
     scenario,
+    views,
     voting,
     widgets,
 )
@@ -88,14 +89,14 @@ CALLS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
                               {"ideal": [0.2, 0.8], "tolerance": 0.1, "cost": 0.1}),
     "consensus.negotiate": (consensus.negotiate, {"allies": ALLIES, "strategy": "median",
                                                   "rounds": 5, "step": 0.05}),
-    "consensus.summary": (consensus.summary, {"result": consensus.negotiate(ALLIES)}),
+    "views.consensus.summary": (views.consensus.summary, {"result": consensus.negotiate(ALLIES)}),
     "consensus.sweep": (consensus.sweep, {"spread": 0.08, "tolerance": 0.05, "cost": 0.1,
                                           "strategy": "median", "rounds": 5, "seed": 0,
                                           "trials": 50}),
-    "consensus.explore": (consensus.explore, {"n_allies": 12, "spread": 0.08,
-                                              "tolerance": 0.05, "cost": 0.1,
-                                              "strategy": "median", "rounds": 5, "seed": 3,
-                                              "trials": 50}),
+    "views.consensus.explore": (views.consensus.explore,
+                                {"n_allies": 12, "spread": 0.08, "tolerance": 0.05,
+                                 "cost": 0.1, "strategy": "median", "rounds": 5, "seed": 3,
+                                 "trials": 50}),
     "council.load_session": (council.load_session, {"path": None}),
     "council.compare": (council.compare, {"session": council.load_session()}),
     "council.verdict": (council.verdict, {"session": council.load_session(),
@@ -166,15 +167,16 @@ NO_ARGUMENTS = {"membership.last_year", "episodes.chart", "episodes.table", "cst
 def notebook_calls() -> set[str]:
     """Every `module.function(` a notebook's code calls, and every widget's compute."""
     found = set()
-    pattern = re.compile(r"\b(membership|data|consensus|episodes|rules|voting|operations|"
-                         r"scenario|csto|forecasting|widgets|reveal|feedback)\.(\w+)\(")
+    pattern = re.compile(r"\b((?:views\.)?(?:membership|data|consensus|episodes|rules|voting|"
+                         r"operations|scenario|csto|forecasting|widgets|reveal|feedback))"
+                         r"\.(\w+)\(")
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             source = "".join(cell["source"])
             if cell["cell_type"] == "code":
                 found |= {f"{m}.{f}" for m, f in pattern.findall(source)}
-                found |= {f"{m}.{f}" for m, f in re.findall(r"widgets\.show\(\s*(\w+)\.(\w+)",
-                                                              source)}
+                found |= {f"{m}.{f}" for m, f in re.findall(
+                    r"widgets\.show\(\s*((?:views\.)?\w+)\.(\w+)", source)}
     return found
 
 
@@ -293,7 +295,7 @@ REFUSED = [
     (lambda: voting.power_table(voting.majority(1000)), "too large to compute"),
     (lambda: voting.majority(10**8), "at most 1000; got 100000000"),
     (lambda: voting.majority(10**100), "at most 1000; got 1e+100"),
-    (lambda: consensus.explore(12, 0.1, 0.1, 0.05, "median", 5, 0, trials=1_000_000),
+    (lambda: views.consensus.explore(12, 0.1, 0.1, 0.05, "median", 5, 0, trials=1_000_000),
      "too many draws"),
     (lambda: forecasting.explore_class("name,new_member_2025\n" + "x" * 100_000 + ",50"),
      "at most 100,000"),
@@ -331,8 +333,8 @@ def test_issue_14_numpy_scalars_are_numbers() -> None:
 def test_issue_14_minus_zero_is_zero() -> None:
     table = consensus.sweep(-0.0, 0.1, 0.05, trials=100)
     assert table.equals(consensus.sweep(0.0, 0.1, 0.05, trials=100))
-    assert consensus.explore(12, -0.0, 0.1, 0.05, "median", 5, 0, trials=100)[2].data.startswith(
-        "**Outcome: consensus on the first draft**")
+    words = views.consensus.explore(12, -0.0, 0.1, 0.05, "median", 5, 0, trials=100)[2]
+    assert words.data.startswith("**Outcome: consensus on the first draft**")
 
 
 @pytest.mark.parametrize("n", range(1, 41))

@@ -89,14 +89,23 @@ SIGNIFICANT_DIGITS = 12
 #: Characters that XML 1.0 forbids in text (C0 controls but tab, newline and return; lone
 #: surrogates; U+FFFE and U+FFFF). The SVG renderer aborts the process on them.
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-#: Okabe & Ito's palette, distinguishable with the common forms of colour blindness.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-           "#F0E442", "#000000"]
+#: Okabe & Ito's palette, distinguishable with the common forms of colour blindness; charts
+#: name its colours rather than write them out, so this is the one place they are defined.
+BLUE, ORANGE, GREEN, PURPLE, SKY_BLUE, VERMILLION, YELLOW, BLACK = PALETTE = [
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+#: The palette for dots, lines and text on white: yellow vanishes there.
+ON_WHITE = [colour for colour in PALETTE if colour != YELLOW]
+#: Greys: dashed rules and their notes; what is neither one thing nor another ("no
+#: evidence", a baseline); the grid; a country with nothing to show.
+GREY = "#555555"
+LIGHT_GREY = "#999999"
+GRID_GREY = "#e6e6e6"
+EMPTY_GREY = "#eeeeee"
 #: Every colour a course chart may use: the palette, and greys for rules, grids and "none".
-ACCESSIBLE_COLOURS = {*PALETTE, "#555555", "#999999", "#e6e6e6", "#eeeeee", "black", "white"}
+ACCESSIBLE_COLOURS = {*PALETTE, GREY, LIGHT_GREY, GRID_GREY, EMPTY_GREY, "black", "white"}
 #: The two alliances keep their colours in every chart of the course.
-NATO_COLOR = "#0072B2"
-CSTO_COLOR = "#D55E00"
+NATO_COLOR = BLUE
+CSTO_COLOR = VERMILLION
 
 _fonts_registered = False
 
@@ -107,7 +116,7 @@ def theme() -> alt.theme.ThemeConfig:
         "config": {
             "font": FONT,
             "title": {"fontSize": 16, "anchor": "start", "subtitleFontSize": 12},
-            "axis": {"labelFontSize": 12, "titleFontSize": 13, "gridColor": "#e6e6e6"},
+            "axis": {"labelFontSize": 12, "titleFontSize": 13, "gridColor": GRID_GREY},
             "legend": {"labelFontSize": 12, "titleFontSize": 13, "labelLimit": 0},
             "range": {"category": PALETTE},
             "view": {"stroke": None, "continuousWidth": 520, "continuousHeight": 260},
