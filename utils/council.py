@@ -39,6 +39,7 @@ from IPython.display import Markdown
 
 from utils import charts, checks, consensus, data, display
 from utils.errors import CourseError, DataError
+from utils.views import consensus as consensus_view
 
 MIN_SEATS, MAX_SEATS = 2, 40
 MAX_REASON = 280
@@ -596,7 +597,7 @@ def chart(session: pd.DataFrame) -> charts.VegaLite:
     """The class's negotiation in notebook 01's chart: what each ally accepted, and the
     draft round by round."""
     played = class_negotiation(session)
-    result = consensus.negotiation_chart(played)
+    result = consensus_view.negotiation_chart(played)
     _named(result.spec, class_allies(session)[1])
     result.spec["title"] = _class_title(played)
     return result
@@ -826,7 +827,7 @@ def chart_spec(state: State, full: bool = False) -> dict[str, Any] | None:
     if result is None:
         return None
     names = [b.ally for b in card(state.card, state.seats, state.seed).briefs[:state.seats]]
-    spec = _named(consensus.negotiation_chart(result).spec, names)
+    spec = _named(consensus_view.negotiation_chart(result).spec, names)
     for row, played in zip(spec["datasets"]["drafts"], state.rounds, strict=True):
         row["label"] = _round_label(played)
     spec["config"] = {**spec["config"], "text": {"fontSize": PROJECTOR_FONT}}
