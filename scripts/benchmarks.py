@@ -39,6 +39,7 @@ from utils import (
     membership,
     operations,
     rules,
+    views,
     voting,
     widgets,
 )
@@ -90,29 +91,29 @@ def widget_figures() -> list[bool]:
     defaults = {"n_allies": 32, "spread": 0.08, "tolerance": 0.05, "cost": 0.10,
                 "strategy": "median", "rounds": 5, "seed": 3}
     quotas = [round(0.05 * k, 2) for k in range(1, 21)]
-    results = widget("01 consensus widget, 32 allies, each spread", consensus.explore,
+    results = widget("01 consensus widget, 32 allies, each spread", views.consensus.explore,
                      [{**defaults, "spread": s / 100} for s in range(0, 31, 2)], 50)
     results.append(report("01 Monte Carlo sweep, 10,000 trials x 21 sizes",
                           update_ms(lambda: [consensus.sweep(0.08, 0.05, 0.10,
                                                              trials=10_000)], [{}] * 4)[0],
                           "ms", 1000))
-    results += widget("00 membership widget, each year", membership.explore,
+    results += widget("00 membership widget, each year", views.membership.explore,
                       [{"year": y} for y in range(1949, membership.last_year() + 1, 3)], 200)
     for kind in rules.KINDS:
         results += widget(f"02 voting-rule widget, {kind}, 32 allies, each quota",
-                          rules.explore,
+                          views.rules.explore,
                           [{"kind": kind, "quota": q, "year": 2024} for q in quotas], 100)
-    results += widget("02 voting-rule widget, double majority, each year", rules.explore,
+    results += widget("02 voting-rule widget, double majority, each year", views.rules.explore,
                       [{"kind": "double", "quota": 2 / 3, "year": y}
                        for y in range(1949, 2025, 5)], 100)
-    results += widget("03 map widget, each year", operations.explore,
+    results += widget("03 map widget, each year", views.operations.explore,
                       [{"year": y} for y in range(1990, membership.last_year() + 1)], 200)
     csto_defaults = {"us": 0.5, "poland_baltics": 0.3, "turkey": 0.9, "western_europe": 0.95,
                      "others": 0.95, "year": 2024}
-    results += widget("04 CSTO widget, each willingness of the US", csto.explore,
+    results += widget("04 CSTO widget, each willingness of the US", views.csto.explore,
                       [{**csto_defaults, "us": u / 20} for u in range(21)], 100)
     questions = list(forecasting.outcomes())
-    results += widget("05 forecasting widget, each forecast", forecasting.explore,
+    results += widget("05 forecasting widget, each forecast", views.forecasting.explore,
                       [{**dict.fromkeys(questions, 50), questions[0]: p}
                        for p in range(0, 101, 5)], 100)
     return results

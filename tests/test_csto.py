@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from utils import csto, widgets
+from utils import csto, views, widgets
 from utils.errors import CourseError
 
 probability = st.floats(0, 1, allow_nan=False)
@@ -86,12 +86,12 @@ def test_bad_sizes_and_years_get_a_plain_message() -> None:
         csto.consensus_probability({csto.OTHERS: -1}, {})
     values = dict(us=0.5, poland_baltics=0.3, turkey=0.9, western_europe=0.95, others=0.95,
                   year=1900)
-    (shown,) = widgets.outputs(csto.explore, values, live=True)
+    (shown,) = widgets.outputs(views.csto.explore, values, live=True)
     assert "Choose a year from 1949" in shown.data
 
 
 def test_explore_chart_and_words() -> None:
-    chart, words = csto.explore(0.5, 0.3, 0.9, 0.95, 0.95, 2024)
+    chart, words = views.csto.explore(0.5, 0.3, 0.9, 0.95, 0.95, 2024)
     spec = chart.to_dict()
     alt.VConcatChart.from_dict(spec, validate=True)
     assert spec["title"]["subtitle"].startswith("2024: 32 allies; formal ties 1 in ")

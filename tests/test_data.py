@@ -766,12 +766,12 @@ def test_the_latest_plausible_end_date_still_charts(copied: Path) -> None:
     # Today is the latest end the loader accepts (an end records something that happened;
     # 2100 is refused): a year-by-year chart has some 80 rows, far below Altair's 5,000 (a
     # 9999 end date broke it).
-    from utils import operations
+    from utils import operations, views
 
     set_cell(copied, "nato_operations", 1, "end_date", data.today_anywhere().isoformat())
     assert len(operations.out_of_area_share()) < 200
-    operations.share_chart().to_dict()
-    operations.gantt().to_dict()
+    views.operations.share_chart().to_dict()
+    views.operations.gantt().to_dict()
 
 
 def test_the_foreign_keys_declared_hold_in_the_real_data() -> None:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from utils import forecasting as f
-from utils import scenario, widgets
+from utils import scenario, views, widgets
 from utils.errors import CourseError
 
 fraction = st.floats(0, 1, allow_nan=False)
@@ -112,13 +112,13 @@ def test_malformed_class_csv_names_the_bad_line(text: str, message: str) -> None
 
 def test_a_bad_class_csv_in_the_widget_is_a_message_and_the_text_stays() -> None:
     box = widgets.text_area("Class CSV", "name,new_member_2025\nAna,abc")
-    (shown,) = widgets.outputs(f.explore_class, {"text": box.value}, live=True)
+    (shown,) = widgets.outputs(views.forecasting.explore_class, {"text": box.value}, live=True)
     assert shown.data.startswith("**Cannot do that:** Line 2 (Ana)")
     assert box.value == "name,new_member_2025\nAna,abc"
 
 
 def test_explore_scores_your_forecasts() -> None:
-    chart, words, line = f.explore(**dict.fromkeys(f.outcomes(), 50))
+    chart, words, line = views.forecasting.explore(**dict.fromkeys(f.outcomes(), 50))
     spec = chart.to_dict()
     scores = {row["forecaster"]: row["brier"] for row in spec["datasets"]["scores"]}
     assert scores["You"] == 0.25 and scores["Always 50%"] == 0.25
@@ -134,8 +134,8 @@ def test_explore_scores_your_forecasts() -> None:
 def test_standing_says_places_and_ties() -> None:
     table = pd.DataFrame({"forecaster": ["A", "You", "B", "C"],
                             "brier": [0.1, 0.2, 0.2004, 0.3]})
-    assert f.standing(table, "You") == "tied for place 2 of 4, with B"
-    assert f.standing(table, "C") == "place 4 of 4"
+    assert views.forecasting.standing(table, "You") == "tied for place 2 of 4, with B"
+    assert views.forecasting.standing(table, "C") == "place 4 of 4"
 
 
 def test_every_scenario_event_points_to_a_claim() -> None:
@@ -151,7 +151,7 @@ def test_scenario_claims_and_chart() -> None:
     assert "verdict" not in scenario.quiz("commentary_2011")
     counts = scenario.verdict_counts()
     assert counts.loc["the 2010 scenario", "did_not_happen"] == 2
-    spec = scenario.chart().to_dict()
+    spec = views.scenario.chart().to_dict()
     assert spec["title"]["text"].startswith("The scenario against the record")
     with pytest.raises(CourseError, match="The seed text must be one of commentary_2011"):
         scenario.claims("novel")

@@ -7,7 +7,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
-from utils import csto, data, episodes, errors, timelines
+from utils import csto, data, episodes, errors, timelines, views
 from utils.errors import CourseError
 
 
@@ -21,7 +21,7 @@ def test_episodes_are_ordered_and_translated() -> None:
 
 
 def test_episode_chart_draws_open_episodes_to_the_checked_date() -> None:
-    spec = episodes.chart().to_dict()
+    spec = views.episodes.chart().to_dict()
     rows = next(iter(spec["datasets"].values()))
     cyprus = next(r for r in rows if r["id"] == "nato_eu_cyprus_blockage")
     assert cyprus["ongoing"] and cyprus["period"].endswith("ongoing")
@@ -33,12 +33,12 @@ def test_spells_and_events_charts() -> None:
     table = pd.DataFrame({"name": ["a", "b"], "start": pd.to_datetime(["2000-01-01",
                                                                       "2001-06-01"]),
                           "end": pd.to_datetime(["2002-01-01", None]), "kind": ["x", "y"]})
-    spec = timelines.spells(table, start="start", end="end", label="name", colour="kind",
+    spec = views.timelines.spells(table, start="start", end="end", label="name", colour="kind",
                             colour_names={"x": "X", "y": "Y"}, until=pd.Timestamp("2005-01-01"),
                             title="T", subtitle="S", description="D").to_dict()
     rows = next(iter(spec["datasets"].values()))
     assert [r["period"] for r in rows] == ["Jan 2000 – Jan 2002", "Jun 2001 – ongoing"]
-    events = timelines.events(table, date="start", label="name", lane="kind",
+    events = views.timelines.events(table, date="start", label="name", lane="kind",
                               lane_names={"x": "X", "y": "Y"}, title="T", subtitle="S",
                               description="D").to_dict()
     # Two lanes of 66 px: room for the numbers above and below the dots.
@@ -55,8 +55,9 @@ def test_csto_evidence_and_record() -> None:
     pfp = partners[partners["framework"] == "pfp"].set_index("name")
     assert str(pfp.loc["Tajikistan", "joined"].date()) == "2002-02-20"
     assert len(set(partners["name"])) == 9
-    assert csto.timeline_chart().to_dict()["title"]["text"] == "NATO and the CSTO, 1992 to today"
-    assert "22 pieces of evidence" in csto.evidence_chart().to_dict()["description"]
+    title = views.csto.timeline_chart().to_dict()["title"]["text"]
+    assert title == "NATO and the CSTO, 1992 to today"
+    assert "22 pieces of evidence" in views.csto.evidence_chart().to_dict()["description"]
 
 
 def test_course_errors_show_as_a_message_in_ipython() -> None:
@@ -75,14 +76,14 @@ def test_the_numbers_of_close_events_take_turns_above_and_below() -> None:
     height (04's timeline had 33/34, 14/15/17 and 26-29 printed over each other)."""
     frame = timelines.numbered(data.load("nato_csto_timeline"), "date")
     frame["lane"] = frame["category"]
-    frame["dy"] = timelines._label_offsets(frame, "date", "lane")
+    frame["dy"] = views.timelines._label_offsets(frame, "date", "lane")
     clashes = []
     for _, rows in frame.sort_values("date").groupby("lane"):
         for (_, a), (_, b) in zip(rows.iterrows(), rows.iloc[1:].iterrows(), strict=False):
-            if b["date"] - a["date"] < timelines.CLOSE and a["dy"] == b["dy"]:
+            if b["date"] - a["date"] < views.timelines.CLOSE and a["dy"] == b["dy"]:
                 clashes.append((a["n"], b["n"]))
     assert not clashes
-    assert set(frame["dy"]) == set(timelines.LABEL_OFFSETS)
+    assert set(frame["dy"]) == set(views.timelines.LABEL_OFFSETS)
 
 
 #: Copies and mouthpieces: a fact that rests only on one of these needs a note saying what

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from utils import data, operations, widgets
+from utils import data, operations, views, widgets
 from utils.errors import CourseError
 
 
@@ -43,7 +43,7 @@ def test_consistency_check_finds_territory_in_area_outside_article_6(
 def test_every_operation_country_is_on_the_map_or_known_to_be_too_small() -> None:
     countries = data.load("countries").set_index("iso3")
     ids = {g.get("id") or g["properties"]["name"]
-           for g in operations.topology()["objects"]["countries"]["geometries"]}
+           for g in views.operations.topology()["objects"]["countries"]["geometries"]}
     too_small = {"BHR", "GIB", "MCO", "MLT"}
     for codes in data.load("nato_operations")["countries"]:
         for code in codes.split(";"):
@@ -150,26 +150,26 @@ def test_the_map_outlines_operation_sites_not_every_coast_of_a_patrolled_sea() -
     outlined = set(status.index[status["operation"]])
     assert {"AFG", "LBY", "XKX", "IRQ"} <= outlined
     assert not {"SYR", "ISR", "DZA", "EGY", "LBN"} & outlined
-    assert operations.OPERATION_STROKE not in operations.STATUS_COLOURS
+    assert views.operations.OPERATION_STROKE not in views.operations.STATUS_COLOURS
 
 
 def test_explore_and_charts_are_valid() -> None:
-    world, words, table = operations.explore(2011)
+    world, words, table = views.operations.explore(2011)
     spec = world.to_dict()
     alt.VConcatChart.from_dict(spec, validate=True)
-    # The map travels as one JSON text (Vega parses it): see operations.topology_text.
-    assert json.loads(spec["datasets"]["world"]) == operations.topology()
+    # The map travels as one JSON text (Vega parses it): see views.operations.topology_text.
+    assert json.loads(spec["datasets"]["world"]) == views.operations.topology()
     assert list(table.columns) == ["name", "type", "area", "where"]
     assert set(table["area"]) <= {"in_area", "out_of_area"}  # the data's words
     assert table.set_index("name").loc["Operation Unified Protector", "where"] == "Libya"
     assert words.data.startswith("**8 NATO operations active in 2011**")
     assert len(table) == 8
-    for chart in (operations.gantt(), operations.share_chart()):
+    for chart in (views.operations.gantt(), views.operations.share_chart()):
         assert chart.to_dict()["description"]
 
 
 def test_a_bad_year_is_a_message() -> None:
-    (shown,) = widgets.outputs(operations.explore, {"year": 1800}, live=True)
+    (shown,) = widgets.outputs(views.operations.explore, {"year": 1800}, live=True)
     assert "Choose a year from 1949" in shown.data
 
 
@@ -179,7 +179,7 @@ def test_the_share_charts_title_names_every_year_at_the_highest_share():
     table = operations.out_of_area_share()
     full = table.loc[table["share_out"] == 1.0, "year"].tolist()
     assert full == list(range(1992, 2001))
-    chart = operations.share_chart()
+    chart = views.operations.share_chart()
     assert "highest 100% (1992–2000)" in chart.title.subtitle
     assert "highest, 100%, in 1992–2000" in chart.description
 

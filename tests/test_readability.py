@@ -47,6 +47,7 @@ def test_cells_dates_and_missing_values() -> None:
     assert display.cell(pd.Timestamp("2026-11-24 13:05")) == "2026-11-24 13:05"
     assert display.cell(pd.NaT) == display.cell(None) == display.cell(np.nan) == "—"
     assert display.cell(np.int64(5)) == "5" and display.cell(np.bool_(True)) == "True"
+    assert display.cell(np.array(5)) == "5" and display.cell(np.array(np.nan)) == "—"
 
 
 def test_html_tables_keep_every_character_and_make_links() -> None:
@@ -284,10 +285,10 @@ def test_no_chart_leaves_its_labels_to_the_tooltip() -> None:
 def test_timelines_label_their_events_with_numbers() -> None:
     """The two event charts that worked only by hover now number every dot (the table
     under each chart gives the numbers in words)."""
-    from utils import csto, scenario
+    from utils import csto, scenario, views
 
-    for chart, table in ((csto.timeline_chart(), csto.timeline_table()),
-                         (scenario.chart(), scenario.events())):
+    for chart, table in ((views.csto.timeline_chart(), csto.timeline_table()),
+                         (views.scenario.chart(), scenario.events())):
         spec = chart.to_dict()
         text_marks = [v for views, _ in groups(spec) for v in views
                       if mark_type(v) == "text"

@@ -8,7 +8,7 @@ from fractions import Fraction
 import altair as alt
 import pytest
 
-from utils import rules, voting, widgets
+from utils import rules, views, voting, widgets
 from utils.errors import CourseError
 
 
@@ -69,20 +69,20 @@ def test_real_bodies() -> None:
 ])
 def test_bad_rules_get_a_plain_message(kind: str, quota: object, message: str) -> None:
     with pytest.raises(CourseError, match=message):
-        rules.explore(kind, quota, 2024)
-    (shown,) = widgets.outputs(rules.explore, {"kind": kind, "quota": quota, "year": 2024},
+        views.rules.explore(kind, quota, 2024)
+    (shown,) = widgets.outputs(views.rules.explore, {"kind": kind, "quota": quota, "year": 2024},
                                live=True)
     assert message in shown.data
 
 
 def test_explore_chart_and_words() -> None:
-    chart, words = rules.explore("consensus", 0.5, 2024)
+    chart, words = views.rules.explore("consensus", 0.5, 2024)
     alt.LayerChart.from_dict(chart.to_dict(), validate=True)
     assert "every ally has the same share, 1/32" in words.data
     assert "Veto players: 32 of 32 (every ally)." in words.data
-    chart, words = rules.explore("population", 2 / 3, 2024)
+    chart, words = views.rules.explore("population", 2 / 3, 2024)
     assert "Largest share of power: United States" in words.data
-    assert rules.passage_chart().to_dict()["description"].startswith("Passage probability")
+    assert views.rules.passage_chart().to_dict()["description"].startswith("Passage probability")
 
 
 def test_voting_module_is_what_rules_use() -> None:

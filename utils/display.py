@@ -136,6 +136,8 @@ def _cell(value: Any) -> str:
         return number(value)
     if isinstance(value, str):
         return value
+    if isinstance(value, np.ndarray) and value.ndim == 0:  # np.array(5) holds one value
+        return _cell(value.item())
     try:
         if pd.isna(value):
             return MISSING

@@ -6,19 +6,16 @@ countries signed or acceded, three left in 1999, Uzbekistan came back in 2006 an
 suspended in 2012, Armenia froze its participation in 2024. :func:`csto_status` replays
 those events up to the end of a year.
 
-All functions are pure: a year in, a table or a chart out.
+All functions are pure: a year in, a table out (:mod:`utils.views.membership` draws them).
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-import altair as alt
 import pandas as pd
-from IPython.display import Markdown
 
-from utils import charts, checks, data
-from utils.charts import CSTO_COLOR, NATO_COLOR
+from utils import checks, data
 
 FIRST_YEAR = 1949
 CSTO_LABEL = "Collective Security Treaty (CSTO)"
@@ -111,67 +108,6 @@ def _counts(first: int, last: int) -> pd.DataFrame:
             rows.append({"year": year, "alliance": CSTO_LABEL, "members": sum(
                 value in CSTO_MEMBER_STATUSES for value in status.values())})
     return pd.DataFrame(rows)
-
-
-@cache
-def _chart_template() -> dict:
-    colours = alt.Scale(domain=["NATO", CSTO_LABEL], range=[NATO_COLOR, CSTO_COLOR])
-    lines = alt.Chart(alt.NamedData(name="counts")).mark_line(
-        interpolate="step-after", strokeWidth=2.5).encode(
-        x=alt.X("year:Q", title="Year", axis=alt.Axis(format="d"),
-                scale=alt.Scale(domain=[FIRST_YEAR, last_year()], nice=False)),
-        y=alt.Y("members:Q", title="Member states"),
-        color=alt.Color("alliance:N", title=None, scale=colours,
-                        legend=alt.Legend(orient="top-left")))
-    marker = alt.Chart(alt.NamedData(name="year")).mark_rule(
-        strokeDash=[4, 3], color="#555555").encode(x="year:Q")
-    points = alt.Chart(alt.NamedData(name="now")).mark_point(filled=True, size=80).encode(
-        x="year:Q", y="members:Q", color=alt.Color("alliance:N", scale=colours, legend=None))
-    return charts.themed(lines + marker + points)
-
-
-def chart(year: int) -> charts.VegaLite:
-    """Members of NATO and of the CST/CSTO per year, with `year` marked."""
-    year = check_year(year)
-    table = counts()
-    nato_now, csto_now = len(nato_members(year)), len(csto_members(year))
-    return charts.fill(
-        _chart_template(),
-        {"counts": table, "year": pd.DataFrame({"year": [year]}),
-         "now": table[table["year"] == year]},
-        title={"text": f"Members of NATO and of the Collective Security Treaty, "
-                       f"{FIRST_YEAR}–{last_year()}",
-               "subtitle": f"End of {year}: NATO {nato_now}, CST/CSTO {csto_now}"},
-        description=(f"Step lines of member states per year. NATO grows from 12 in 1949 to "
-                     f"{len(nato_members(last_year()))} in {last_year()}; the Collective "
-                     f"Security Treaty starts in 1992. In {year}: NATO {nato_now} members, "
-                     f"CST/CSTO {csto_now}."))
-
-
-def member_list(year: int) -> Markdown:
-    """The members of both alliances at the end of `year`, as text."""
-    year = check_year(year)
-    nato = nato_members(year)
-    lines = [f"**NATO, end of {year}: {len(nato)} members.** " + ", ".join(nato["name"]) + "."]
-    if year < 1992:
-        lines.append("**Collective Security Treaty:** not yet signed (Tashkent, 15 May 1992).")
-    else:
-        status = csto_status(year)
-        members = status[status["status"].isin(CSTO_MEMBER_STATUSES)]
-        names = [f"{r.name} (participation frozen)" if r.status == "frozen" else r.name
-                 for r in members.itertuples()]
-        lines.append(f"**Collective Security Treaty (CSTO from 2002), end of {year}: "
-                     f"{len(members)} members.** " + ", ".join(names) + ".")
-        gone = status[~status["status"].isin(CSTO_MEMBER_STATUSES)]
-        if len(gone):
-            lines.append("Former or suspended parties: " + ", ".join(
-                f"{r.name} ({r.status} {r.since.year})" for r in gone.itertuples()) + ".")
-    return Markdown("\n\n".join(lines))
-
-
-def explore(year: int) -> tuple[charts.VegaLite, Markdown]:
-    """The start notebook's interactive: the chart and the member lists for one year."""
-    return chart(year), member_list(year)
 
 
 @cache
