@@ -193,7 +193,7 @@ def overrides() -> dict[str, dict[str, Any]]:
         "consensus.Allies": {"ideal": np.array([0.2]), "tolerance": np.array([0.1]),
                              "cost": np.array([0.1])},
         "consensus.Negotiation": {"allies": ALLIES, "rounds": ()},
-        "consensus.check_sizes": {"sizes": [12, 13]},
+        "consensus._check_sizes": {"sizes": [12, 13]},
         "consensus.negotiate": {"allies": ALLIES},
         "consensus.sweep": {"trials": 50},
         "views.consensus.explore": {"trials": 50},

@@ -28,7 +28,7 @@ def test_hand_computed_scores() -> None:
 
 
 def test_mean_scores_over_questions() -> None:
-    scores = f.score({"a": 80, "b": 20}, {"a": True, "b": True})
+    scores = f._score({"a": 80, "b": 20}, {"a": True, "b": True})
     assert scores["brier"] == pytest.approx((0.04 + 0.64) / 2)
     assert scores["log"] == pytest.approx((-math.log(0.8) - math.log(0.2)) / 2)
     assert scores["questions"] == 2
@@ -128,14 +128,14 @@ def test_explore_scores_your_forecasts() -> None:
     csv_lines = line.data.split("```")[1].strip()
     assert f.parse_class_csv(csv_lines)["probability"].tolist() == [50.0] * 10
     with pytest.raises(CourseError, match="No forecast for"):
-        f.score({}, {"a": True})
+        f._score({}, {"a": True})
 
 
 def test_standing_says_places_and_ties() -> None:
     table = pd.DataFrame({"forecaster": ["A", "You", "B", "C"],
                             "brier": [0.1, 0.2, 0.2004, 0.3]})
-    assert views.forecasting.standing(table, "You") == "tied for place 2 of 4, with B"
-    assert views.forecasting.standing(table, "C") == "place 4 of 4"
+    assert views.forecasting._standing(table, "You") == "tied for place 2 of 4, with B"
+    assert views.forecasting._standing(table, "C") == "place 4 of 4"
 
 
 def test_every_scenario_event_points_to_a_claim() -> None:

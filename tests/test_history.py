@@ -80,10 +80,10 @@ def test_the_numbers_of_close_events_take_turns_above_and_below() -> None:
     clashes = []
     for _, rows in frame.sort_values("date").groupby("lane"):
         for (_, a), (_, b) in zip(rows.iterrows(), rows.iloc[1:].iterrows(), strict=False):
-            if b["date"] - a["date"] < views.timelines.CLOSE and a["dy"] == b["dy"]:
+            if b["date"] - a["date"] < views.timelines._CLOSE and a["dy"] == b["dy"]:
                 clashes.append((a["n"], b["n"]))
     assert not clashes
-    assert set(frame["dy"]) == set(views.timelines.LABEL_OFFSETS)
+    assert set(frame["dy"]) == set(views.timelines._LABEL_OFFSETS)
 
 
 #: Copies and mouthpieces: a fact that rests only on one of these needs a note saying what

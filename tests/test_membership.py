@@ -32,11 +32,11 @@ def test_csto_statuses_in_2024() -> None:
 
 def test_no_csto_before_1992() -> None:
     assert membership.csto_status(1991).empty
-    assert "not yet signed" in views.membership.member_list(1991).data
+    assert "not yet signed" in views.membership._member_list(1991).data
 
 
 def test_member_list_names_frozen_and_former_parties() -> None:
-    text = views.membership.member_list(2025).data
+    text = views.membership._member_list(2025).data
     assert "Armenia (participation frozen)" in text
     assert "Uzbekistan (suspended 2012)" in text
     assert "NATO, end of 2025: 32 members." in text
@@ -56,7 +56,7 @@ def test_counts_cover_every_year() -> None:
 
 
 def test_chart_is_titled_and_described() -> None:
-    spec = views.membership.chart(2004).to_dict()
+    spec = views.membership._chart(2004).to_dict()
     assert spec["title"]["subtitle"] == "End of 2004: NATO 26, CST/CSTO 6"
     assert "In 2004: NATO 26 members" in spec["description"]
 
@@ -70,4 +70,4 @@ def test_explore_returns_chart_and_list() -> None:
 def test_chart_spec_is_valid_vega_lite() -> None:
     import altair as alt
 
-    alt.LayerChart.from_dict(views.membership.chart(1992).to_dict(), validate=True)
+    alt.LayerChart.from_dict(views.membership._chart(1992).to_dict(), validate=True)

@@ -80,7 +80,7 @@ def test_the_wheel_alone_loads_a_table_and_runs_a_model(wheel: Path, tmp_path: P
               "print(len(members), members.loc[members.iso3 == 'SWE', 'name'].item())\n"
               "print(utils.voting.passage_probability(utils.voting.consensus(3)))\n"
               "import utils.views.operations\n"
-              "print(utils.views.operations.MAP_FILE.is_file())\n")
+              "print(utils.views.operations._MAP_FILE.is_file())\n")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     done = subprocess.run([python, "-c", script], cwd=away, capture_output=True, text=True,
                           env=env, timeout=300)

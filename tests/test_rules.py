@@ -34,8 +34,8 @@ def test_defence_weighted_two_thirds_makes_the_us_a_dictator() -> None:
 
 
 def test_iceland_has_no_defence_weight() -> None:
-    assert rules.weights("defence", ["ISL", "USA"])[0] == 0
-    assert rules.weights("population", ["ISL"])[0] > 300_000
+    assert rules._weights("defence", ["ISL", "USA"])[0] == 0
+    assert rules._weights("population", ["ISL"])[0] > 300_000
 
 
 def test_double_majority_needs_both() -> None:

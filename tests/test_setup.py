@@ -164,7 +164,7 @@ def test_course_charts_have_the_course_look_without_setup() -> None:
     """The council's server draws notebook 01's chart with no notebook set-up: the course's
     charts carry the course's theme themselves, whatever theme is active."""
     found = probe("import json\nfrom utils import charts\nfrom utils.views import membership\n"
-                  "config = membership.chart(1999).spec['config']\n"
+                  "config = membership._chart(1999).spec['config']\n"
                   "print(json.dumps([config['font'] == charts.FONT, config['view']]))")
     assert found == [True, {"stroke": None, "continuousWidth": 520, "continuousHeight": 260}]
 

@@ -44,6 +44,9 @@ import pandas as pd
 from utils import checks
 from utils.errors import CourseError
 
+__all__ = ["CENTRE", "MAX_ALLIES", "OUTCOMES", "STATUS_QUO", "STEP", "STRATEGIES", "Allies",
+           "Negotiation", "Round", "draw_allies", "make_allies", "negotiate", "sweep"]
+
 STATUS_QUO = 0.0
 #: How far one round of rewording can move the draft along the policy scale.
 STEP = 0.05
@@ -53,12 +56,12 @@ OUTCOMES = {"consensus": "consensus on the first draft",
             "deadlock": "deadlock: allies still object after the last round"}
 #: The centre of the allies' ideal points, and the membership range of the Monte Carlo.
 CENTRE = 0.5
-SWEEP_SIZES = range(12, 33)
+_SWEEP_SIZES = range(12, 33)
 #: Most allies in one model alliance (NATO has 32), and most ally-draws in one Monte
 #: Carlo (trials × sizes × largest size): about 1.5 s at the limit (measured).
 MAX_ALLIES = 100
-MAX_DRAWS = 50_000_000
-LIMIT = "(A class never needs more, and it keeps a cell within seconds.)"
+_MAX_DRAWS = 50_000_000
+_LIMIT = "(A class never needs more, and it keeps a cell within seconds.)"
 
 
 @dataclass(frozen=True)
@@ -252,18 +255,18 @@ def _summarize(ideal: np.ndarray, threshold: np.ndarray, strategy: str
             np.min(ideal + threshold, axis=-1))
 
 
-def check_sizes(sizes: object) -> list[int]:
+def _check_sizes(sizes: object) -> list[int]:
     """Alliance sizes for the Monte Carlo: whole numbers of allies from 1 to MAX_ALLIES."""
     listed = checks.items("The list of sizes", sizes, MAX_ALLIES,
                           "a list such as range(12, 33)")
     if not listed:
         raise CourseError("Give at least one size of alliance, e.g. range(12, 33).")
-    return [checks.whole("A number of allies", n, 1, MAX_ALLIES, limit=LIMIT) for n in listed]
+    return [checks.whole("A number of allies", n, 1, MAX_ALLIES, limit=_LIMIT) for n in listed]
 
 
 def sweep(spread: float, tolerance: float, cost: float, strategy: str = "median",
           rounds: int = 5, seed: int = 0, trials: int = 10_000,
-          sizes: range = SWEEP_SIZES) -> pd.DataFrame:
+          sizes: range = _SWEEP_SIZES) -> pd.DataFrame:
     """Monte Carlo: the chance of consensus, and the dilution, by number of allies.
 
     Each trial draws one alliance of ``max(sizes)`` allies; the alliance of ``n`` allies
@@ -275,13 +278,13 @@ def sweep(spread: float, tolerance: float, cost: float, strategy: str = "median"
                  + checks.number("The cost of breaking silence", cost, 0, 1))
     strategy = checks.one_of("The drafting strategy", strategy, STRATEGIES)
     rounds = checks.whole("The number of rounds allowed", rounds, 1, 100)
-    trials = checks.whole("The number of trials", trials, 1, 1_000_000, limit=LIMIT)
+    trials = checks.whole("The number of trials", trials, 1, 1_000_000, limit=_LIMIT)
     seed = checks.whole("The random seed", seed, 0, 2**32 - 1)
-    sizes = check_sizes(sizes)
-    if trials * len(sizes) * max(sizes) > MAX_DRAWS:
+    sizes = _check_sizes(sizes)
+    if trials * len(sizes) * max(sizes) > _MAX_DRAWS:
         raise CourseError(f"{trials:,} trials for {len(sizes)} sizes of up to {max(sizes)} "
                           f"allies are too many draws for a classroom computer (at most "
-                          f"{MAX_DRAWS:,}); use fewer trials: 10,000 give each chance to "
+                          f"{_MAX_DRAWS:,}); use fewer trials: 10,000 give each chance to "
                           "within about one percentage point.")
     rng = np.random.default_rng(seed)
     ideal = np.clip(rng.normal(CENTRE, spread, (trials, max(sizes))), 0, 1)

@@ -27,6 +27,11 @@ import pandas as pd
 from utils import checks, data, membership, timelines
 from utils.errors import CourseError
 
+__all__ = ["DEFAULT_WILLINGNESS", "DIRECTIONS", "FIRST_YEAR", "GROUPS", "GROUP_NAMES",
+           "OTHERS", "REASONS", "TIMELINE_LANES", "bilateral_probability", "by_year",
+           "check_willingness", "consensus_probability", "csto_partners", "evidence",
+           "formal_relation", "group_sizes", "one_in", "timeline_table"]
+
 GROUPS: dict[str, tuple[str, ...]] = {
     "United States": ("USA",),
     "Poland and the Baltic states": ("POL", "EST", "LVA", "LTU"),
@@ -40,13 +45,13 @@ DEFAULT_WILLINGNESS = {"United States": 0.5, "Poland and the Baltic states": 0.3
                        "Türkiye": 0.9, "Western Europe": 0.95, OTHERS: 0.95}
 FIRST_YEAR = 2011  # the commentary's year: 28 allies
 #: Most allies a group may have in the model (NATO has 32): a class never needs more.
-MAX_ALLIES = 1_000
-LIMIT = "(A class never needs more.)"
+_MAX_ALLIES = 1_000
+_LIMIT = "(A class never needs more.)"
 
 
 def check_willingness(willingness: Mapping[str, object]) -> dict[str, float]:
     """Each group's willingness as a probability, or a CourseError saying what is wrong."""
-    willingness = check_groups("The willingness", willingness)
+    willingness = _check_groups("The willingness", willingness)
     checked = {}
     for group in GROUP_NAMES:
         value = willingness.get(group, DEFAULT_WILLINGNESS[group])
@@ -57,7 +62,7 @@ def check_willingness(willingness: Mapping[str, object]) -> dict[str, float]:
     return checked
 
 
-def check_groups(name: str, values: object) -> Mapping[str, object]:
+def _check_groups(name: str, values: object) -> Mapping[str, object]:
     """A dictionary keyed by the names of GROUPS (and OTHERS), or a CourseError."""
     values = checks.mapping(name, values)
     unknown = [checks.shown(g) for g in values if not isinstance(g, str) or g not in GROUP_NAMES]
@@ -80,14 +85,14 @@ def _group_sizes(year: int) -> tuple[tuple[str, int], ...]:
     return tuple(sizes.items())
 
 
-def check_sizes(sizes: Mapping[str, int]) -> dict[str, int]:
+def _check_sizes(sizes: Mapping[str, int]) -> dict[str, int]:
     """How many allies each group has, or a CourseError (unknown group, not a count)."""
     checked = {}
-    for group, count in check_groups("The group sizes", sizes).items():
+    for group, count in _check_groups("The group sizes", sizes).items():
         checked[group] = checks.whole(
-            f"The number of allies in {group}", count, 0, MAX_ALLIES, limit=LIMIT,
+            f"The number of allies in {group}", count, 0, _MAX_ALLIES, limit=_LIMIT,
             outside=f"The number of allies in {group} must be a whole number of 0 or more "
-                    f"(at most {MAX_ALLIES}); {{value}} is not.")
+                    f"(at most {_MAX_ALLIES}); {{value}} is not.")
     return checked
 
 
@@ -98,8 +103,8 @@ def _checked_pair(sizes: Mapping[str, int], willingness: Mapping[str, float]
     A group left out would silently take the course's default, so that a student who
     gives one group gets an answer about assumptions they never made: it is an error.
     """
-    sizes = check_sizes(sizes)
-    missing = [g for g, n in sizes.items() if n and g not in check_groups("The willingness",
+    sizes = _check_sizes(sizes)
+    missing = [g for g, n in sizes.items() if n and g not in _check_groups("The willingness",
                                                                           willingness)]
     if missing:
         raise CourseError(

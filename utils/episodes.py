@@ -11,6 +11,8 @@ import pandas as pd
 
 from utils import data, membership
 
+__all__ = ["PARAMETERS", "RESOLUTIONS", "table"]
+
 PARAMETERS = {
     "cost_of_breaking_silence": "cost of breaking silence",
     "tolerance": "tolerance",

@@ -30,11 +30,14 @@ import pandas as pd
 from utils import checks, data
 from utils.errors import CourseError
 
+__all__ = ["BASELINES", "brier", "calibration", "check_percent", "class_line", "class_scores",
+           "log_score", "outcomes", "parse_class_csv", "questions", "score_table"]
+
 BASELINES = {"Always 50%": 50.0, "Nothing changes (10%)": 10.0}
-MAX_CLASS_ROWS = 500
+_MAX_CLASS_ROWS = 500
 #: The longest name or value a class CSV may hold in one cell, and the longest text.
-MAX_CELL = 100
-MAX_CLASS_TEXT = 100_000
+_MAX_CELL = 100
+_MAX_CLASS_TEXT = 100_000
 
 
 def questions() -> pd.DataFrame:
@@ -48,7 +51,7 @@ def check_percent(value: object, where: str) -> float:
     problem = CourseError(f"{where}: {checks.shown(value)} is not a number from 0 to 100.")
     if isinstance(value, str):
         try:
-            if len(value) > MAX_CELL:
+            if len(value) > _MAX_CELL:
                 raise ValueError(value)
             value = float(value.strip().rstrip("%").strip())
         except ValueError:
@@ -72,7 +75,7 @@ def log_score(probability: float, outcome: bool) -> float:
     return math.inf if given == 0 else -math.log(given)
 
 
-def score(forecasts: Mapping[str, float], outcomes: Mapping[str, bool]) -> dict[str, float]:
+def _score(forecasts: Mapping[str, float], outcomes: Mapping[str, bool]) -> dict[str, float]:
     """Mean Brier and log scores of forecasts in percent, by question id."""
     forecasts = checks.mapping("The forecasts", forecasts)
     outcomes = checks.mapping("The outcomes", outcomes)
@@ -95,12 +98,12 @@ def outcomes() -> dict[str, bool]:
 def score_table(forecasters: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
     """Scores of every forecaster and of the baselines, best Brier score first."""
     known = outcomes()
-    forecasters = checks.mapping("The forecasters", forecasters, MAX_CLASS_ROWS)
+    forecasters = checks.mapping("The forecasters", forecasters, _MAX_CLASS_ROWS)
     if not all(isinstance(name, str) for name in forecasters):
         raise CourseError("Give each forecaster's name as text, e.g. {'You': {...}}.")
     everyone = dict(forecasters) | {name: dict.fromkeys(known, p)
                                     for name, p in BASELINES.items()}
-    rows = [{"forecaster": name, **score(f, known)} for name, f in everyone.items()]
+    rows = [{"forecaster": name, **_score(f, known)} for name, f in everyone.items()]
     table = pd.DataFrame(rows).sort_values(["brier", "forecaster"], kind="stable")
     return table.reset_index(drop=True)
 
@@ -108,9 +111,9 @@ def score_table(forecasters: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
 def calibration(forecasts: Sequence[float], happened: Sequence[bool],
                 bins: int = 5) -> pd.DataFrame:
     """For each band of forecasts (0–20%, 20–40%, …): mean forecast, share that happened."""
-    forecasts = check_list("The forecasts", forecasts)
+    forecasts = _check_list("The forecasts", forecasts)
     happened = [checks.yes_no("Whether it happened", h)
-                for h in check_list("The outcomes", happened)]
+                for h in _check_list("The outcomes", happened)]
     bins = checks.whole("The number of bands", bins, 1, 100)
     if len(forecasts) != len(happened):
         raise CourseError("Give one outcome per forecast.")
@@ -128,12 +131,12 @@ def calibration(forecasts: Sequence[float], happened: Sequence[bool],
     return pd.DataFrame(rows, columns=["band", "forecast", "happened", "count"])
 
 
-def check_list(name: str, values: object) -> list[object]:
-    """A list (or other sequence) of at most MAX_CLASS_ROWS × questions items."""
+def _check_list(name: str, values: object) -> list[object]:
+    """A list (or other sequence) of at most _MAX_CLASS_ROWS × questions items."""
     if isinstance(values, (str, bytes)) \
             or not isinstance(values, Sequence | np.ndarray | pd.Series):
         raise CourseError(f"{name} must be a list, not {checks.shown(values)}.")
-    checks.size(name, values, MAX_CLASS_ROWS * 100)
+    checks.size(name, values, _MAX_CLASS_ROWS * 100)
     return list(values)
 
 
@@ -148,7 +151,7 @@ def parse_class_csv(text: str) -> pd.DataFrame:
         raise CourseError("Paste the class's forecasts: a header line such as "
                           "'name," + ",".join(questions()["id"][:2]) + ",…' and one line "
                           "per student.")
-    checks.text("The class's forecasts", text, MAX_CLASS_TEXT)
+    checks.text("The class's forecasts", text, _MAX_CLASS_TEXT)
     lines = text.strip().replace("\r\n", "\n").replace("\r", "\n")
     try:
         rows = list(csv.reader(io.StringIO(lines), strict=True))
@@ -167,8 +170,8 @@ def parse_class_csv(text: str) -> pd.DataFrame:
         raise CourseError(f"Line 1: unknown question id(s) "
                           f"{', '.join(checks.shown(q) for q in unknown[:5])}. The ids are: "
                           + ", ".join(known) + ".")
-    if len(rows) - 1 > MAX_CLASS_ROWS:
-        raise CourseError(f"At most {MAX_CLASS_ROWS} students, please; there are "
+    if len(rows) - 1 > _MAX_CLASS_ROWS:
+        raise CourseError(f"At most {_MAX_CLASS_ROWS} students, please; there are "
                           f"{len(rows) - 1} lines.")
     records, names = [], set()
     for line, cells in enumerate(rows[1:], start=2):
@@ -178,8 +181,8 @@ def parse_class_csv(text: str) -> pd.DataFrame:
             raise CourseError(f"Line {line}: {len(cells)} values, but the header has "
                               f"{len(header)} columns.")
         name = cells[0].strip()
-        if len(name) > MAX_CELL:
-            raise CourseError(f"Line {line}: a name of at most {MAX_CELL} characters, please "
+        if len(name) > _MAX_CELL:
+            raise CourseError(f"Line {line}: a name of at most {_MAX_CELL} characters, please "
                               f"(this one has {len(name):,}).")
         if not name or name in names:
             raise CourseError(f"Line {line}: each student needs a name of their own "
@@ -201,12 +204,12 @@ def class_scores(text: str) -> pd.DataFrame:
     rows = []
     for name, group in forecasts.groupby("name", sort=False):
         rows.append({"forecaster": name,
-                     **score(dict(zip(group["question"], group["probability"], strict=True)),
+                     **_score(dict(zip(group["question"], group["probability"], strict=True)),
                              known)})
-    rows += [{"forecaster": b, **score(dict.fromkeys(known, p), known)}
+    rows += [{"forecaster": b, **_score(dict.fromkeys(known, p), known)}
              for b, p in BASELINES.items()]
     average = forecasts.groupby("question")["probability"].mean().to_dict()
-    rows.append({"forecaster": "Class average", **score(average, known)})
+    rows.append({"forecaster": "Class average", **_score(average, known)})
     table = pd.DataFrame(rows).sort_values(["brier", "forecaster"], kind="stable")
     return table.reset_index(drop=True)
 

@@ -17,6 +17,10 @@ import pandas as pd
 
 from utils import checks, data
 
+__all__ = ["CSTO_LABEL", "CSTO_MEMBER_STATUSES", "CSTO_TRANSITIONS", "FIRST_YEAR",
+           "check_year", "country_names", "counts", "csto_members", "csto_status", "last_year",
+           "nato_members"]
+
 FIRST_YEAR = 1949
 CSTO_LABEL = "Collective Security Treaty (CSTO)"
 #: What each CSTO event makes of a country's status; events not listed change nothing.

@@ -27,6 +27,9 @@ import pandas as pd
 
 from utils import checks, data, membership
 
+__all__ = ["AREAS", "CODINGS", "FRAMEWORKS", "STATUSES", "TYPES", "active", "codings_compared",
+           "markers", "operations", "out_of_area_share", "share_by_time", "statuses"]
+
 TYPES = {"combat": "combat", "peace_support": "peace support", "maritime": "maritime",
          "air_policing": "air policing and air defence", "surveillance": "surveillance",
          "training": "training", "disaster_relief": "disaster relief",
@@ -172,7 +175,7 @@ def statuses(year: int) -> pd.DataFrame:
                         & (partners["left"].isna() | (partners["left"].dt.year > year))]
     first_framework = partners.sort_values("joined").drop_duplicates("iso3")
     framework = dict(zip(first_framework["iso3"], first_framework["framework"], strict=True))
-    hosting = outlined(active(year))
+    hosting = _outlined(active(year))
     table = countries[["iso3", "iso_numeric", "name"]].copy()
     table["status"] = [STATUSES["member"] if c in members
                        else STATUSES.get(framework.get(c, "none"), STATUSES["none"])
@@ -182,7 +185,7 @@ def statuses(year: int) -> pd.DataFrame:
     return table
 
 
-def outlined(running: pd.DataFrame) -> set[str]:
+def _outlined(running: pd.DataFrame) -> set[str]:
     """The countries to outline on the map: where operations on land or in the air were.
 
     A maritime operation patrols a sea, not the states on its coasts: outlining every
@@ -192,26 +195,3 @@ def outlined(running: pd.DataFrame) -> set[str]:
     checks.table("The operations", running, ["type", "countries"], "operations.active")
     on_land = running[running["type"] != "maritime"]
     return {code for codes in on_land["countries"] for code in codes.split(";")}
-
-
-def check_consistency() -> list[str]:
-    """Problems in the operations table: unknown countries, dates out of order, ongoing
-    operations with an end date, an operation in area on members' territory but out of the
-    Article 6 area (an empty list when all is well)."""
-    table = operations()
-    known = set(data.load("countries")["iso3"])
-    problems = []
-    for row in table.itertuples():
-        unknown = [c for c in row.countries.split(";") if c not in known]
-        if unknown:
-            problems.append(f"{row.id}: unknown country code(s) {', '.join(unknown)}")
-        if pd.notna(row.end_date) and row.end_date < row.start_date:
-            problems.append(f"{row.id}: ends before it starts")
-        if row.status == "ongoing" and pd.notna(row.end_date):
-            problems.append(f"{row.id}: ongoing but has an end date")
-        # Article 6 leaves out only members' territory outside Europe, North America and the
-        # North Atlantic (Hawaii, overseas departments), where no operation in the table ran.
-        if row.area == "in_area" and row.area_article_6 == "out_of_area":
-            problems.append(f"{row.id}: in area on members' territory but out of the "
-                            "Article 6 area")
-    return problems

@@ -21,6 +21,8 @@ import pandas as pd
 from utils import checks, data, membership, voting
 from utils.errors import CourseError
 
+__all__ = ["KINDS", "bodies", "check_share", "nato_rule", "passage_by_year", "power"]
+
 KINDS = {
     "consensus": "Consensus (NATO's rule)",
     "majority": "Share of allies (one ally, one vote)",
@@ -29,11 +31,11 @@ KINDS = {
     "defence": "Weighted by defence spending",
     "double": "Double majority: allies and population",
 }
-MEASURES = {"population": "population", "gdp": "gdp", "defence": "defence_expenditure"}
+_MEASURES = {"population": "population", "gdp": "gdp", "defence": "defence_expenditure"}
 
 
 @cache
-def _weights(measure: str) -> dict[str, int]:
+def _weights_by_code(measure: str) -> dict[str, int]:
     table = data.load("nato_weights")
     rows = table[table["measure"] == measure]
     scale = 1 if measure == "population" else 10
@@ -41,10 +43,10 @@ def _weights(measure: str) -> dict[str, int]:
                                                                strict=True)}
 
 
-def weights(kind: str, allies: list[str]) -> list[int]:
+def _weights(kind: str, allies: list[str]) -> list[int]:
     """Each ally's whole-number weight for a weighted rule (0 where no figure exists)."""
-    table = _weights(MEASURES[checks.one_of("The kind of weight", kind, MEASURES)])
-    return [table.get(code, 0) for code in check_allies(allies)]
+    table = _weights_by_code(_MEASURES[checks.one_of("The kind of weight", kind, _MEASURES)])
+    return [table.get(code, 0) for code in _check_allies(allies)]
 
 
 def check_share(quota: object) -> Fraction:
@@ -53,7 +55,7 @@ def check_share(quota: object) -> Fraction:
                         f"(e.g. 0.5 for half, 2/3 for two thirds); {checks.shown(quota)} is not.")
 
 
-def check_allies(allies: object) -> list[str]:
+def _check_allies(allies: object) -> list[str]:
     """Allies as a list of country codes (at least one, at most voting.MAX_PLAYERS)."""
     allies = checks.items("The list of allies", allies, voting.MAX_PLAYERS,
                           "a list such as ['BEL', 'NLD']")
@@ -71,17 +73,17 @@ def nato_rule(kind: str, allies: list[str], quota: float) -> voting.Rule:
     """
     checks.one_of("The rule", kind, KINDS)
     share = check_share(quota)
-    allies = check_allies(allies)
+    allies = _check_allies(allies)
     n = len(allies)
     if kind == "consensus":
         return voting.consensus(n)
     heads = voting.majority(n, share)
     if kind == "majority":
         return heads
-    people = weights("population", allies)
+    people = _weights("population", allies)
     if kind == "double":
         return heads & voting.Weighted(people, checks.quota(share, sum(people)))
-    chosen = weights(kind, allies)
+    chosen = _weights(kind, allies)
     return voting.Weighted(chosen, checks.quota(share, sum(chosen)))
 
 
@@ -93,13 +95,13 @@ def power(kind: str, year: int, quota: float) -> tuple[pd.DataFrame, float]:
     return table, voting.passage_probability(rule)
 
 
-ENLARGEMENT_YEARS = (1949, 1952, 1955, 1982, 1999, 2004, 2009, 2017, 2020, 2023, 2024)
+_ENLARGEMENT_YEARS = (1949, 1952, 1955, 1982, 1999, 2004, 2009, 2017, 2020, 2023, 2024)
 
 
 def passage_by_year(quota: float = 2 / 3) -> pd.DataFrame:
     """The passage probability of each rule after each enlargement (long format)."""
     rows = []
-    for year in ENLARGEMENT_YEARS:
+    for year in _ENLARGEMENT_YEARS:
         allies = list(membership.nato_members(year)["iso3"])
         for kind in KINDS:
             rule = (voting.majority(len(allies)) if kind == "majority"

@@ -12,6 +12,9 @@ import pandas as pd
 
 from utils import data, timelines
 
+__all__ = ["DIVERGENCE", "OUTCOMES", "RECORD_LANES", "SCENARIO_LANE", "SEEDS", "WRITTEN",
+           "claims", "events", "quiz", "verdict_counts"]
+
 WRITTEN = pd.Timestamp("2010-09-27")
 #: The first event of the record that the scenario's path could not survive.
 DIVERGENCE = pd.Timestamp("2014-04-01")

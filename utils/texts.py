@@ -11,8 +11,10 @@ import pandas as pd
 from utils import checks, data
 from utils.errors import CourseError
 
+__all__ = ["read"]
 
-def table() -> pd.DataFrame:
+
+def _table() -> pd.DataFrame:
     """Every passage, one row each, indexed by its id (e.g. ``"nat-art10"``)."""
     return data.load("primary_texts").set_index("id")
 
@@ -24,7 +26,7 @@ def read(*ids: str) -> str:
     North Atlantic Treaty, Article 4 (signed 4 April 1949)
     The Parties will consult together whenever, ...
     """
-    texts = table()
+    texts = _table()
     if not ids:
         raise CourseError("Name at least one passage, e.g. read(\"nat-art10\").")
     if len(ids) > len(texts):

@@ -11,6 +11,8 @@ import pandas as pd
 
 from utils import checks
 
+__all__ = ["numbered"]
+
 
 def numbered(table: pd.DataFrame, date: str) -> pd.DataFrame:
     """The rows in date order, each with a number ``n`` (1, 2, …) to find it by.

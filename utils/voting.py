@@ -76,7 +76,7 @@ take a fraction of a second. The size of the diagram is what limits: the US fede
 (537 players, seven weighted rules) has 257,000 states before merging and takes about 1 s
 for Banzhaf and Coleman, but about 45 s and 4 GB for Shapley-Shubik, whose counts by size
 are 537 numbers of up to 537 bits per state. So a rule whose diagram would exceed
-:data:`MAX_WORK` (states times players) is refused with a CourseError before it takes seconds.
+:data:`_MAX_WORK` (states times players) is refused with a CourseError before it takes seconds.
 """
 
 from __future__ import annotations
@@ -92,6 +92,13 @@ import pandas as pd
 
 from utils import checks
 from utils.errors import CourseError
+
+__all__ = ["EEC_1958_MEMBERS", "EEC_1958_WEIGHTS", "MAX_PLAYERS", "UN_PERMANENT_MEMBERS",
+           "UN_SECURITY_COUNCIL_MEMBERS", "All", "Any", "Counts", "Rule", "Weighted",
+           "banzhaf_normalized", "banzhaf_raw", "clear_cache", "coleman_initiate",
+           "coleman_prevent", "consensus", "counts", "dummy_players", "eec_council_1958",
+           "eu_council", "majority", "passage_probability", "power_table", "shapley_shubik",
+           "un_security_council", "unanimity", "veto_players"]
 
 #: The five permanent members of the Security Council (UN Charter, Art. 23), in the order
 #: :func:`un_security_council` numbers them; players 5 to 14 are the ten elected members.
@@ -113,18 +120,18 @@ _SUMS_LIMIT = 1 << 16
 #: system of House, Senate and President 537): enough for any body a class looks at.
 MAX_PLAYERS = 1_000
 #: Largest weight of a player: far beyond any population, GDP or budget, in any unit.
-MAX_WEIGHT = 10**30
+_MAX_WEIGHT = 10**30
 #: Most work for the power of one rule: states of its decision diagram times players.
 #: Measured (2 shared cores): a simple majority of 300 (6.8 million) takes 1.7 s for every
 #: index, 40 players with random weights in the millions 14.6 million states times 40,
 #: i.e. 50 s and 8 GB, which is refused. EU-27 needs 0.6 million, NATO's rules less.
-MAX_WORK = 10_000_000
-LIMIT = "(A class never needs more, and it keeps every computation within seconds.)"
+_MAX_WORK = 10_000_000
+_LIMIT = "(A class never needs more, and it keeps every computation within seconds.)"
 
 
 def _whole(what: str, value: object) -> int:
     """`value` as a Python int, or a CourseError saying why it is not a whole number."""
-    return checks.whole(what, value, -MAX_WEIGHT, MAX_WEIGHT, limit=LIMIT, hint=(
+    return checks.whole(what, value, -_MAX_WEIGHT, _MAX_WEIGHT, limit=_LIMIT, hint=(
         " Weights are counted exactly, so they must be integers: multiply every weight and "
         "the quota by the same factor (e.g. 10 to count in tenths)."))
 
@@ -158,7 +165,7 @@ class Rule:
         members = set()
         for player in checks.items("The coalition", coalition, 4 * MAX_PLAYERS,
                                    "a list of player numbers such as [0, 2]"):
-            number = checks.whole("A player's number", player, -MAX_WEIGHT, MAX_WEIGHT)
+            number = checks.whole("A player's number", player, -_MAX_WEIGHT, _MAX_WEIGHT)
             if not 0 <= number < self.n:
                 raise CourseError(f"Players are numbered 0 to {self.n - 1}; there is no "
                                   f"player {number}.")
@@ -272,9 +279,9 @@ class Any(_Combination):
 # The real rules.
 
 def _players(n: object) -> int:
-    return checks.whole("The number of players", n, 1, MAX_PLAYERS, limit=LIMIT,
+    return checks.whole("The number of players", n, 1, MAX_PLAYERS, limit=_LIMIT,
                         outside="A voting rule needs at least one player and at most "
-                                f"{MAX_PLAYERS}; got {{value}}. {LIMIT}")
+                                f"{MAX_PLAYERS}; got {{value}}. {_LIMIT}")
 
 
 def unanimity(n: int) -> Weighted:
@@ -580,17 +587,17 @@ def _build(rule: Rule) -> tuple[list[int], list[tuple[np.ndarray, np.ndarray, in
         pointer[open_] = inverse
         steps.append((pointer[:size], pointer[size:], len(first)))
         work += len(first) * n
-        if work > MAX_WORK:
+        if work > _MAX_WORK:
             raise CourseError(
                 f"This rule is too large to compute its power exactly in a class: its "
-                f"decision diagram passes {MAX_WORK // n:,} states after {i + 1} of {n} "
+                f"decision diagram passes {_MAX_WORK // n:,} states after {i + 1} of {n} "
                 "players. Use fewer players, or rounder weights (e.g. populations in "
-                f"thousands). {LIMIT}")
+                f"thousands). {_LIMIT}")
         state = values[open_][first]
     return order, steps
 
 
-Steps = list[tuple[np.ndarray, np.ndarray, int]]
+_Steps = list[tuple[np.ndarray, np.ndarray, int]]
 
 
 def _step_forward(top: np.ndarray, hi: np.ndarray, lo: np.ndarray, size: int) -> np.ndarray:
@@ -621,7 +628,7 @@ def _swings_by_size(top: np.ndarray, gain: np.ndarray, n: int) -> tuple[int, ...
     return tuple(int(c) for c in np.rint(summed).tolist())
 
 
-def _count_float(n: int, order: list[int], steps: Steps) -> Counts:
+def _count_float(n: int, order: list[int], steps: _Steps) -> Counts:
     """Counts by number of members in float64 arrays: exact for n <= 52, where every count
     and every sum below is a whole number under 2^53."""
     # Paths from the start into each state, by number of members so far. Paths that have
@@ -645,7 +652,7 @@ def _count_float(n: int, order: list[int], steps: Steps) -> Counts:
     return Counts(n, tuple(int(c) for c in finish[0].tolist()), tuple(swings))
 
 
-def _count_exact(n: int, order: list[int], steps: Steps, bits: int) -> tuple[int, list[int]]:
+def _count_exact(n: int, order: list[int], steps: _Steps, bits: int) -> tuple[int, list[int]]:
     """The same counts for any n, in Python integers: (winning, swings of each player).
 
     With ``bits`` > 0, each row of counts by number of members is packed into one integer,
@@ -680,14 +687,14 @@ def _unpack(packed: int, bits: int, length: int) -> tuple[int, ...]:
     return tuple(int.from_bytes(raw[k * step:(k + 1) * step], "little") for k in range(length))
 
 
-def _merge(steps: Steps) -> Steps:
+def _merge(steps: _Steps) -> _Steps:
     """The same diagram with equivalent states merged, from the last step back: states
     whose two children are the same are one state. Remaining quotas kept apart in
     :func:`_build` may still be equivalent once several rules are combined (quotas of
     population that no coalition with the required number of members can tell apart);
     counting then runs on fewer states, and counts the same coalitions. (A state whose
     children both win, or both lose, whatever follows is never left open by _build.)"""
-    merged: Steps = []
+    merged: _Steps = []
     size = 0
     new = np.arange(2)  # the last step's children: 0 wins, 1 loses whatever follows
     for hi, lo, _ in reversed(steps):
@@ -701,7 +708,7 @@ def _merge(steps: Steps) -> Steps:
 
 
 @lru_cache(maxsize=8)
-def _steps(rule: Rule) -> tuple[list[int], Steps]:
+def _steps(rule: Rule) -> tuple[list[int], _Steps]:
     order, steps = _build(rule)
     return order, _merge(steps)
 

@@ -11,7 +11,6 @@ from IPython.display import Markdown
 
 from utils import charts, checks
 from utils.consensus import (
-    MAX_ALLIES,
     OUTCOMES,
     STRATEGIES,
     Negotiation,
@@ -19,16 +18,14 @@ from utils.consensus import (
     negotiate,
     sweep,
 )
-from utils.errors import CourseError
 
-__all__ = ["MONTE_CARLO_SEED", "MONTE_CARLO_TRIALS", "explore", "negotiation_chart",
-           "summary", "sweep_chart"]
+__all__ = ["explore", "negotiation_chart", "summary"]
 
 #: The widget's Monte Carlo always uses the same random alliances as
 #: :func:`utils.consensus.sweep`'s defaults, so its figures match the exercises and do not
 #: move with the seed slider (which picks only the one negotiation drawn above it).
-MONTE_CARLO_SEED = 0
-MONTE_CARLO_TRIALS = 2_000
+_MONTE_CARLO_SEED = 0
+_MONTE_CARLO_TRIALS = 2_000
 
 
 @cache
@@ -64,7 +61,12 @@ def _negotiation_template() -> dict:
 
 def negotiation_chart(result: Negotiation) -> charts.VegaLite:
     """The allies and what each accepts, above the draft round by round."""
-    allies = checks.instance("The result", result, Negotiation, "consensus.negotiate").allies
+    return _negotiation_chart(checks.instance("The result", result, Negotiation,
+                                              "consensus.negotiate"))
+
+
+def _negotiation_chart(result: Negotiation) -> charts.VegaLite:
+    allies = result.allies
     broke = {i for r in result.rounds for i in r.objectors}
     table = pd.DataFrame({
         "ally": [f"Ally {i + 1}" for i in range(len(allies))],
@@ -112,16 +114,10 @@ def _sweep_template() -> dict:
     ))
 
 
-def sweep_chart(table: pd.DataFrame, trials: int, highlight: int | None = None
-                ) -> charts.VegaLite:
-    """The chance of consensus and the dilution as membership grows."""
-    checks.instance("The table", table, pd.DataFrame, "consensus.sweep")
-    if table.empty or not {"allies", "consensus", "dilution"} <= set(table.columns):
-        raise CourseError("The table must be what consensus.sweep returns.")
-    trials = checks.whole("The number of trials", trials, 1, 1_000_000)
-    if highlight is not None:
-        highlight = checks.whole("The number of allies to mark", highlight, 1, MAX_ALLIES)
-    marked = [highlight] if highlight is not None and 12 <= highlight <= 32 else []
+def _sweep_chart(table: pd.DataFrame, trials: int, highlight: int) -> charts.VegaLite:
+    """The chance of consensus and the dilution as membership grows (a table from
+    :func:`utils.consensus.sweep`), with `highlight` allies marked."""
+    marked = [highlight] if 12 <= highlight <= 32 else []
     first, last = table.iloc[0], table.iloc[-1]
     return charts.fill(
         _sweep_template(),
@@ -138,7 +134,10 @@ def sweep_chart(table: pd.DataFrame, trials: int, highlight: int | None = None
 
 def summary(result: Negotiation) -> Markdown:
     """The negotiation in words: outcome, rounds, who broke silence, where the text sits."""
-    checks.instance("The result", result, Negotiation, "consensus.negotiate")
+    return _summary(checks.instance("The result", result, Negotiation, "consensus.negotiate"))
+
+
+def _summary(result: Negotiation) -> Markdown:
     lines = [f"**Outcome: {OUTCOMES[result.outcome]}** after {result.rounds_used} "
              f"round(s) of silence procedure among {len(result.allies)} allies."]
     previous, explained = None, False
@@ -159,14 +158,15 @@ def summary(result: Negotiation) -> Markdown:
 
 
 def explore(n_allies: int, spread: float, tolerance: float, cost: float, strategy: str,
-            rounds: int, seed: int, trials: int = MONTE_CARLO_TRIALS
+            rounds: int, seed: int, trials: int = _MONTE_CARLO_TRIALS
             ) -> tuple[charts.VegaLite, charts.VegaLite, Markdown]:
     """The notebook's interactive: the Monte Carlo curve (first: the questions beside the
     widget are mostly about it), then one negotiation, in a chart and in words.
 
     `seed` picks the one negotiation; the Monte Carlo always draws the same alliances
-    (:data:`MONTE_CARLO_SEED`), so moving the seed does not move the curve.
+    (:data:`_MONTE_CARLO_SEED`), so moving the seed does not move the curve.
     """
     result = negotiate(draw_allies(n_allies, spread, tolerance, cost, seed), strategy, rounds)
-    table = sweep(spread, tolerance, cost, strategy, rounds, MONTE_CARLO_SEED, trials)
-    return sweep_chart(table, trials, n_allies), negotiation_chart(result), summary(result)
+    table = sweep(spread, tolerance, cost, strategy, rounds, _MONTE_CARLO_SEED, trials)
+    return (_sweep_chart(table, trials, len(result.allies)), _negotiation_chart(result),
+            _summary(result))

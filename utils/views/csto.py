@@ -5,7 +5,6 @@ the notebook's widget."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from functools import cache
 
 import altair as alt
@@ -30,7 +29,7 @@ from utils.csto import (
 )
 from utils.views import timelines
 
-__all__ = ["chart", "evidence_chart", "explore", "summary", "timeline_chart"]
+__all__ = ["evidence_chart", "explore", "timeline_chart"]
 
 
 @cache
@@ -60,15 +59,13 @@ def _template() -> dict:
     ))
 
 
-def chart(willingness: Mapping[str, float], year: int) -> charts.VegaLite:
+def _chart(willingness: dict[str, float], year: int) -> charts.VegaLite:
     """Both chances by year, and each group's share of the reluctance in `year`."""
-    willingness = check_willingness(willingness)
     years = by_year(willingness)
     long = years.melt(id_vars=["year", "allies"], value_vars=["consensus", "bilateral"],
                       var_name="route", value_name="chance")
     long["route"] = long["route"].map({"consensus": "formal ties by consensus",
                                        "bilateral": "at least one ally, bilaterally"})
-    year = membership.check_year(year)
     sizes = group_sizes(year)
     groups = pd.DataFrame({"group": list(GROUP_NAMES),
                            "allies": [sizes[g] for g in GROUP_NAMES],
@@ -92,10 +89,8 @@ def chart(willingness: Mapping[str, float], year: int) -> charts.VegaLite:
                      f"Bars: each group's chance of raising no objection in {year}."))
 
 
-def summary(willingness: Mapping[str, float], year: int) -> Markdown:
+def _summary(willingness: dict[str, float], year: int) -> Markdown:
     """Both chances for one year, in words."""
-    willingness = check_willingness(willingness)
-    year = membership.check_year(year)
     sizes = group_sizes(year)
     consensus = consensus_probability(sizes, willingness)
     bilateral = bilateral_probability(sizes, willingness)
@@ -118,7 +113,8 @@ def explore(us: float, poland_baltics: float, turkey: float, western_europe: flo
     """The notebook's interactive: each group's willingness and a year in; chart and words out."""
     willingness = {"United States": us, "Poland and the Baltic states": poland_baltics,
                    "Türkiye": turkey, "Western Europe": western_europe, OTHERS: others}
-    return chart(willingness, year), summary(willingness, year)
+    willingness, year = check_willingness(willingness), membership.check_year(year)
+    return _chart(willingness, year), _summary(willingness, year)
 
 
 def evidence_chart() -> alt.Chart:

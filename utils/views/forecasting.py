@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from utils import charts, checks, widgets
-from utils.errors import CourseError
+from utils import charts, widgets
 from utils.forecasting import (
     BASELINES,
     calibration,
@@ -27,7 +26,7 @@ from utils.forecasting import (
     score_table,
 )
 
-__all__ = ["chart", "explore", "explore_class", "forecast_sheet", "sliders", "standing"]
+__all__ = ["explore", "explore_class", "forecast_sheet", "sliders"]
 
 
 @cache
@@ -61,13 +60,10 @@ def _template() -> dict:
     ))
 
 
-def chart(scores: pd.DataFrame, forecasts: Sequence[float], happened: Sequence[bool],
-          title: str) -> charts.VegaLite:
-    """Scores against the baselines, beside a calibration plot of the forecasts."""
-    checks.instance("The scores", scores, pd.DataFrame, "forecasting.score_table")
-    if scores.empty or not {"forecaster", "brier", "log"} <= set(scores.columns):
-        raise CourseError("The scores must be what forecasting.score_table returns.")
-    title = checks.text("The title", title, 200)
+def _chart(scores: pd.DataFrame, forecasts: Sequence[float], happened: Sequence[bool],
+           title: str) -> charts.VegaLite:
+    """Scores against the baselines (a table from :func:`utils.forecasting.score_table`),
+    beside a calibration plot of the forecasts."""
     table = scores.copy()
     table["kind"] = np.where(table["forecaster"].isin(BASELINES), "baseline", "forecaster")
     table["log"] = table["log"].replace(math.inf, np.nan)
@@ -87,16 +83,13 @@ def chart(scores: pd.DataFrame, forecasts: Sequence[float], happened: Sequence[b
                      "against the mean forecast."))
 
 
-def standing(table: pd.DataFrame, name: str) -> str:
+def _standing(table: pd.DataFrame, name: str) -> str:
     """Where `name` stands in a score table, ties (to three decimals) said as ties.
 
-    >>> standing(pd.DataFrame({"forecaster": ["A", "You", "B"],
+    >>> _standing(pd.DataFrame({"forecaster": ["A", "You", "B"],
     ...                        "brier": [0.25, 0.25, 0.5]}), "You")
     'tied for place 1 of 3, with A'
     """
-    checks.table("The score table", table, ["forecaster", "brier"], "forecasting.score_table")
-    if checks.text("The name", name, 100) not in set(table["forecaster"]):
-        raise CourseError(f"{name!r} is not in the score table.")
     shown = table.assign(rounded=table["brier"].round(3)).set_index("forecaster")
     mine = shown.loc[name, "rounded"]
     place = 1 + int((shown["rounded"] < mine).sum())
@@ -137,12 +130,12 @@ def explore(**forecasts: float) -> tuple[charts.VegaLite, Markdown, Markdown]:
     table = score_table({"You": forecasts})
     you = table.set_index("forecaster").loc["You"]
     words = Markdown(f"**Your mean Brier score: {you['brier']:.3f}** (log score "
-                     f"{you['log']:.3f}): {standing(table, 'You')}. The baselines: "
+                     f"{you['log']:.3f}): {_standing(table, 'You')}. The baselines: "
                      + "; ".join(f"{b}, {table.set_index('forecaster').loc[b, 'brier']:.3f}"
                                  for b in BASELINES) + ".")
     line = _class_box(forecasts)
-    return (chart(table, [forecasts[q] for q in known], list(known.values()),
-                  "Your forecasts, scored"), words, line)
+    return (_chart(table, [forecasts[q] for q in known], list(known.values()),
+                   "Your forecasts, scored"), words, line)
 
 
 def sliders() -> dict[str, widgets.w.IntSlider]:
@@ -157,6 +150,6 @@ def explore_class(text: str) -> tuple[charts.VegaLite, pd.DataFrame]:
     forecasts = parse_class_csv(text)
     known = outcomes()
     table = class_scores(text)
-    return (chart(table, list(forecasts["probability"]),
-                  [known[q] for q in forecasts["question"]], "The class's forecasts, scored"),
+    return (_chart(table, list(forecasts["probability"]),
+                   [known[q] for q in forecasts["question"]], "The class's forecasts, scored"),
             table.round(3))

@@ -22,7 +22,7 @@ from utils.membership import (
     nato_members,
 )
 
-__all__ = ["chart", "explore", "member_list"]
+__all__ = ["explore"]
 
 
 @cache
@@ -42,9 +42,8 @@ def _chart_template() -> dict:
     return charts.themed(lines + marker + points)
 
 
-def chart(year: int) -> charts.VegaLite:
+def _chart(year: int) -> charts.VegaLite:
     """Members of NATO and of the CST/CSTO per year, with `year` marked."""
-    year = check_year(year)
     table = counts()
     nato_now, csto_now = len(nato_members(year)), len(csto_members(year))
     return charts.fill(
@@ -60,9 +59,8 @@ def chart(year: int) -> charts.VegaLite:
                      f"CST/CSTO {csto_now}."))
 
 
-def member_list(year: int) -> Markdown:
+def _member_list(year: int) -> Markdown:
     """The members of both alliances at the end of `year`, as text."""
-    year = check_year(year)
     nato = nato_members(year)
     lines = [f"**NATO, end of {year}: {len(nato)} members.** " + ", ".join(nato["name"]) + "."]
     if year < 1992:
@@ -83,4 +81,5 @@ def member_list(year: int) -> Markdown:
 
 def explore(year: int) -> tuple[charts.VegaLite, Markdown]:
     """The start notebook's interactive: the chart and the member lists for one year."""
-    return chart(year), member_list(year)
+    year = check_year(year)
+    return _chart(year), _member_list(year)

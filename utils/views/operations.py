@@ -22,17 +22,17 @@ from utils.operations import (
     statuses,
 )
 
-__all__ = ["explore", "gantt", "share_chart", "world_map"]
+__all__ = ["explore", "gantt", "share_chart"]
 
-MAP_FILE = data.DATA_DIR / "maps" / "countries-110m.json"
+_MAP_FILE = data.DATA_DIR / "maps" / "countries-110m.json"
 #: Each relation to NATO's fill on the map; a country with none is a pale grey.
-STATUS_COLOURS = [charts.BLUE, charts.SKY_BLUE, charts.ORANGE, charts.PURPLE, charts.GREEN,
+_STATUS_COLOURS = [charts.BLUE, charts.SKY_BLUE, charts.ORANGE, charts.PURPLE, charts.GREEN,
                   charts.EMPTY_GREY]
 #: Black: distinct from every fill of the map (the Mediterranean Dialogue's orange too).
-OPERATION_STROKE = charts.BLACK
+_OPERATION_STROKE = charts.BLACK
 #: Europe, the Mediterranean and the Middle East, where most operations were: the map's
 #: large panel (longitude and latitude of its centre, and its zoom).
-REGION_CENTRE, REGION_SCALE = (15, 50), 330
+_REGION_CENTRE, _REGION_SCALE = (15, 50), 330
 
 
 def gantt() -> alt.VConcatChart:
@@ -126,17 +126,17 @@ def share_chart() -> alt.LayerChart:
 
 
 @cache
-def topology() -> dict:
+def _topology() -> dict:
     """The world map (TopoJSON, Natural Earth 1:110m via world-atlas), read once."""
-    return json.loads(MAP_FILE.read_text(encoding="utf-8"))
+    return json.loads(_MAP_FILE.read_text(encoding="utf-8"))
 
 
 @cache
-def topology_text() -> str:
+def _topology_text() -> str:
     """The world map as one JSON text, as the map chart carries it: Vega parses it, and a
     redraw neither walks nor copies a million small Python objects (nor does the garbage
     collector, whose pauses of a fifth of a second made the slider stutter)."""
-    return json.dumps(json.loads(MAP_FILE.read_text(encoding="utf-8")),
+    return json.dumps(json.loads(_MAP_FILE.read_text(encoding="utf-8")),
                       separators=(",", ":"), ensure_ascii=False)
 
 
@@ -146,7 +146,7 @@ def _map_template() -> dict:
                                                               feature="countries"))
     lookup = alt.LookupData(alt.NamedData(name="status"), key="map_id",
                             fields=["name", "status", "operation"])
-    colours = alt.Scale(domain=list(STATUSES.values()), range=STATUS_COLOURS)
+    colours = alt.Scale(domain=list(STATUSES.values()), range=_STATUS_COLOURS)
     fill = alt.Chart(world).mark_geoshape(
         stroke="white", strokeWidth=0.3, clip=True).transform_calculate(
         map_id="datum.id ? datum.id : datum.properties.name").transform_lookup(
@@ -156,30 +156,30 @@ def _map_template() -> dict:
         tooltip=[alt.Tooltip("name:N", title="Country"), "status:N",
                  alt.Tooltip("operation:N", title="NATO operation")])
     operations_layer = alt.Chart(world).mark_geoshape(
-        fill=None, stroke=OPERATION_STROKE, strokeWidth=2, clip=True).transform_calculate(
+        fill=None, stroke=_OPERATION_STROKE, strokeWidth=2, clip=True).transform_calculate(
         map_id="datum.id ? datum.id : datum.properties.name").transform_lookup(
         lookup="map_id", from_=lookup).transform_filter("datum.operation == true")
     layers = fill + operations_layer
-    region = layers.project("mercator", center=list(REGION_CENTRE),
-                            scale=REGION_SCALE).properties(
+    region = layers.project("mercator", center=list(_REGION_CENTRE),
+                            scale=_REGION_SCALE).properties(
         width=620, height=400, title="Europe, the Mediterranean and the Middle East")
     world_view = layers.project("equalEarth").properties(
         width=620, height=320, title="The whole world")
     return charts.themed(alt.vconcat(region, world_view, spacing=12))
 
 
-def world_map(year: int) -> charts.VegaLite:
-    """Members, partners by framework and active operations (outlined) in `year`."""
+def _world_map(year: int, running: pd.DataFrame) -> charts.VegaLite:
+    """Members, partners by framework and active operations (outlined) in `year`, when
+    `running` were active."""
     table = statuses(year)
     counts = table["status"].value_counts()
     hosts = table[table["operation"]].sort_values("name")
-    running = active(year)
     at_sea = running[running["type"] == "maritime"]
     sea = (f"; {len(at_sea)} maritime operation{'s' if len(at_sea) != 1 else ''} at sea, "
            "listed below, not outlined" if len(at_sea) else "")
     return charts.fill(
         _map_template(),
-        {"world": topology_text(), "status": table[["map_id", "name", "status", "operation"]]},
+        {"world": _topology_text(), "status": table[["map_id", "name", "status", "operation"]]},
         title={"text": f"NATO, its partners and its operations in {year}",
                "subtitle": [f"{counts.get(STATUSES['member'], 0)} members; "
                             f"{len(running) - len(at_sea)} operations on land or in the air, "
@@ -196,6 +196,7 @@ def world_map(year: int) -> charts.VegaLite:
 
 def explore(year: int) -> tuple[charts.VegaLite, Markdown, pd.DataFrame]:
     """The map for one year, and the operations active that year, in words and as a table."""
+    year = membership.check_year(year)
     running = active(year)
     outside = int((running["area"] == "out_of_area").sum())
     words = Markdown(f"**{len(running)} NATO operations active in {year}**, {outside} of them "
@@ -205,4 +206,4 @@ def explore(year: int) -> tuple[charts.VegaLite, Markdown, pd.DataFrame]:
     table["where"] = table["where"].map(membership.country_names).where(
         table["type"] != TYPES["maritime"], "at sea, off " + table["where"].map(
             membership.country_names))
-    return world_map(year), words, table
+    return _world_map(year, running), words, table

@@ -12,7 +12,7 @@ from IPython.display import Markdown
 from utils import charts, display, membership
 from utils.rules import KINDS, check_share, passage_by_year, power
 
-__all__ = ["explore", "passage_chart", "power_chart"]
+__all__ = ["explore", "passage_chart"]
 
 
 @cache
@@ -29,8 +29,9 @@ def _power_template() -> dict:
     return charts.themed((bars + equal).properties(width=460))
 
 
-def power_chart(kind: str, year: int, quota: float) -> tuple[charts.VegaLite, Markdown]:
-    """Each ally's Shapley–Shubik power under a rule, with the equal share marked."""
+def explore(kind: str, quota: float, year: int) -> tuple[charts.VegaLite, Markdown]:
+    """The notebook's interactive: a rule, a quota and a year in; each ally's Shapley–Shubik
+    power under the rule, with the equal share marked, and the same in words."""
     table, passage = power(kind, year, quota)
     year, quota = membership.check_year(year), float(check_share(quota))
     n = len(table)
@@ -63,11 +64,6 @@ def power_chart(kind: str, year: int, quota: float) -> tuple[charts.VegaLite, Ma
     if dummies:
         words.append(f"Allies with no power at all: {', '.join(dummies)}.")
     return spec, Markdown(" ".join(words) + ignored)
-
-
-def explore(kind: str, quota: float, year: int) -> tuple[charts.VegaLite, Markdown]:
-    """The notebook's interactive: a rule, a quota and a year in; power chart and words out."""
-    return power_chart(kind, membership.check_year(year), quota)
 
 
 def passage_chart(quota: float = 2 / 3) -> alt.FacetChart:

@@ -11,7 +11,7 @@ from utils.views import timelines
 __all__ = ["chart"]
 
 #: Each outcome's colour: what happened green, what did not vermillion, the record blue.
-OUTCOME_COLOURS = dict(zip(OUTCOMES.values(), [charts.GREEN, charts.ORANGE, charts.VERMILLION,
+_OUTCOME_COLOURS = dict(zip(OUTCOMES.values(), [charts.GREEN, charts.ORANGE, charts.VERMILLION,
                                                 charts.LIGHT_GREY, charts.BLUE], strict=True))
 
 
@@ -24,7 +24,7 @@ def chart() -> alt.LayerChart:
     lanes = [SCENARIO_LANE, *RECORD_LANES.values()]
     return timelines.events(
         rows, date="date", label="what", lane="lane", lane_names={lane: lane for lane in lanes},
-        colour="outcome", colours=OUTCOME_COLOURS, tooltip=["outcome"],
+        colour="outcome", colours=_OUTCOME_COLOURS, tooltip=["outcome"],
         marks=[(WRITTEN, "scenario written"), (DIVERGENCE, "NATO suspends cooperation")],
         title="The scenario against the record of NATO–Russia relations",
         subtitle="Top lane: what the 2010 scenario imagined; the others: what happened; "

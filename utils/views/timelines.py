@@ -20,7 +20,7 @@ from utils.timelines import numbered
 __all__ = ["events", "spells"]
 
 #: The most rows a timeline draws (the course's longest has under a hundred).
-MAX_ROWS = 2_000
+_MAX_ROWS = 2_000
 
 
 def _check(table: object, dates: Sequence[object], columns: Sequence[object],
@@ -30,7 +30,7 @@ def _check(table: object, dates: Sequence[object], columns: Sequence[object],
     table = checks.instance("The table", table, pd.DataFrame, "data.load")
     if table.empty:
         raise CourseError("The table has no rows to draw.")
-    checks.size("The table", table, MAX_ROWS)
+    checks.size("The table", table, _MAX_ROWS)
     for column in [*dates, *columns]:
         checks.one_of("The column", column, table.columns)
     for column in dates:
@@ -85,22 +85,22 @@ def spells(table: pd.DataFrame, *, start: str, end: str, label: str, colour: str
 
 #: Where an event's number sits, in pixels from its dot: above, below, higher, lower,
 #: so that the numbers of events close in time on one lane do not print over each other.
-LABEL_OFFSETS = (-12, 14, -24, 26)
+_LABEL_OFFSETS = (-12, 14, -24, 26)
 
 
 #: Events on one lane closer than this share a cluster, whose numbers take turns.
-CLOSE = pd.Timedelta(days=730)
+_CLOSE = pd.Timedelta(days=730)
 
 
 def _label_offsets(frame: pd.DataFrame, date: str, lane: str) -> list[int]:
     """Each event's number offset (one of LABEL_OFFSETS): the first of a lane's cluster of
     close events sits above its dot, the next below, the next higher, and round again."""
-    offsets = [LABEL_OFFSETS[0]] * len(frame)
+    offsets = [_LABEL_OFFSETS[0]] * len(frame)
     for _, rows in frame.groupby(lane, sort=False):
         previous, turn = None, 0
         for index, when in rows[date].sort_values(kind="stable").items():
-            turn = turn + 1 if previous is not None and when - previous < CLOSE else 0
-            offsets[frame.index.get_loc(index)] = LABEL_OFFSETS[turn % len(LABEL_OFFSETS)]
+            turn = turn + 1 if previous is not None and when - previous < _CLOSE else 0
+            offsets[frame.index.get_loc(index)] = _LABEL_OFFSETS[turn % len(_LABEL_OFFSETS)]
             previous = when
     return offsets
 
@@ -141,7 +141,7 @@ def events(table: pd.DataFrame, *, date: str, label: str, lane: str,
     numbers = [base.transform_filter(alt.datum.label_dy == dy)
                .mark_text(dy=dy, fontSize=11, color="black")
                .encode(text="n:Q", color=alt.value("black"))
-               for dy in LABEL_OFFSETS]
+               for dy in _LABEL_OFFSETS]
     rules = []
     for place, (when, words) in enumerate(marks):
         note = alt.Chart(pd.DataFrame({"date": [when], "note": [words]})).encode(x="date:T")
