@@ -1,14 +1,15 @@
 """The attack on utils, run by tests/test_attack.py in a process of its own.
 
-Every public callable of every ``utils`` module is found by introspection (a function or
-class defined there whose name has no leading underscore), so a function added tomorrow is
-attacked tomorrow. For each, one valid call is built (its defaults, plus a valid value per
-required parameter from VALID), then each parameter in turn is replaced by hostile values
-and, once per callable, all parameters at once. A fixed seed samples the pairs, so the
-attack is the same on every run. Each call may use at most LIMIT_SECONDS of CPU and the
-process at most LIMIT_MEMORY more memory than at the start; a call that exceeds either,
-or raises anything but the course's own CourseError or DataError, is a finding. A crash
-of the whole process (a dead kernel) is caught by the test that started it.
+Every callable a ``utils`` module declares in its ``__all__`` (its public surface: what
+notebooks, the editions and the council may call) is attacked, so a function added to a
+surface tomorrow is attacked tomorrow; a module that declares no ``__all__`` offers every
+name without a leading underscore. For each, one valid call is built (its defaults, plus a
+valid value per required parameter from VALID), then each parameter in turn is replaced by
+hostile values and, once per callable, all parameters at once. A fixed seed samples the
+pairs, so the attack is the same on every run. Each call may use at most LIMIT_SECONDS of
+CPU and the process at most LIMIT_MEMORY more memory than at the start; a call that
+exceeds either, or raises anything but the course's own CourseError or DataError, is a
+finding. A crash of the whole process (a dead kernel) is caught by the test that started it.
 
 Output, one line per call on stdout: ``start <id> <description>`` before and
 ``done <id> <outcome> <detail>`` after, so the parent knows which call killed it.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import inspect
 import itertools
 import json
@@ -52,11 +54,11 @@ SKIPPED_MODULES = {"charts": "no notebook calls it: every chart function that do
                              "attacked, and tests/test_charts.py gives it hostile chart text",
                    "handin": "the instructor's command over a folder of files (it writes the "
                              "class's CSV): tests/test_handin.py gives it broken and hostile "
-                             "files",
-                   "_rubrics": "generated data, no callables",
-                   "_draw_svg": "a script run by its path in a process of its own, reading "
-                                "its job on stdin (utils.charts.svg): tests/test_charts.py "
-                                "runs it"}
+                             "files"}
+# Modules whose name starts with an underscore are helpers of the package, never called
+# with a student's values: _rubrics (generated data) and _draw_svg (a script utils.charts
+# runs in a process of its own; tests/test_charts.py runs it). They are not attacked.
+
 #: The live council's state machine: called only by the council server, with events it has
 #: parsed and checked itself (council.parse_message and council.decide refuse what a player
 #: sends: tests/test_council_server.py plays hostile players against it).
@@ -79,7 +81,7 @@ SKIPPED_CALLABLES = {f"council.{name}" for name in (
 TRUSTED = {"checks": {"name", "low", "high", "options", "kind", "made_by", "largest",
                       "longest", "most", "limit", "hint", "outside", "message", "total",
                       "expected", "example", "columns"},
-           "csto": {"name"}}  # check_groups's label for its message, fixed by its callers
+           }
 
 
 class Timeout(BaseException):
@@ -179,8 +181,6 @@ def overrides() -> dict[str, dict[str, Any]]:
                            "path": data.DATA_DIR / "council_example_session.csv"},
         "display.date": {"value": pd.Timestamp("2001-09-12")},
         "forecasting.class_line": {"forecasts": {"new_member_2025": 60}},
-        "views.forecasting.standing": {"table": pd.DataFrame({"forecaster": ["You", "A"],
-                                                        "brier": [0.2, 0.3]}), "name": "You"},
         "texts.read": {"*": ["nat-art4"]},
         "timelines.numbered": {"table": data.load("nato_csto_timeline"), "date": "date"},
         "checks.table": {"value": pd.DataFrame({"x": [1]}), "columns": ["x"]},
@@ -193,20 +193,15 @@ def overrides() -> dict[str, dict[str, Any]]:
         "consensus.Allies": {"ideal": np.array([0.2]), "tolerance": np.array([0.1]),
                              "cost": np.array([0.1])},
         "consensus.Negotiation": {"allies": ALLIES, "rounds": ()},
-        "consensus._check_sizes": {"sizes": [12, 13]},
         "consensus.negotiate": {"allies": ALLIES},
         "consensus.sweep": {"trials": 50},
         "views.consensus.explore": {"trials": 50},
-        "csto.check_groups": {"name": "The sizes"},
         "data.load": {"name": "milestones"},
         "data.resource": {"name": "milestones"},
         "data.read_rows": {"name": "milestones"},
         "data.validate": {"name": "milestones"},
         "data.load_where": {"name": "csto_evidence", "value": "organizations"},
-        "forecasting.check_list": {"values": [1, 2]},
         "forecasting.check_percent": {"value": 50},
-        "forecasting.score": {"forecasts": {"q": 50}},
-        "views.forecasting.chart": {"scores": utils.forecasting.score_table({"You": every})},
         "forecasting.score_table": {"forecasters": {"You": every}},
         "views.forecasting.explore": {"**": every},
         "views.forecasting.forecast_sheet": {"**": every},
@@ -235,15 +230,8 @@ def overrides() -> dict[str, dict[str, Any]]:
         "widgets.check_values": {"values": {"year": 1999}},
         "errors.student_message": {"names": []},
         "membership.country_names": {"codes": ["BEL", "NLD"]},
-        "operations.outlined": {"running": utils.operations.active(2011)},
         "display.html_table": {"frame": pd.DataFrame({"x": [1.5], "y": ["a"]})},
         "display.text_table": {"frame": pd.DataFrame({"x": [1.5], "y": ["a"]})},
-        "reveal.commit": {"prediction": "My guess"},
-        "reveal.placeholder": {"prompt": "Your guess?"},
-        "reveal.answer_bundles": {"answer": "The answer"},
-        "reveal.payload": {"prompt": "Your guess?", "answer": "The answer"},
-        "reveal.record": {"prompt": "Your guess?", "prediction": "My guess"},
-        "reveal.Prediction": {"prompt": "Your guess?", "answer": "The answer", "choices": None},
         "reveal.after_prediction": {"prompt": "Your guess?", "answer": "The answer"},
         "council.class_allies": {"session": SESSION},
         "council.class_negotiation": {"session": SESSION},
@@ -259,19 +247,45 @@ def overrides() -> dict[str, dict[str, Any]]:
     }
 
 
+def surface(module: Any) -> list[str]:
+    """The names a module offers: its __all__, or every name without a leading underscore."""
+    return list(getattr(module, "__all__", [n for n in vars(module) if not n.startswith("_")]))
+
+
 def public_callables() -> dict[str, Callable[..., Any]]:
-    """Every public function and class of every utils module, by 'module.name'."""
+    """Every callable of every utils module's surface, by 'module.name' ('views.consensus.
+    explore' for utils/views/consensus.py), defined in that module (not one it imports)."""
     found = {}
     for module_info in pkgutil.walk_packages(utils.__path__, "utils."):
         short = module_info.name.removeprefix("utils.")
-        if short in SKIPPED_MODULES:
+        if short in SKIPPED_MODULES or short.split(".")[-1].startswith("_"):
             continue
         module = importlib.import_module(module_info.name)
-        for name, item in vars(module).items():
-            if not name.startswith("_") and callable(item) \
-                    and getattr(item, "__module__", None) == module.__name__:
+        for name in surface(module):
+            item = getattr(module, name)
+            if callable(item) and getattr(item, "__module__", None) == module.__name__:
                 found[f"{short}.{name}"] = item
     return dict(sorted((k, v) for k, v in found.items() if k not in SKIPPED_CALLABLES))
+
+
+def _declared(qualified: str) -> bool:
+    """Whether 'module.name' is a callable on a utils module's surface (attacked or not)."""
+    module, _, name = qualified.rpartition(".")
+    try:
+        found = importlib.import_module(f"utils.{module}")
+    except ImportError:
+        return False
+    return name in surface(found) and callable(getattr(found, name, None))
+
+
+def stale_entries() -> list[str]:
+    """Skips and valid calls that name nothing the attack could reach (a callable renamed,
+    made private or removed, a module gone): each would silently stop meaning anything."""
+    attacked = public_callables()
+    return sorted([k for k in overrides() if k not in attacked]
+                  + [k for k in SKIPPED_CALLABLES if not _declared(k)]
+                  + [m for m in SKIPPED_MODULES
+                     if importlib.util.find_spec(f"utils.{m}") is None])
 
 
 def parameters(function: Callable[..., Any]) -> list[inspect.Parameter]:

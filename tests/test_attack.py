@@ -1,12 +1,13 @@
 """An attack on every public callable of utils (tests/attack.py), in a process of its own.
 
-Every function and class of every utils module, every argument, about 90 hostile values
-(numpy scalars, NaN and infinities, huge and negative numbers, control characters and
-lone surrogates, 100,000-character texts, infinite iterators, ranges of 10^12, empty and
-2-D arrays, DataFrames, objects that fail even to describe themselves, ...), sampled with
-a fixed seed; each call with a CPU-time and a memory limit. The test fails on any
-exception other than CourseError (a student's mistake) or DataError (a broken data
-file), any call over its limits, and any crash of the process, naming the call.
+Every function and class on the surface of every utils module (its ``__all__``), every
+argument, about 90 hostile values (numpy scalars, NaN and infinities, huge and negative
+numbers, control characters and lone surrogates, 100,000-character texts, infinite
+iterators, ranges of 10^12, empty and 2-D arrays, DataFrames, objects that fail even to
+describe themselves, ...), sampled with a fixed seed; each call with a CPU-time and a
+memory limit. The test fails on any exception other than CourseError (a student's mistake)
+or DataError (a broken data file), any call over its limits, and any crash of the process,
+naming the call.
 """
 
 from __future__ import annotations
@@ -74,3 +75,9 @@ def test_no_hostile_input_gets_anything_but_a_course_message(
               f"calls, {time.perf_counter() - began:.0f} s in all")
     assert len(done) > 1_000 and callables > 100
     assert not findings, f"{len(findings)} findings:\n" + "\n".join(findings[:40])
+
+
+def test_every_skip_and_valid_call_names_something_attacked() -> None:
+    from tests import attack
+
+    assert attack.stale_entries() == []

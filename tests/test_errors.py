@@ -55,11 +55,17 @@ CELLS = {
     "unbound": "def count():\n    total += 1\ncount()",
     "interrupted": "raise KeyboardInterrupt",
     "long_array": "import numpy as np\nnp.arange(10_000_000)",
+    "module_attribute": 'data.lod("nato_members")',
+    "in_the_view": "from utils import consensus\nconsensus.summary",
 }
 COLUMNS = ("Its columns are: iso3, name, accession_date, enlargement, notes, source_kind, "
            "source, source_url, as_of.")
 #: The whole message each slip shows (the Markdown displayed in place of a traceback).
 SLIPS = {
+    "module_attribute": "the module `utils.data` has nothing called 'lod'. Did you mean "
+                        "'load'?",
+    "in_the_view": "`utils.consensus` computes; its pictures and words are in its view: "
+                   "`views.consensus.summary` (after `from utils import views`).",
     "groupby": "the table has no column 'accesion_date'. Did you mean 'accession_date'? "
                + COLUMNS,
     "query": "the table has no column 'accesion_date'. Did you mean 'accession_date'? "

@@ -15,25 +15,25 @@ TABLE = pd.DataFrame({"claim": ["Japan is NATO's 16th member"], "verdict": ["not
 @pytest.mark.parametrize("text", ["", "   ", "\n\t", "?!", "…"])
 def test_an_empty_prediction_is_refused(text: str) -> None:
     with pytest.raises(CourseError, match="Write your prediction"):
-        reveal.commit(text)
+        reveal._commit(text)
 
 
 def test_a_prediction_is_recorded_as_written_without_outer_spaces() -> None:
-    assert reveal.commit("  partly supported, because ISAF  ") == (
+    assert reveal._commit("  partly supported, because ISAF  ") == (
         "partly supported, because ISAF")
-    assert reveal.commit("no", ["yes", "no"]) == "no"
+    assert reveal._commit("no", ["yes", "no"]) == "no"
 
 
 @pytest.mark.parametrize("value", [None, "", "maybe", 1])
 def test_a_choice_must_be_one_of_the_choices(value: object) -> None:
     with pytest.raises(CourseError):
-        reveal.commit(value, ["yes", "no"])
+        reveal._commit(value, ["yes", "no"])
 
 
 @pytest.mark.parametrize("value", [None, 3, ["a"]])
 def test_a_prediction_must_be_text(value: object) -> None:
     with pytest.raises(CourseError, match="must be text"):
-        reveal.commit(value)
+        reveal._commit(value)
 
 
 def test_bad_arguments_get_a_course_error() -> None:

@@ -70,6 +70,14 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+__all__ = ["ACCESSIBLE_COLOURS", "BLACK", "BLUE", "CSTO_COLOR", "DRAW_SVG", "EMPTY_GREY",
+           "FONT", "FONT_DIR", "GREEN", "GREY", "GRID_GREY", "LIGHT_GREY", "NATO_COLOR",
+           "NO_ROOM_NOTE", "ON_WHITE", "ORANGE", "PALETTE", "PNG", "PURPLE", "SKY_BLUE",
+           "SVG_MAX_CHARS", "TEXT_CLASS", "VEGALITE_MIMETYPE", "VERMILLION", "YELLOW",
+           "TextAlternative", "VegaLite", "address_space_limited", "bundle", "chart_text",
+           "data_tables", "enable", "fill", "in_utc", "live", "outputs", "portable",
+           "static_images", "svg", "text_alternative", "themed", "unnamed_marks_silent"]
+
 try:  # absent in the browser edition, which shows charts from their spec alone
     import vl_convert as vlc
     from PIL import Image
@@ -85,10 +93,10 @@ FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 SVG_MAX_CHARS = 120_000
 #: Floats in a chart's spec are written with this many significant digits (see
 #: :func:`portable`): far more than any chart shows, far fewer than the 17 where CPUs differ.
-SIGNIFICANT_DIGITS = 12
+_SIGNIFICANT_DIGITS = 12
 #: Characters that XML 1.0 forbids in text (C0 controls but tab, newline and return; lone
 #: surrogates; U+FFFE and U+FFFF). The SVG renderer aborts the process on them.
-XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: Okabe & Ito's palette, distinguishable with the common forms of colour blindness; charts
 #: name its colours rather than write them out, so this is the one place they are defined.
 BLUE, ORANGE, GREEN, PURPLE, SKY_BLUE, VERMILLION, YELLOW, BLACK = PALETTE = [
@@ -110,7 +118,7 @@ CSTO_COLOR = VERMILLION
 _fonts_registered = False
 
 
-def theme() -> alt.theme.ThemeConfig:
+def _theme() -> alt.theme.ThemeConfig:
     """The course look: readable on a projector, colour-blind safe, one font everywhere."""
     return alt.theme.ThemeConfig({
         "config": {
@@ -130,7 +138,7 @@ def themed(chart: alt.TopLevelMixin) -> dict[str, Any]:
     The theme's settings become the chart's own ``config`` (replacing any it had: the
     course's charts set none), which wins over whatever theme is active.
     """
-    return chart.configure(**theme()["config"]).to_dict()
+    return chart.configure(**_theme()["config"]).to_dict()
 
 
 def chart_text(spec: dict[str, Any]) -> str:
@@ -161,7 +169,7 @@ def _vl_version(spec: dict[str, Any]) -> str:
 def portable(value: Any) -> Any:
     """A copy of a chart spec (or any part of one) that is the same on every machine.
 
-    Floats get :data:`SIGNIFICANT_DIGITS` significant digits, numpy scalars become Python
+    Floats get :data:`_SIGNIFICANT_DIGITS` significant digits, numpy scalars become Python
     ones, dates become ISO text, and characters XML forbids become U+FFFD. Non-finite
     floats become null (JSON has no NaN).
     """
@@ -170,13 +178,13 @@ def portable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [portable(v) for v in value]
     if isinstance(value, str):
-        return XML_FORBIDDEN.sub("\ufffd", value)
+        return _XML_FORBIDDEN.sub("\ufffd", value)
     if isinstance(value, bool | np.bool_):
         return bool(value)
     if isinstance(value, int | np.integer):
         return int(value)
     if isinstance(value, float | np.floating):
-        return float(f"{value:.{SIGNIFICANT_DIGITS}g}") if math.isfinite(value) else None
+        return float(f"{value:.{_SIGNIFICANT_DIGITS}g}") if math.isfinite(value) else None
     if isinstance(value, datetime):
         return None if pd.isna(value) else value.isoformat()
     if isinstance(value, date):
@@ -271,7 +279,7 @@ NO_ROOM_NOTE = ("(No static image: this server's memory limit (ulimit -v) leaves
 DRAW_SVG = Path(__file__).with_name("_draw_svg.py")
 
 
-class NoRoom(Exception):
+class _NoRoom(Exception):
     """vl-convert died for want of address space; the message is :data:`NO_ROOM_NOTE`."""
 
 
@@ -304,13 +312,13 @@ def svg(spec: dict[str, Any], vl_version: str) -> str:
         _register_fonts()
         return vlc.vegalite_to_svg(spec, vl_version=vl_version, allowed_base_urls=[])
     if _no_room:
-        raise NoRoom(NO_ROOM_NOTE)
+        raise _NoRoom(NO_ROOM_NOTE)
     job = json.dumps({"spec": spec, "vl_version": vl_version, "fonts": str(FONT_DIR)})
     run = subprocess.run([sys.executable, str(DRAW_SVG)], input=job.encode("utf-8"),
                          capture_output=True, timeout=120, check=False)
     if run.returncode < 0:  # killed by a signal: the engine's abort for want of room
         _no_room = True
-        raise NoRoom(NO_ROOM_NOTE)
+        raise _NoRoom(NO_ROOM_NOTE)
     if run.returncode > 0:  # a Python error in the child, e.g. a spec vl-convert refuses
         lines = run.stderr.decode("utf-8", "replace").strip().splitlines()
         raise RuntimeError(lines[-1] if lines else f"exit code {run.returncode}")
@@ -370,7 +378,7 @@ def bundle(spec: dict[str, Any], *, images: bool = True) -> tuple[dict[str, Any]
             svg_text, png = static_images(spec)
         except (KeyboardInterrupt, SystemExit):
             raise
-        except NoRoom as error:
+        except _NoRoom as error:
             data["text/plain"] += f"\n{error}"
         except BaseException as error:  # vl-convert's panics derive from BaseException
             data["text/plain"] += f"\n(No static image: {type(error).__name__}.)"
@@ -426,22 +434,22 @@ def fill(template: dict[str, Any], datasets: dict[str, pd.DataFrame | dict[str, 
 
 #: The encoding channels whose fields carry what a chart shows, in the order its table
 #: gives them (tooltips, links, detail and order add nothing a reader of the table needs).
-TABLE_CHANNELS = ("row", "column", "facet", "y", "x", "x2", "y2", "theta", "color", "fill",
+_TABLE_CHANNELS = ("row", "column", "facet", "y", "x", "x2", "y2", "theta", "color", "fill",
                   "shape", "size", "text")
 #: A table of a chart's numbers shows at most this many rows (the rest are counted).
-TABLE_ROWS = 80
+_TABLE_ROWS = 80
 #: The class of the output that holds a chart's text alternative (the site and the slides
 #: keep it with its chart).
 TEXT_CLASS = "course-chart-text"
 #: How :func:`utils.display.cell` writes a missing value (an empty column is left out).
-MISSING_TEXT = "—"
+_MISSING_TEXT = "—"
 
 
 def _views(spec: dict[str, Any], data: str | None = None,
            facet: tuple[dict[str, Any], ...] = ()) -> list[tuple[str | None, dict[str, Any]]]:
     """Each view of a (layered, concatenated or faceted) spec: the name of its data and its
     encoding's definitions by channel (facet fields under ``facet``), in
-    :data:`TABLE_CHANNELS` order."""
+    :data:`_TABLE_CHANNELS` order."""
     if isinstance(spec.get("data"), dict) and isinstance(spec["data"].get("name"), str):
         data = spec["data"]["name"]
     if isinstance(spec.get("facet"), dict):
@@ -454,7 +462,7 @@ def _views(spec: dict[str, Any], data: str | None = None,
         mark = spec.get("mark")
         channels = {"mark": {"type": mark.get("type") if isinstance(mark, dict) else mark}}
         channels.update({f"facet{i}": f for i, f in enumerate(facet)})
-        channels.update({c: encoding[c] for c in TABLE_CHANNELS
+        channels.update({c: encoding[c] for c in _TABLE_CHANNELS
                          if isinstance(encoding.get(c), dict)})
         found.append((data, channels))
     for key in ("layer", "hconcat", "vconcat", "concat"):
@@ -534,7 +542,7 @@ def data_tables(spec: dict[str, Any]) -> list[dict[str, Any]]:
     counted. A row that repeats the one before it in its series (the same categories) in all
     but that first field is left out, so a step line over 77 years gives the years something
     changed. Returns dicts with ``columns``, ``rows`` (text), ``total`` (rows before the cut
-    at :data:`TABLE_ROWS`), ``skipped`` (repeats left out) and ``ordered`` (the heading of
+    at :data:`_TABLE_ROWS`), ``skipped`` (repeats left out) and ``ordered`` (the heading of
     the field along which rows repeat, or None).
     """
     datasets = spec.get("datasets", {}) if isinstance(spec, dict) else {}
@@ -575,10 +583,10 @@ def data_tables(spec: dict[str, Any]) -> list[dict[str, Any]]:
             last[key] = rest
             rows.append([_value(v) for v in values] + ([str(times)] if table["count"] else []))
         headings = [h for _, h in table["columns"]] + ([table["count"]] if table["count"] else [])
-        keep = [i for i in range(len(headings)) if any(r[i] not in ("", MISSING_TEXT)
+        keep = [i for i in range(len(headings)) if any(r[i] not in ("", _MISSING_TEXT)
                                                          for r in rows)]
         found.append({"columns": [headings[i] for i in keep],
-                      "rows": [[r[i] for i in keep] for r in rows[:TABLE_ROWS]],
+                      "rows": [[r[i] for i in keep] for r in rows[:_TABLE_ROWS]],
                       "total": len(rows), "skipped": skipped,
                       "ordered": next((h for f, h in table["columns"] if f == ordered), None)})
     return found
@@ -679,7 +687,7 @@ def _register_fonts() -> None:
 def enable() -> None:
     """Make the course theme and renderer Altair's active ones (``utils.setup()`` does
     this), and, inside IPython, show every chart with its text alternative under it."""
-    alt.theme.register("alliance", enable=True)(theme)
+    alt.theme.register("alliance", enable=True)(_theme)
     alt.renderers.register("alliance", bundle)
     alt.renderers.enable("alliance")
     try:

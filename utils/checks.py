@@ -25,18 +25,22 @@ import numpy as np
 
 from utils.errors import CourseError
 
+__all__ = ["cut", "exact", "figure", "instance", "is_number", "items", "listing", "mapping",
+           "number", "one_of", "probability", "quota", "share", "shown", "size", "table",
+           "text", "whole", "yes_no"]
+
 #: The longest text any argument may be (a class CSV of 500 students fits many times over).
-MAX_TEXT = 200_000
+_MAX_TEXT = 200_000
 #: Shown values are cut to this many characters, so that a message stays short.
-SHOWN = 60
+_SHOWN = 60
 #: A float share is read as the simplest fraction with a denominator up to this (2/3 as
 #: two thirds, 0.1 * 3 as 3/10), never as the binary number a little off it.
-SHARE_DENOMINATOR = 10**6
+_SHARE_DENOMINATOR = 10**6
 
 
 def shown(value: object) -> str:
     """repr(value), cut short for a message."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**SHOWN:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**_SHOWN:
         return figure(value)  # its repr has too many digits to be worth making
     try:
         text = repr(value)
@@ -45,7 +49,7 @@ def shown(value: object) -> str:
     return cut(text)
 
 
-def cut(text: str, longest: int = SHOWN) -> str:
+def cut(text: str, longest: int = _SHOWN) -> str:
     """Text cut short for a message: its start and its end, with … between."""
     if not isinstance(text, str):
         return shown(text)
@@ -153,7 +157,7 @@ def share(name: str, value: object, message: str = "") -> Fraction:
         raise CourseError(problem)
     fraction = exact(name, value)
     if not isinstance(value, Rational):
-        fraction = fraction.limit_denominator(SHARE_DENOMINATOR)
+        fraction = fraction.limit_denominator(_SHARE_DENOMINATOR)
     if not 0 < fraction <= 1:
         raise CourseError(problem)
     return fraction
@@ -189,7 +193,7 @@ def one_of(name: str, value: object, options: Iterable[str]) -> str:
     return str.__str__(value)  # plain text: a subclass's own == or hash never runs after this
 
 
-def text(name: str, value: object, longest: int = MAX_TEXT) -> str:
+def text(name: str, value: object, longest: int = _MAX_TEXT) -> str:
     """Some text, at most `longest` characters."""
     if not isinstance(value, str):
         raise CourseError(f"{name} must be text, not {shown(value)}.")

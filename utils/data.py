@@ -38,6 +38,11 @@ import pandas as pd
 from utils import checks
 from utils.errors import CourseError, DataError
 
+__all__ = ["CODE_CARDS", "CONSTRAINTS", "COUNCIL_TABLES", "DATA_DIR", "NEEDED_ROWS", "PACKAGE",
+           "ROOT", "SOURCE_COLUMNS", "cell_problem", "forget", "is_web_address", "load",
+           "load_file", "load_where", "names", "read_package", "read_rows", "resource",
+           "today_anywhere", "validate"]
+
 
 def _data_folder() -> Path:
     """The folder of the tables. Installed from a wheel, the package holds them as
@@ -55,25 +60,25 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = _data_folder()
 PACKAGE = DATA_DIR / "datapackage.json"
 SOURCE_COLUMNS = ("source", "source_url", "as_of")
-URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
-TYPES = ("string", "integer", "number", "date", "boolean")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+_TYPES = ("string", "integer", "number", "date", "boolean")
 #: The longest cell a table may hold, and the largest file (the tables are far smaller).
-MAX_CELL = 10_000
-MAX_FILE_BYTES = 20_000_000
+_MAX_CELL = 10_000
+_MAX_FILE_BYTES = 20_000_000
 #: No source can have been checked for the course before NATO existed: an earlier as_of is
 #: a typing error (0202 for 2020).
-EARLIEST_CHECK = date(1949, 1, 1)
+_EARLIEST_CHECK = date(1949, 1, 1)
 #: Every date in the tables falls in these years; one outside is a typing error (a year
 #: 9999 would also stretch a year-by-year chart past Altair's 5,000 rows).
-EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2100, 12, 31)
+_EARLIEST_DATE, _LATEST_DATE = date(1900, 1, 1), date(2100, 12, 31)
 #: The largest size of a number in a cell or in the descriptor: far above any count or
 #: amount in the course, and small enough for pandas' Int64 and for a float to keep every
 #: digit (a 30-digit integer made pandas raise OverflowError).
-MAX_MAGNITUDE = 10**15
+_MAX_MAGNITUDE = 10**15
 #: How deeply the descriptor's JSON may nest: it needs 8 levels (package, resources, a
 #: resource, its schema, fields, a field, constraints, an enum); far deeper nesting made
 #: json.loads raise RecursionError.
-MAX_DEPTH = 20
+_MAX_DEPTH = 20
 #: The constraints the loader applies. The descriptor may use no other: a constraint the
 #: loader ignored would pass data the schema forbids.
 CONSTRAINTS = ("required", "unique", "enum", "pattern", "minimum", "maximum",
@@ -81,12 +86,12 @@ CONSTRAINTS = ("required", "unique", "enum", "pattern", "minimum", "maximum",
 #: The properties the loader reads or that only describe (title, description): any other
 #: (a CSV dialect, missing values, true values...) would change how a table is read, so the
 #: loader refuses it rather than read the table otherwise than the descriptor says.
-RESOURCE_KEYS = ("name", "path", "title", "description", "schema", "format", "encoding",
+_RESOURCE_KEYS = ("name", "path", "title", "description", "schema", "format", "encoding",
                  "mediatype", "profile", "sources", "licenses")
-RESOURCE_VALUES = {"format": "csv", "encoding": "utf-8", "mediatype": "text/csv",
+_RESOURCE_VALUES = {"format": "csv", "encoding": "utf-8", "mediatype": "text/csv",
                    "profile": "tabular-data-resource"}
-SCHEMA_KEYS = ("fields", "primaryKey", "foreignKeys")
-FIELD_KEYS = ("name", "type", "format", "title", "description", "constraints", "example")
+_SCHEMA_KEYS = ("fields", "primaryKey", "foreignKeys")
+_FIELD_KEYS = ("name", "type", "format", "title", "description", "constraints", "example")
 
 
 def today_anywhere() -> date:
@@ -135,8 +140,8 @@ def _decode(path: Path, header: list[str] | None = None) -> str:
     column by name, for a table whose `header` is given)."""
     where = _shown_path(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise DataError(f"{where}: the file is larger than {MAX_FILE_BYTES:,} bytes.")
+        if path.stat().st_size > _MAX_FILE_BYTES:
+            raise DataError(f"{where}: the file is larger than {_MAX_FILE_BYTES:,} bytes.")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise DataError(f"{where}: the file is missing.") from None
@@ -204,9 +209,9 @@ class _JsonFault(Exception):
 
 def _json_int(token: str) -> int:
     """A JSON integer, if its size is one a data package can mean."""
-    if len(token.lstrip("-")) > len(str(MAX_MAGNITUDE)) or abs(int(token)) > MAX_MAGNITUDE:
+    if len(token.lstrip("-")) > len(str(_MAX_MAGNITUDE)) or abs(int(token)) > _MAX_MAGNITUDE:
         raise _JsonFault(token, f"the number {checks.cut(token, 30)} is beyond "
-                                f"{MAX_MAGNITUDE:.0e}, larger than any a data package needs.")
+                                f"{_MAX_MAGNITUDE:.0e}, larger than any a data package needs.")
     return int(token)
 
 
@@ -214,9 +219,9 @@ def _json_float(token: str) -> float:
     """A JSON number with a fraction or exponent, if finite and of a size a data package
     can mean."""
     value = float(token)
-    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+    if not math.isfinite(value) or abs(value) > _MAX_MAGNITUDE:
         raise _JsonFault(token, f"the number {checks.cut(token, 30)} is beyond "
-                                f"{MAX_MAGNITUDE:.0e}, larger than any a data package needs.")
+                                f"{_MAX_MAGNITUDE:.0e}, larger than any a data package needs.")
     return value
 
 
@@ -240,10 +245,10 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _parse_json(text: str, where: str) -> Any:
     """The descriptor's JSON as Python; a DataError naming line and column (and the
     resource and field) of the first thing wrong with it."""
-    if _depth(text) > MAX_DEPTH:
-        token = next(t for t in _json_tokens(text) if t.depth > MAX_DEPTH)
+    if _depth(text) > _MAX_DEPTH:
+        token = next(t for t in _json_tokens(text) if t.depth > _MAX_DEPTH)
         raise DataError(f"{_at_token(text, where, token)}: the JSON nests deeper than "
-                        f"{MAX_DEPTH} levels; a data package needs far fewer.")
+                        f"{_MAX_DEPTH} levels; a data package needs far fewer.")
     try:
         return json.loads(text, object_pairs_hook=_json_object, parse_int=_json_int,
                           parse_float=_json_float, parse_constant=_json_constant)
@@ -387,12 +392,12 @@ def _check_resource(item: object, index: int, text: str, where: str) -> None:
             or not item["schema"]["fields"]:
         raise DataError(f"{_at(text, where, index)}: resource {index + 1} needs a name, a "
                         "path and a schema with fields.")
-    unknown = [key for key in item if key not in RESOURCE_KEYS]
+    unknown = [key for key in item if key not in _RESOURCE_KEYS]
     if unknown:
         raise DataError(f"{_at(text, where, index, key=(unknown[0],))}: the loader does not "
                         f"implement the resource property {checks.shown(unknown[0])}; remove "
                         "it, or teach utils.data to apply it.")
-    for key, allowed in RESOURCE_VALUES.items():
+    for key, allowed in _RESOURCE_VALUES.items():
         if key in item and item[key] != allowed:
             raise DataError(f"{_at(text, where, index, key=(key,))}: the loader reads only "
                             f"{key} {allowed!r}, not {checks.shown(item[key])}.")
@@ -401,7 +406,7 @@ def _check_resource(item: object, index: int, text: str, where: str) -> None:
                         f"{checks.shown(item['path'])} must be the name of a .csv file in "
                         "data/ (letters, digits, - and _).")
     schema = item["schema"]
-    unknown = [key for key in schema if key not in SCHEMA_KEYS]
+    unknown = [key for key in schema if key not in _SCHEMA_KEYS]
     if unknown:
         at = _at(text, where, index, key=("schema", unknown[0]))
         raise DataError(f"{at}: the loader does not implement the schema property "
@@ -538,15 +543,15 @@ def _rules(field: object) -> _Rules:
     if not isinstance(field, dict) or not isinstance(field.get("name"), str) \
             or not field["name"]:
         raise _SchemaFault(": each field needs a name (text).")
-    unknown = [key for key in field if key not in FIELD_KEYS]
+    unknown = [key for key in field if key not in _FIELD_KEYS]
     if unknown:
         raise _SchemaFault(f": the loader does not implement the field property "
                            f"{checks.shown(unknown[0])}; remove it, or teach utils.data to "
                            "apply it.")
     kind = field.get("type", "string")
-    if kind not in TYPES:
+    if kind not in _TYPES:
         raise _SchemaFault(f" has the unknown type {checks.shown(kind)}; the types are "
-                           f"{', '.join(TYPES)}.")
+                           f"{', '.join(_TYPES)}.")
     form = field.get("format", "default")
     if form not in ("default", "uri") or (form == "uri" and kind != "string"):
         raise _SchemaFault(f": the loader does not implement the format {checks.shown(form)} "
@@ -606,21 +611,21 @@ def _constraint_value(kind: str, key: str, value: object) -> Any:
     else:
         typed = value if kind == "boolean" and isinstance(value, bool) else None
     if typed is None or (kind == "number" and not math.isfinite(typed)) \
-            or (kind in ("integer", "number") and abs(typed) > MAX_MAGNITUDE):
+            or (kind in ("integer", "number") and abs(typed) > _MAX_MAGNITUDE):
         raise _SchemaFault(f": the constraint {key} must be {_A_VALUE[kind]}, not "
                            f"{checks.shown(value)}.")
     return typed
 
 
 @cache
-def package() -> dict[str, Any]:
+def _package() -> dict[str, Any]:
     """The data package descriptor (data/datapackage.json)."""
     return read_package(PACKAGE)
 
 
 def names() -> list[str]:
     """The names of all tables, in the order the descriptor lists them."""
-    return [resource["name"] for resource in package()["resources"]]
+    return [resource["name"] for resource in _package()["resources"]]
 
 
 def resource(name: str) -> dict[str, Any]:
@@ -629,7 +634,7 @@ def resource(name: str) -> dict[str, Any]:
         raise CourseError(f"A table's name is text, such as 'nato_members'; not "
                           f"{checks.shown(name)}.")
     name = str.__str__(name)  # plain text: a subclass's own == never runs after this
-    for candidate in package()["resources"]:
+    for candidate in _package()["resources"]:
         if candidate["name"] == name:
             return candidate
     raise CourseError(f"There is no table called {checks.shown(name)}. The tables are: "
@@ -678,7 +683,7 @@ def read_rows(name: str, path: Path | None = None) -> list[_Row]:
     # The csv module's cell limit is process-wide, and other libraries change it (Frictionless
     # sets its own on import): read with one fixed, generous limit, so that the same file
     # gives the same message whatever was imported before; cell_problem checks the size.
-    limit = csv.field_size_limit(MAX_FILE_BYTES)
+    limit = csv.field_size_limit(_MAX_FILE_BYTES)
     try:
         for values in reader:
             line = previous + 1
@@ -698,7 +703,7 @@ def read_rows(name: str, path: Path | None = None) -> list[_Row]:
     except csv.Error as error:
         line = reader.line_num
         record = lines[min(line, len(lines)) - 1]
-        long = [m.end() for m in re.finditer(rf"[^,]{{{MAX_CELL},}}", record)]
+        long = [m.end() for m in re.finditer(rf"[^,]{{{_MAX_CELL},}}", record)]
         column = header[min(_field_at(record, long[0]), len(header) - 1)] if long and header \
             else "?"
         raise DataError(f"{where}, line {line}, column {column}: not readable as CSV "
@@ -836,16 +841,16 @@ def _keys_of(name: str, columns: tuple[str, ...]) -> frozenset[tuple[Any, ...]]:
 # rows the notebooks rely on.
 
 #: Columns holding ';'-separated ISO codes, each of which must be a row of countries.
-CODE_LISTS = {"nato_operations": ("countries",), "consensus_episodes": ("allies",)}
+_CODE_LISTS = {"nato_operations": ("countries",), "consensus_episodes": ("allies",)}
 #: Dates of one row that happen in this order: the first cannot be after the second.
-IN_ORDER = {"nato_operations": (("start_date", "end_date"),),
+_IN_ORDER = {"nato_operations": (("start_date", "end_date"),),
             "consensus_episodes": (("start_date", "end_date"),),
             "partnerships": (("joined", "left"),),
             "forecast_questions": (("asked_on", "resolves_by"), ("asked_on", "resolved_on"))}
 #: The date columns that may lie after today: when a forecast question is due, and the
 #: imagined events of a scenario. Every other date records something that happened (and
 #: as_of, when a source was checked, has its own rule).
-MAY_BE_FUTURE = {("forecast_questions", "resolves_by"), ("scenario_events", "date")}
+_MAY_BE_FUTURE = {("forecast_questions", "resolves_by"), ("scenario_events", "date")}
 #: Rows that notebooks and the course's functions name by key: without one, a notebook
 #: would fail, or tell a student that a passage they were sent to does not exist.
 NEEDED_ROWS = {
@@ -869,10 +874,10 @@ CODE_CARDS = ("imagined_alliance",)
 
 
 def _check_consistency(name: str, rows: list[dict[str, str]]) -> None:
-    """The rules across rows and tables of one table (see CODE_LISTS, IN_ORDER,
-    MAY_BE_FUTURE, NEEDED_ROWS and the council's cards)."""
+    """The rules across rows and tables of one table (see _CODE_LISTS, _IN_ORDER,
+    _MAY_BE_FUTURE, NEEDED_ROWS and the council's cards)."""
     schema = resource(name)["schema"]
-    for column in CODE_LISTS.get(name, ()):
+    for column in _CODE_LISTS.get(name, ()):
         known = _keys_of("countries", ("iso3",))
         for index, row in enumerate(rows):
             unknown = [c for c in row[column].split(";") if c and (c,) not in known]
@@ -880,14 +885,14 @@ def _check_consistency(name: str, rows: list[dict[str, str]]) -> None:
                 raise DataError(f"{_row_place(name, index, row)}, column {column}: "
                                 f"{unknown[0]!r} is not in the table countries (its column "
                                 f"iso3, in {resource('countries')['path']}).")
-    for first, then in IN_ORDER.get(name, ()):
+    for first, then in _IN_ORDER.get(name, ()):
         for index, row in enumerate(rows):  # checked dates: YYYY-MM-DD sorts as text
             if row[first] and row[then] and row[then] < row[first]:
                 raise DataError(f"{_row_place(name, index, row)}, column {then}: "
                                 f"{row[then]} is before {first} ({row[first]}).")
     today = today_anywhere().isoformat()
     past = [f["name"] for f in schema["fields"] if f.get("type") == "date"
-            and f["name"] != "as_of" and (name, f["name"]) not in MAY_BE_FUTURE]
+            and f["name"] != "as_of" and (name, f["name"]) not in _MAY_BE_FUTURE]
     for index, row in enumerate(rows):
         for column in past:
             if row.get(column, "") > today:
@@ -965,8 +970,8 @@ def cell_problem(field: dict[str, Any], text: str) -> str | None:
 
 def _problem(rules: _Rules, text: str) -> str | None:
     """What is wrong with one cell of a field, in words, or None when it is fine."""
-    if len(text) > MAX_CELL:
-        return f"the cell has {len(text):,} characters; at most {MAX_CELL:,} are allowed."
+    if len(text) > _MAX_CELL:
+        return f"the cell has {len(text):,} characters; at most {_MAX_CELL:,} are allowed."
     if text == "":
         return "is empty but required." if rules.required else None
     if _blank_to_the_eye(text):
@@ -1022,11 +1027,11 @@ def _date_problem(column: str, value: date) -> str | None:
             return (f"{value} is after today ({today} anywhere on Earth, by this computer's "
                     "clock); a source cannot have been checked then (or is the clock "
                     "behind?).")
-        if value < EARLIEST_CHECK:
-            return (f"{value} is before {EARLIEST_CHECK.year}; the sources were checked for "
+        if value < _EARLIEST_CHECK:
+            return (f"{value} is before {_EARLIEST_CHECK.year}; the sources were checked for "
                     "this course (a typing error?).")
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
-        return (f"{value} is outside {EARLIEST_DATE.year}–{LATEST_DATE.year}, the years the "
+    if not _EARLIEST_DATE <= value <= _LATEST_DATE:
+        return (f"{value} is outside {_EARLIEST_DATE.year}–{_LATEST_DATE.year}, the years the "
                 "course's events fall in (a typing error?).")
     return None
 
@@ -1036,7 +1041,7 @@ def is_web_address(text: str) -> bool:
 
     Checks the fields declared ``"format": "uri"`` in the descriptor (and ``source_url``).
     """
-    if not isinstance(text, str) or not URL.match(text):
+    if not isinstance(text, str) or not _URL.match(text):
         return False
     try:
         parts = urlsplit(text)
@@ -1062,17 +1067,17 @@ def _parse(kind: str, text: str) -> Any:
         if not _INTEGER.fullmatch(text):
             raise ValueError
         digits = text.lstrip("+-").lstrip("0")
-        if len(digits) > len(str(MAX_MAGNITUDE)) or int(text) > MAX_MAGNITUDE \
-                or int(text) < -MAX_MAGNITUDE:
-            raise ValueError(f"is beyond {MAX_MAGNITUDE:,}, larger than any number in the "
+        if len(digits) > len(str(_MAX_MAGNITUDE)) or int(text) > _MAX_MAGNITUDE \
+                or int(text) < -_MAX_MAGNITUDE:
+            raise ValueError(f"is beyond {_MAX_MAGNITUDE:,}, larger than any number in the "
                              "course")
         return int(text)
     if kind == "number":
         if not _NUMBER.fullmatch(text):
             raise ValueError
         value = float(text)
-        if math.isfinite(value) and abs(value) > MAX_MAGNITUDE:
-            raise ValueError(f"is beyond {MAX_MAGNITUDE:,}, larger than any number in the "
+        if math.isfinite(value) and abs(value) > _MAX_MAGNITUDE:
+            raise ValueError(f"is beyond {_MAX_MAGNITUDE:,}, larger than any number in the "
                              "course")
         return value
     if kind == "date":
@@ -1109,7 +1114,7 @@ def _to_frame(name: str, rows: list[dict[str, str]]) -> pd.DataFrame:
 
 def forget() -> None:
     """Read the descriptor and the tables again at the next load (after they changed)."""
-    for cached in (package, _load, _keys_of, _checked_rows):
+    for cached in (_package, _load, _keys_of, _checked_rows):
         cached.cache_clear()
 
 
@@ -1124,7 +1129,7 @@ def _load(name: str) -> pd.DataFrame:
 
 #: Characters that change how text around them is shown without showing themselves: the
 #: direction overrides and isolates, and a byte-order mark inside a cell.
-HIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069\ufeff]")
+_HIDDEN = re.compile("[\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def _check_own_text(name: str, rows: list[_Row]) -> None:
@@ -1141,7 +1146,7 @@ def _check_own_text(name: str, rows: list[_Row]) -> None:
                 raise DataError(f"{_row_place(name, index, row)}, column {column}: "
                                 f"{checks.shown(text)} starts or ends with a space or a line "
                                 "break; remove it (names are compared exactly).")
-            hidden = HIDDEN.search(text)
+            hidden = _HIDDEN.search(text)
             if hidden:
                 raise DataError(f"{_row_place(name, index, row)}, column {column}: the "
                                 f"character U+{ord(hidden.group()):04X} at position "

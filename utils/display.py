@@ -16,8 +16,8 @@ needs the whole text, a link to click, and numbers written the way people write 
 * single numbers the same way: ``0.09`` for ``0.09000000000000002``, ``0.0625`` for
   ``np.float64(0.0625)``, ``5`` for ``np.int64(5)``;
 * whatever a student shows, in bounded time and size: a table's first MAX_ROWS rows and
-  MAX_COLUMNS columns, saying how many it has; a text (in a cell, or a string) up to
-  LONGEST_TEXT characters, then how much more there is; a long list in a cell as its length.
+  _MAX_COLUMNS columns, saying how many it has; a text (in a cell, or a string) up to
+  _LONGEST_TEXT characters, then how much more there is; a long list in a cell as its length.
 
 Everything here is a pure function of the value shown, so outputs are byte-identical
 from run to run and from machine to machine.
@@ -42,22 +42,24 @@ import pandas as pd
 from utils import checks
 from utils.errors import CourseError
 
+__all__ = ["MAX_ROWS", "WIDTH", "cell", "date", "html_table", "number", "setup", "text_table"]
+
 #: Significant digits of a number shown to students.
-DIGITS = 4
+_DIGITS = 4
 #: What a missing value looks like.
-MISSING = "—"
+_MISSING = "—"
 #: A table whose longest text is longer than this is written one row at a time as text.
-LONG_TEXT = 40
+_LONG_TEXT = 40
 #: Width of the plain-text form of a table.
 WIDTH = 88
 #: Tables are shown whole up to this many rows.
 MAX_ROWS = 200
 #: ... and this many columns (a table turned on its side, ``table.T``, has one per row).
-MAX_COLUMNS = 40
+_MAX_COLUMNS = 40
 #: The longest text shown whole, in a table's cell or as a value: the course's longest
 #: passage has under 2,000 characters; a longer text is a slip (``"x" * 10**7``), shown
 #: as its start and how much more there is.
-LONGEST_TEXT = 5_000
+_LONGEST_TEXT = 5_000
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _URL = re.compile(r"^https?://\S+$")
@@ -79,29 +81,29 @@ def number(value: float) -> str:
     except OverflowError:  # a whole number from 2**1024 on, beyond every float
         return checks.figure(value)
     if math.isnan(value):
-        return MISSING
+        return _MISSING
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
     if value == 0:
         return "0.0"
     size = abs(value)
     if size >= 1e15 or size < 1e-4:
-        mantissa, exponent = f"{value:.{DIGITS - 1}e}".split("e")
+        mantissa, exponent = f"{value:.{_DIGITS - 1}e}".split("e")
         mantissa = mantissa.rstrip("0").rstrip(".")
         return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
     if size >= 1000:
         return f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
-    rounded = float(f"{value:.{DIGITS}g}")
+    rounded = float(f"{value:.{_DIGITS}g}")
     if rounded.is_integer():
         return f"{rounded:.1f}"
-    decimals = max(DIGITS - 1 - math.floor(math.log10(size)), 0)
+    decimals = max(_DIGITS - 1 - math.floor(math.log10(size)), 0)
     return f"{rounded:.{decimals}f}".rstrip("0").rstrip(".")
 
 
 def date(value: pd.Timestamp) -> str:
     """A date without a time of day when it has none (``2026-11-24``)."""
     if value is None or value is pd.NaT:
-        return MISSING
+        return _MISSING
     if not isinstance(value, pd.Timestamp):
         raise CourseError(f"Only a date can be written as one, not {checks.shown(value)}.")
     if value == value.normalize():
@@ -110,10 +112,10 @@ def date(value: pd.Timestamp) -> str:
 
 
 def _long_text(text: str) -> str:
-    """Text as it is up to LONGEST_TEXT characters; longer, its start and how much more."""
-    if len(text) <= LONGEST_TEXT:
+    """Text as it is up to _LONGEST_TEXT characters; longer, its start and how much more."""
+    if len(text) <= _LONGEST_TEXT:
         return text
-    return f"{text[:LONGEST_TEXT]}… ({len(text) - LONGEST_TEXT:,} more characters not shown)"
+    return f"{text[:_LONGEST_TEXT]}… ({len(text) - _LONGEST_TEXT:,} more characters not shown)"
 
 
 def cell(value: Any) -> str:
@@ -123,7 +125,7 @@ def cell(value: Any) -> str:
 
 def _cell(value: Any) -> str:
     if value is None or value is pd.NA or value is pd.NaT:
-        return MISSING
+        return _MISSING
     if isinstance(value, bool | np.bool_):
         return "True" if value else "False"
     if isinstance(value, pd.Timestamp):
@@ -140,7 +142,7 @@ def _cell(value: Any) -> str:
         return _cell(value.item())
     try:
         if pd.isna(value):
-            return MISSING
+            return _MISSING
     except (TypeError, ValueError):
         pass
     if isinstance(value, list | tuple | set | frozenset | dict | np.ndarray) and len(value) > 100:
@@ -177,14 +179,14 @@ def _count(frame: pd.DataFrame) -> str:
         rows = f"the first {MAX_ROWS} of {len(frame)} rows"
     else:
         rows = f"{len(frame)} row{'s' if len(frame) != 1 else ''}"
-    if len(frame.columns) > MAX_COLUMNS:
-        rows += f"; the first {MAX_COLUMNS} of {len(frame.columns)} columns"
+    if len(frame.columns) > _MAX_COLUMNS:
+        rows += f"; the first {_MAX_COLUMNS} of {len(frame.columns)} columns"
     return rows
 
 
 def _shown_part(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows and columns of a table that are shown (MAX_ROWS, MAX_COLUMNS)."""
-    return frame.iloc[:MAX_ROWS, :MAX_COLUMNS]
+    """The rows and columns of a table that are shown (MAX_ROWS, _MAX_COLUMNS)."""
+    return frame.iloc[:MAX_ROWS, :_MAX_COLUMNS]
 
 
 def html_table(frame: pd.DataFrame) -> str:
@@ -193,7 +195,7 @@ def html_table(frame: pd.DataFrame) -> str:
     count = _count(frame)
     frame = _shown_part(frame)
     if not _flat(frame):
-        return (frame.to_html(render_links=True, na_rep=MISSING, float_format=number)
+        return (frame.to_html(render_links=True, na_rep=_MISSING, float_format=number)
                 + f"<p><small>{count}</small></p>")
     corner = html.escape(cell(frame.index.name)) if frame.index.name else ""
     head = "".join(f'<th style="text-align:left">{html.escape(str(c))}</th>'
@@ -218,12 +220,12 @@ def html_table(frame: pd.DataFrame) -> str:
 def text_table(frame: pd.DataFrame) -> str:
     """A table as plain text, nothing cut: one row at a time when it holds long texts."""
     checks.instance("The table", frame, pd.DataFrame, "data.load")
-    cut = len(frame) > MAX_ROWS or len(frame.columns) > MAX_COLUMNS
+    cut = len(frame) > MAX_ROWS or len(frame.columns) > _MAX_COLUMNS
     note = f"\n({_count(frame)})" if cut else ""
     frame = _shown_part(frame)
     shown = frame.apply(lambda column: column.map(cell)) if len(frame.columns) else frame
     longest = max((len(v) for column in shown.columns for v in shown[column]), default=0)
-    if longest <= LONG_TEXT or not _flat(frame):
+    if longest <= _LONG_TEXT or not _flat(frame):
         return shown.to_string() + note
     names = [str(c) for c in frame.columns]
     pad = max(len(n) for n in names) + 2
@@ -265,15 +267,15 @@ def _array_text(array: np.ndarray) -> str:
 
 
 def _string_text(printer: Any) -> Any:
-    """The pretty-printer of text: IPython's own, or for a text past LONGEST_TEXT its
+    """The pretty-printer of text: IPython's own, or for a text past _LONGEST_TEXT its
     start, as a quoted string, and how much more there is."""
     printer = getattr(printer, "wrapped", printer)  # set up twice: wrap IPython's once
 
     def text(value: str, p: Any, cycle: bool) -> None:
-        if len(value) <= LONGEST_TEXT:
+        if len(value) <= _LONGEST_TEXT:
             printer(value, p, cycle)
         else:
-            p.text(f"{value[:LONGEST_TEXT]!r}… ({len(value) - LONGEST_TEXT:,} more "
+            p.text(f"{value[:_LONGEST_TEXT]!r}… ({len(value) - _LONGEST_TEXT:,} more "
                    "characters not shown)")
     text.wrapped = printer
     return text
@@ -281,10 +283,10 @@ def _string_text(printer: Any) -> Any:
 
 #: Deepest nesting of lists, tuples and dicts shown in full: IPython's printer recurses once
 #: per level and stops with a traceback long before a list nested 100,000 deep.
-DEEPEST = 100
+_DEEPEST = 100
 
 
-def _depth_beyond(value: Any, limit: int = DEEPEST) -> bool:
+def _depth_beyond(value: Any, limit: int = _DEEPEST) -> bool:
     """Whether `value` nests lists, tuples or dicts more than `limit` deep (walked without
     recursion, each container once, at most 100,000 of them, so it is quick whatever it
     holds; a container that holds itself is IPython's to show, as `[...]`)."""
@@ -302,13 +304,13 @@ def _depth_beyond(value: Any, limit: int = DEEPEST) -> bool:
 
 
 def _nesting_guard(printer: Any) -> Any:
-    """IPython's printer of a container, or, past DEEPEST levels, a one-line summary."""
+    """IPython's printer of a container, or, past _DEEPEST levels, a one-line summary."""
     printer = getattr(printer, "wrapped", printer)
 
     def shown(value: Any, p: Any, cycle: bool) -> None:
         if _depth_beyond(value):
             p.text(f"a {type(value).__name__} of {len(value):,} item(s), nested more than "
-                   f"{DEEPEST} levels deep: too deep to show")
+                   f"{_DEEPEST} levels deep: too deep to show")
         else:
             printer(value, p, cycle)
     shown.wrapped = printer

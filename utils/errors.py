@@ -34,11 +34,14 @@ from numbers import Integral
 from types import ModuleType, TracebackType
 from typing import Any
 
+__all__ = ["PREFIX", "SHOW_TRACEBACKS", "CourseError", "DataError", "install_ipython_handler",
+           "message_markdown", "student_message"]
+
 #: The start of every message a student sees in place of a traceback.
 PREFIX = "**Cannot do that:**"
-PLACEHOLDER = re.compile(r"(?<![\w])_{3,}(?![\w])")
+_PLACEHOLDER = re.compile(r"(?<![\w])_{3,}(?![\w])")
 SHOW_TRACEBACKS = "COURSE_TRACEBACKS"
-PLACEHOLDER_MESSAGE = (f"{PREFIX} this cell still has a `____` placeholder. Replace each "
+_PLACEHOLDER_MESSAGE = (f"{PREFIX} this cell still has a `____` placeholder. Replace each "
                        "`____` with your answer, then run the cell again.")
 
 
@@ -65,12 +68,12 @@ def message_markdown(error: BaseException) -> str:
 
 
 #: What an interrupted cell (Ctrl+C, or the stop button) shows instead of a traceback.
-INTERRUPTED = "**Stopped:** you interrupted the cell."
+_INTERRUPTED = "**Stopped:** you interrupted the cell."
 #: Labels compared with a misspelt one at most (difflib's time grows with their number).
-MOST_COMPARED = 10_000
+_MOST_COMPARED = 10_000
 #: The operations of pandas' arithmetic and comparisons, as a sentence says them;
 #: {mine} is the column's kind of values, {other} the other side's.
-OPERATIONS = {
+_OPERATIONS = {
     "add": "add {other} to {mine}", "radd": "add {mine} to {other}",
     "sub": "subtract {other} from {mine}", "rsub": "subtract {mine} from {other}",
     "mul": "multiply {mine} by {other}", "rmul": "multiply {other} by {mine}",
@@ -82,14 +85,14 @@ OPERATIONS = {
     "gt": "compare {mine} with {other}", "ge": "compare {mine} with {other}",
 }
 #: pandas' accessors, by class, as a student writes them.
-ACCESSORS = {"DatetimeProperties": ".dt", "TimedeltaProperties": ".dt",
+_ACCESSORS = {"DatetimeProperties": ".dt", "TimedeltaProperties": ".dt",
              "PeriodProperties": ".dt", "CombinedDatetimelikeProperties": ".dt",
              "StringMethods": ".str", "CategoricalAccessor": ".cat"}
 
 
 def _close(word: str, known: list[str]) -> str | None:
     """The known word closest to `word`, if one is close enough to be a misspelling."""
-    close = difflib.get_close_matches(word, known[:MOST_COMPARED], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, known[:_MOST_COMPARED], n=1, cutoff=0.6)
     return close[0] if close else None
 
 
@@ -141,18 +144,18 @@ def student_message(error: BaseException, tb: TracebackType | None,
     if isinstance(error, (CourseError, DataError)):
         return message_markdown(error)
     if isinstance(error, KeyboardInterrupt):
-        return INTERRUPTED
+        return _INTERRUPTED
     if isinstance(error, FileNotFoundError):  # the student named the file, wherever it failed
         return _no_file(error)
     if isinstance(error, ImportError):
         return _not_importable(error)
     if isinstance(error, SyntaxError):
         line = error.text if isinstance(error.text, str) else ""
-        if PLACEHOLDER.search(line):
-            return PLACEHOLDER_MESSAGE
+        if _PLACEHOLDER.search(line):
+            return _PLACEHOLDER_MESSAGE
         if any(frame.f_code.co_name in ("query", "eval") and _module(frame).startswith(
                 "pandas.") for frame in _frames(tb)):
-            return QUERY_SYNTAX
+            return _QUERY_SYNTAX
         return None
     frames = _frames(tb)
     cells = [i for i, frame in enumerate(frames) if _in_cell(frame)]
@@ -167,7 +170,7 @@ def student_message(error: BaseException, tb: TracebackType | None,
         if isinstance(error, TypeError | ValueError | IndexError):
             return _wrong_arguments(error, frames[-1]) or _plain_slip(error)
         if isinstance(error, ZeroDivisionError):
-            return ZERO_DIVISION
+            return _ZERO_DIVISION
         if isinstance(error, RecursionError):
             return _endless(frames[-1])
         return None
@@ -206,8 +209,8 @@ def _pandas_refused(error: BaseException) -> str | None:
 
 
 def _plain_slip(error: Exception) -> str | None:
-    """A slip of plain Python (PLAIN_SLIPS): ``[1, 2, 3][10]``, ``"year " + 1999``…"""
-    for pattern, message in PLAIN_SLIPS.items():
+    """A slip of plain Python (_PLAIN_SLIPS): ``[1, 2, 3][10]``, ``"year " + 1999``…"""
+    for pattern, message in _PLAIN_SLIPS.items():
         found = re.fullmatch(pattern, str(error), flags=re.S)
         if found:
             from utils.checks import cut
@@ -246,7 +249,7 @@ def _not_convertible(error: ValueError, called: list[Any]) -> str | None:
 
 #: Slips of plain Python in a cell's own code, by the message Python gives: what a
 #: student sees instead (with {0}, {1}… the parts the pattern picked out).
-PLAIN_SLIPS = {
+_PLAIN_SLIPS = {
     r"(?:list|tuple|string) index out of range": (
         "a position past the end: a list of n items has positions 0 to n - 1 (and -1 for "
         "the last). `len(...)` says how many there are."),
@@ -267,18 +270,18 @@ PLAIN_SLIPS = {
         "a column holds many values, so it is not one number: pick one, "
         "`table['column'].iloc[0]`, or sum or average them: `.sum()`, `.mean()`."),
 }
-QUERY_SYNTAX = (f"{PREFIX} pandas cannot read this query. Write it as a comparison, "
+_QUERY_SYNTAX = (f"{PREFIX} pandas cannot read this query. Write it as a comparison, "
                 "`year > 1999`; text goes in quotes (`name == 'Greece'`), a variable of yours "
                 "takes an @ (`year > @start`), and a column name with a space goes in "
                 "backquotes (`` `accession date` > 1999 ``).")
-ZERO_DIVISION = (f"{PREFIX} a division by zero: the number you divide by is 0. Check it "
+_ZERO_DIVISION = (f"{PREFIX} a division by zero: the number you divide by is 0. Check it "
                  "first (`share = part / total if total else 0`), or look at why it is 0.")
 #: What pandas' reductions say, as a sentence says them.
-AVERAGES = {"mean": "mean", "median": "median", "std": "standard deviation",
+_AVERAGES = {"mean": "mean", "median": "median", "std": "standard deviation",
             "var": "variance", "sem": "standard error", "quantile": "quantile",
             "prod": "product", "skew": "skew", "kurt": "kurtosis"}
 #: Modules the course does not install, with what it uses instead.
-INSTEAD = {"matplotlib": "Altair (`import altair as alt`), as the course's charts do",
+_INSTEAD = {"matplotlib": "Altair (`import altair as alt`), as the course's charts do",
            "seaborn": "Altair (`import altair as alt`), as the course's charts do",
            "plotly": "Altair (`import altair as alt`), as the course's charts do",
            "sklearn": "plain pandas and numpy", "scipy": "plain pandas and numpy"}
@@ -319,9 +322,9 @@ def _not_importable(error: ImportError) -> str | None:
         needed = re.search(r"(\w+) is required", str(error))
         missing = needed[1] if needed else ""
     root = missing.split(".")[0]
-    if root in INSTEAD:
+    if root in _INSTEAD:
         plot = " (pandas' `.plot` needs it too)" if root == "matplotlib" else ""
-        return f"{PREFIX} the course does not install {root}{plot}; use {INSTEAD[root]}."
+        return f"{PREFIX} the course does not install {root}{plot}; use {_INSTEAD[root]}."
     if isinstance(error, ModuleNotFoundError) and root:
         return (f"{PREFIX} there is no module {shown(root)} in the course's environment. "
                 "Check the spelling; the course uses pandas, numpy, Altair and its own "
@@ -385,7 +388,7 @@ def _no_average(called: list[Any]) -> str | None:
 
     from utils.checks import listing, shown
 
-    frame = next((f for f in called if f.f_code.co_name in AVERAGES), None)
+    frame = next((f for f in called if f.f_code.co_name in _AVERAGES), None)
     if frame is None:
         return None
     table = _table_of(_local(frame, "self"))
@@ -395,7 +398,7 @@ def _no_average(called: list[Any]) -> str | None:
     text = [c for c in columns if _kind(c) == "text"]
     if not text:
         return None
-    what = AVERAGES[frame.f_code.co_name]
+    what = _AVERAGES[frame.f_code.co_name]
     if isinstance(table, pd.Series):
         return f"{PREFIX} {_described(table)} holds {_kind(table) or 'text'}: it has no {what}."
     numbers = [str(c.name) for c in columns if _kind(c) == "numbers"]
@@ -422,8 +425,8 @@ def _unknown_name(error: NameError, names: list[str]) -> str | None:
         if not found:
             return None
         name = found[1]
-    if PLACEHOLDER.fullmatch(name):
-        return PLACEHOLDER_MESSAGE
+    if _PLACEHOLDER.fullmatch(name):
+        return _PLACEHOLDER_MESSAGE
     return (f"{PREFIX} there is nothing called `{name}` yet." + _suggestion([name], names)
             + " Check the spelling, and run the cells above this one first.")
 
@@ -480,7 +483,7 @@ def _labels(text: str, pattern: str) -> list[object] | None:
 
 
 #: pandas' messages for labels that are missing, each with the labels it names.
-MISSING_LABELS = (r"Columns? not found: (?P<labels>.*)",
+_MISSING_LABELS = (r"Columns? not found: (?P<labels>.*)",
                   r"Label\(s\) (?P<labels>\[.*\]) do not exist",
                   r"(?P<labels>\[.*\]) not (?:in index|found in axis)",
                   r"None of (?P<labels>.*) are in the \[?\w+\]?")
@@ -500,9 +503,9 @@ def _missing_labels(error: KeyError, called: list[Any]) -> str | None:
     key = error.args[0]
     labels = [key]
     if isinstance(key, str):
-        labels = next((found for pattern in MISSING_LABELS
+        labels = next((found for pattern in _MISSING_LABELS
                        if (found := _labels(key, pattern)) is not None), [key])
-    elif isinstance(key, list | pd.Index) and 0 < len(key) <= MOST_COMPARED:
+    elif isinstance(key, list | pd.Index) and 0 < len(key) <= _MOST_COMPARED:
         labels = list(key)  # dropna(subset=["nmae"]), drop_duplicates(subset=...)
     # The table the cell worked on, unless it has the labels: then the deepest (in a
     # merge, the table that lacks the key; in a pivot table, not a part made on the way).
@@ -515,7 +518,7 @@ def _missing_labels(error: KeyError, called: list[Any]) -> str | None:
     rows = isinstance(table, pd.Series) or (searched is not None and searched is table.index)
     axis = table.index if rows else table.columns
     missing = [label for label in labels if not _holds(axis, label)] or labels
-    known = [str(label) for label in axis[:MOST_COMPARED]]
+    known = [str(label) for label in axis[:_MOST_COMPARED]]
     what = "row" if rows else "column"
     named = " and ".join(shown(label) for label in missing[:3]) + (
         " …" if len(missing) > 3 else "")
@@ -600,7 +603,10 @@ def _no_attribute(error: AttributeError) -> str | None:
         return None
     value = error.obj
     try:
-        known = sorted(n for n in dir(value) if not n.startswith("_"))
+        if isinstance(value, ModuleType) and hasattr(value, "__all__"):
+            known = sorted(value.__all__)  # what a course module offers, not what it imports
+        else:
+            known = sorted(n for n in dir(value) if not n.startswith("_"))
     except Exception:  # an object that cannot list its attributes
         known = []
     table = _table_of(value)
@@ -610,21 +616,40 @@ def _no_attribute(error: AttributeError) -> str | None:
         return (f"{PREFIX} {what} has no column or method {shown(name)}."
                 + (_suggestion([name], columns) or _suggestion([name], known))
                 + _columns(table))
-    if isinstance(value, pd.Series) and f".{name}" in ACCESSORS.values():
+    if isinstance(value, pd.Series) and f".{name}" in _ACCESSORS.values():
         works_on = {".dt": "dates", ".str": "text", ".cat": "categories"}[f".{name}"]
         return (f"{PREFIX} `.{name}` works only on a column of {works_on}; "
                 f"{_described(value)} holds {_kind(value) or 'other values'}.")
     if isinstance(value, pd.Series):
         what = _described(value)
-    elif type(value).__name__ in ACCESSORS:
-        what = f"`{ACCESSORS[type(value).__name__]}`"
+    elif type(value).__name__ in _ACCESSORS:
+        what = f"`{_ACCESSORS[type(value).__name__]}`"
     elif value is None:
         what = "`None` (no value at all)"
     elif isinstance(value, ModuleType):
         what = f"the module `{value.__name__}`"
+        view = _in_view(value, name)
+        if view:
+            return (f"{PREFIX} `{value.__name__}` computes; its pictures and words are in "
+                    f"its view: `{view}` (after `from utils import views`).")
     else:
         what = f"a value of type `{type(value).__name__}`"
     return f"{PREFIX} {what} has nothing called {shown(name)}." + _suggestion([name], known)
+
+
+def _in_view(module: ModuleType, name: str) -> str | None:
+    """Where a course model's chart or words are (``views.consensus.summary`` for
+    ``consensus.summary``), if `name` is one of them."""
+    import importlib
+
+    model = module.__name__.removeprefix("utils.")
+    if module.__name__ == model or "." in model:
+        return None
+    try:
+        view = importlib.import_module(f"utils.views.{model}")
+    except ImportError:  # a module with no view
+        return None
+    return f"views.{model}.{name}" if name in view.__all__ else None
 
 
 def _kind(value: Any) -> str | None:
@@ -663,7 +688,7 @@ def _wrong_kinds(called: list[Any]) -> str | None:
     for frame in called:
         operation = re.fullmatch(r"__(\w+)__", frame.f_code.co_name)
         table = _local(frame, "self")
-        if operation and operation[1] in OPERATIONS \
+        if operation and operation[1] in _OPERATIONS \
                 and isinstance(table, (pd.DataFrame, pd.Series)):
             break
     else:
@@ -676,7 +701,7 @@ def _wrong_kinds(called: list[Any]) -> str | None:
     if other is None or column is None:
         return None
     mine = _kind(column)
-    text = (f"{PREFIX} you can't " + OPERATIONS[operation[1]].format(mine=mine, other=other)
+    text = (f"{PREFIX} you can't " + _OPERATIONS[operation[1]].format(mine=mine, other=other)
             + f" (column {shown(column.name)} holds {mine}).")
     if mine == "dates" and other == "a number":
         text += (" Compare with a date such as pd.Timestamp('1999-03-12'), or compare the "

@@ -45,11 +45,14 @@ import pandas as pd
 from utils import checks, consensus, csto, forecasting, membership, operations, voting
 from utils.errors import CourseError
 
+__all__ = ["CHECK_TIME_LIMIT", "EXERCISES", "FORK_CHECKS", "TIME_LIMIT", "Exercise", "Missing",
+           "Verdict", "exercise", "judge", "rubric", "seal_rubrics", "written_words"]
+
 #: Placeholder texts of the student edition's answer cells; an answer still holding one
 #: (or nothing else) has not been written yet.
-PLACEHOLDERS = ("*Your answer here, in words.*", "*Your answer here.*", "# Your answer here")
+_PLACEHOLDERS = ("*Your answer here, in words.*", "*Your answer here.*", "# Your answer here")
 #: How many words make a written answer worth comparing with the rubric.
-MIN_WORDS = 5
+_MIN_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,7 @@ def _calls(function: object, name: str, *args: object) -> object:
                     f"{checks.shown(function)}.")
     shown = ", ".join(checks.shown(a) for a in args)
     if time.monotonic() > _DEADLINE[0]:
-        raise _Slip(TOO_SLOW)
+        raise _Slip(_TOO_SLOW)
     try:
         with _time_limit(TIME_LIMIT):
             result = function(*args)
@@ -179,13 +182,13 @@ TIME_LIMIT = 2.0
 #: How long a whole check may take, all the calls of the student's functions together.
 CHECK_TIME_LIMIT = 10.0
 #: How many characters of what a student's functions print during a check are shown.
-OUTPUT_LIMIT = 2_000
+_OUTPUT_LIMIT = 2_000
 #: How often the time limit is raised again once it has run out: a student's function
 #: that catches the first one (``except BaseException``) meets the next.
-REPEAT = 0.05
+_REPEAT = 0.05
 #: When the running check must end (:func:`_captured` sets it): its calls stop there.
 _DEADLINE = [math.inf]
-TOO_SLOW = (f"the check stopped after {CHECK_TIME_LIMIT:g} s. It calls your function many "
+_TOO_SLOW = (f"the check stopped after {CHECK_TIME_LIMIT:g} s. It calls your function many "
             "times, so each call must be quick: does it loop, wait (`time.sleep`) or print "
             "a lot?")
 
@@ -210,7 +213,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
         raise _TooLong
 
     previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
+    signal.setitimer(signal.ITIMER_REAL, seconds, _REPEAT)
     try:
         yield
     finally:
@@ -219,7 +222,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
 
 
 class _Printed(io.TextIOBase):
-    """Where a student's functions print during a check: the first OUTPUT_LIMIT
+    """Where a student's functions print during a check: the first _OUTPUT_LIMIT
     characters are kept, the rest only counted."""
 
     def __init__(self) -> None:
@@ -231,7 +234,7 @@ class _Printed(io.TextIOBase):
 
     def write(self, text: str) -> int:
         text = text if isinstance(text, str) else str(text)
-        room = OUTPUT_LIMIT - sum(len(t) for t in self.kept) if self.size < OUTPUT_LIMIT else 0
+        room = _OUTPUT_LIMIT - sum(len(t) for t in self.kept) if self.size < _OUTPUT_LIMIT else 0
         if room > 0:
             self.kept.append(text[:room])
         self.size += len(text)
@@ -315,7 +318,7 @@ def _isolated(run: Callable[[], Any]) -> tuple[str, Any, str]:
                         break
                     chunks.append(chunk)
             else:
-                return "slip", TOO_SLOW, ""
+                return "slip", _TOO_SLOW, ""
     finally:  # done, too slow, or the stop button (KeyboardInterrupt): the copy goes
         with contextlib.suppress(OSError):
             os.kill(child, signal.SIGKILL)
@@ -1004,13 +1007,13 @@ def written_words(notebook: Mapping[str, Any], key: str) -> str:
             continue
         if cell.get("cell_type") == "markdown" or "solution" in meta.get("tags", []):
             text = _text(cell)
-            for placeholder in PLACEHOLDERS:
+            for placeholder in _PLACEHOLDERS:
                 text = text.replace(placeholder, " ")
             if cell.get("cell_type") == "code":  # an instructor's solution: its comments
                 text = " ".join(line.lstrip("# ") for line in text.splitlines()
                                 if line.lstrip().startswith("#")
                                 and not line.lstrip().startswith("# Solution to"))
             words = re.findall(r"[^\W_]+", text)
-            if len(words) >= MIN_WORDS:
+            if len(words) >= _MIN_WORDS:
                 return text.strip()
     return ""

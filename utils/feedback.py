@@ -10,7 +10,7 @@ short rubric to compare them with.
 answers and the checks' results, as one file to send to the teacher (see
 :mod:`utils.handin`; ``python3 course.py collect`` reads a class's files).
 
-Each check's output carries its result in :data:`MIMETYPE` (no viewer displays it), so a
+Each check's output carries its result in :data:`_MIMETYPE` (no viewer displays it), so a
 saved notebook records what was checked, and how.
 """
 
@@ -22,8 +22,10 @@ from typing import Any
 
 from utils import checks, exercises, handin
 
+__all__ = ["check", "hand_in"]
+
 #: The MIME type of a check's result in the cell's output (read by hand-in and collect).
-MIMETYPE = handin.CHECK_MIMETYPE
+_MIMETYPE = handin.CHECK_MIMETYPE
 #: Wrong tries per exercise in this kernel: the next hint depends on them.
 _TRIES: dict[str, int] = {}
 #: The exercises checked in this kernel, in order, with their results.
@@ -41,7 +43,7 @@ def _show(markdown: str, record: dict[str, Any] | None = None) -> None:
 
     bundle: dict[str, Any] = {"text/markdown": markdown, "text/plain": markdown}
     if record is not None:
-        bundle[MIMETYPE] = record
+        bundle[_MIMETYPE] = record
     display(bundle, raw=True)
 
 

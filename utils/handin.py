@@ -22,6 +22,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+__all__ = ["CHECK_MIMETYPE", "EXERCISE_KEYS", "MAX_BYTES", "NOTEBOOK", "UPDATE_PREFIX",
+           "as_csv", "collect", "main", "notebook_of", "read", "read_notebook",
+           "saved_results", "summary", "write"]
+
 #: The MIME type that carries a check's result in a notebook's outputs.
 CHECK_MIMETYPE = "application/vnd.alliance-decisions.check+json"
 #: The name of a course update's copy, put beside a notebook the student changed.
@@ -29,13 +33,13 @@ UPDATE_PREFIX = "course-update-"
 #: The course notebooks a hand-in holds (a course update's copy too: a student may have
 #: worked in it).
 NOTEBOOK = re.compile(rf"^({UPDATE_PREFIX})?\d\d-[\w.-]+\.ipynb$", re.I)
-MANIFEST = "hand-in.json"
+_MANIFEST = "hand-in.json"
 #: The course's exercises (utils.exercises.EXERCISES, which a test keeps equal): written
 #: out, because importing the judges would cost `collect` seconds of pandas and charts.
 EXERCISE_KEYS = frozenset({"00-1", "00-2", "00-3", "01-1", "01-2", "01-3", "01-4", "02-1",
                            "02-2", "02-3", "02-4", "03-1", "03-2", "03-3", "03-4", "04-1",
                            "04-2", "04-3", "04-4", "05-1", "05-2", "05-3", "05-4"})
-COLUMNS = ("student", "notebook", "exercise", "right", "wrong_tries", "words", "file")
+_COLUMNS = ("student", "notebook", "exercise", "right", "wrong_tries", "words", "file")
 #: A class's file larger than this is not a hand-in (the six notebooks are about 2 MB).
 MAX_BYTES = 50_000_000
 
@@ -45,12 +49,12 @@ def _slug(name: str) -> str:
     return slug[:60] or "student"
 
 
-def notebooks(folder: Path) -> list[Path]:
+def _notebooks(folder: Path) -> list[Path]:
     """The course notebooks in a folder, in order."""
     return sorted(p for p in folder.glob("*.ipynb") if NOTEBOOK.match(p.name))
 
 
-def checks_in(notebook: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _checks_in(notebook: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Each check result stored in a notebook's outputs, in cell order."""
     for cell in notebook.get("cells", []) if isinstance(notebook, dict) else []:
         for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
@@ -62,7 +66,7 @@ def checks_in(notebook: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def notebook_of(folder: Path, key: str) -> Path | None:
     """The course notebook of a folder that exercise `key` ("01-3") belongs to."""
-    return next((p for p in notebooks(folder) if p.name.startswith(key[:3])), None)
+    return next((p for p in _notebooks(folder) if p.name.startswith(key[:3])), None)
 
 
 def read_notebook(path: Path) -> dict[str, Any] | None:
@@ -77,9 +81,9 @@ def read_notebook(path: Path) -> dict[str, Any] | None:
 def saved_results(folder: Path) -> dict[str, bool]:
     """The result of the last saved check of each exercise, over the folder's notebooks."""
     results: dict[str, bool] = {}
-    for path in notebooks(folder):
+    for path in _notebooks(folder):
         if not path.name.startswith(UPDATE_PREFIX):  # a course update's copy is not checked
-            for record in checks_in(read_notebook(path) or {}):
+            for record in _checks_in(read_notebook(path) or {}):
                 results[record["exercise"]] = record.get("right") is True
     return results
 
@@ -89,9 +93,9 @@ def write(folder: Path, name: str) -> Path:
     target = folder / f"hand-in-{_slug(name)}.zip"
     partial = target.with_suffix(".zip.part")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(MANIFEST, json.dumps({"student": name, "course": "Alliance Decisions"},
+        archive.writestr(_MANIFEST, json.dumps({"student": name, "course": "Alliance Decisions"},
                                               ensure_ascii=False, indent=1))
-        for path in notebooks(folder):
+        for path in _notebooks(folder):
             archive.write(path, path.name)
     partial.replace(target)
     return target
@@ -110,7 +114,7 @@ def summary(path: Path) -> str:
 def _rows(student: str, name: str, notebook: Any, file: str) -> list[dict[str, str]]:
     """One row per exercise checked in a notebook: its last check counts."""
     last: dict[str, dict[str, Any]] = {}
-    for record in checks_in(notebook):
+    for record in _checks_in(notebook):
         if record["exercise"] in EXERCISE_KEYS:  # a forged key is not an exercise
             last[record["exercise"]] = record
     return [{"student": student, "notebook": name, "exercise": key,
@@ -135,12 +139,12 @@ def read(path: Path) -> tuple[list[dict[str, str]], list[str]]:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             student = path.stem.removeprefix("hand-in-")
-            if MANIFEST in names:
+            if _MANIFEST in names:
                 try:
-                    manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
+                    manifest = json.loads(archive.read(_MANIFEST).decode("utf-8"))
                 except (ValueError, UnicodeDecodeError, RecursionError):
                     manifest = None
-                    problems.append(f"{path.name}: its {MANIFEST} is unreadable; the file "
+                    problems.append(f"{path.name}: its {_MANIFEST} is unreadable; the file "
                                     "name stands for the student")
                 if isinstance(manifest, dict) and isinstance(manifest.get("student"), str):
                     # line breaks and tabs would break the row in a spreadsheet
@@ -214,7 +218,7 @@ def _inert(text: str) -> str:
 
 def as_csv(rows: list[dict[str, str]]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, _COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows({k: _inert(v) for k, v in row.items()} for row in rows)
     return out.getvalue()

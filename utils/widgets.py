@@ -37,6 +37,10 @@ from IPython.display import DisplayHandle, Markdown, display
 from utils import charts, checks
 from utils.errors import CourseError, DataError, message_markdown
 
+__all__ = ["CONTROLS_MARK", "CONTROLS_SCRIPT", "EMPTY", "LABEL_STYLE", "LAYOUT", "RESERVE",
+           "Controls", "check_controls", "check_values", "choice", "current", "float_slider",
+           "int_slider", "outputs", "show", "text_area", "year_slider"]
+
 
 class _Message(Markdown):
     """A message shown in place of the outputs (bad input, or a broken data file)."""
