@@ -165,14 +165,15 @@ def draw_allies(n_allies: int, spread: float, tolerance: float, cost: float,
     n_allies = checks.whole("The number of allies", n_allies, 2, 40)
     spread = checks.number("The spread of preferences", spread, 0, 1)
     seed = checks.whole("The random seed", seed, 0, 2**32 - 1)
+    tolerance = checks.number("The tolerance", tolerance, 0, 1)
+    cost = checks.number("The cost of breaking silence", cost, 0, 1)
     ideal = np.clip(np.random.default_rng(seed).normal(CENTRE, spread, n_allies), 0, 1)
-    return make_allies(ideal, checks.number("The tolerance", tolerance, 0, 1),
-                       checks.number("The cost of breaking silence", cost, 0, 1))
+    return Allies(ideal, np.full(n_allies, tolerance), np.full(n_allies, cost))
 
 
 def _first_draft(ideal: np.ndarray, strategy: str) -> np.ndarray:
     """The Secretary General's first draft for each row of ideal points."""
-    if checks.one_of("The drafting strategy", strategy, STRATEGIES) == "median":
+    if strategy == "median":
         return np.median(ideal, axis=-1)
     return np.min(ideal, axis=-1)
 

@@ -104,27 +104,33 @@ def _checked_pair(sizes: Mapping[str, int], willingness: Mapping[str, float]
     gives one group gets an answer about assumptions they never made: it is an error.
     """
     sizes = _check_sizes(sizes)
-    missing = [g for g, n in sizes.items() if n and g not in _check_groups("The willingness",
-                                                                          willingness)]
+    checked = check_willingness(willingness)
+    missing = [g for g, n in sizes.items() if n and g not in willingness]
     if missing:
         raise CourseError(
             "Give a willingness for every group that has allies; missing: "
             + ", ".join(missing) + ". To change only some groups, start from all of them, "
             "e.g. `{group: 1.0 for group in csto.GROUP_NAMES} | {\"Türkiye\": 0.9}`, or "
             "from the course's defaults, `csto.DEFAULT_WILLINGNESS | {...}`.")
-    return sizes, check_willingness(willingness)
+    return sizes, checked
+
+
+def _consensus(sizes: dict[str, int], willingness: dict[str, float]) -> float:
+    return math.prod(willingness[g] ** n for g, n in sizes.items())
+
+
+def _bilateral(sizes: dict[str, int], willingness: dict[str, float]) -> float:
+    return 1 - math.prod((1 - willingness[g]) ** n for g, n in sizes.items())
 
 
 def consensus_probability(sizes: Mapping[str, int], willingness: Mapping[str, float]) -> float:
     """The chance that no ally objects: every group's willingness, once per ally, multiplied."""
-    sizes, willingness = _checked_pair(sizes, willingness)
-    return math.prod(willingness[g] ** n for g, n in sizes.items())
+    return _consensus(*_checked_pair(sizes, willingness))
 
 
 def bilateral_probability(sizes: Mapping[str, int], willingness: Mapping[str, float]) -> float:
     """The chance that at least one ally is willing to cooperate bilaterally."""
-    sizes, willingness = _checked_pair(sizes, willingness)
-    return 1 - math.prod((1 - willingness[g]) ** n for g, n in sizes.items())
+    return _bilateral(*_checked_pair(sizes, willingness))
 
 
 def by_year(willingness: Mapping[str, float], first: int = FIRST_YEAR,
@@ -135,10 +141,10 @@ def by_year(willingness: Mapping[str, float], first: int = FIRST_YEAR,
     last = membership.last_year() if last is None else membership.check_year(last)
     rows = []
     for year in range(first, last + 1):
-        sizes = group_sizes(year)
+        sizes = dict(_group_sizes(year))
         rows.append({"year": year, "allies": sum(sizes.values()),
-                     "consensus": consensus_probability(sizes, willingness),
-                     "bilateral": bilateral_probability(sizes, willingness)})
+                     "consensus": _consensus(sizes, willingness),
+                     "bilateral": _bilateral(sizes, willingness)})
     return pd.DataFrame(rows)
 
 

@@ -63,29 +63,36 @@ def check_percent(value: object, where: str) -> float:
 
 def brier(probability: float, outcome: bool) -> float:
     """The Brier score of one forecast: (p - o)², p as a fraction."""
-    probability = checks.probability("The probability", probability)
-    return (probability - float(checks.yes_no("Whether it happened", outcome))) ** 2
+    return _brier(checks.probability("The probability", probability),
+                  checks.yes_no("Whether it happened", outcome))
 
 
 def log_score(probability: float, outcome: bool) -> float:
     """The log score of one forecast: -ln of the probability given to what happened."""
-    probability = checks.probability("The probability", probability)
-    happened = checks.yes_no("Whether it happened", outcome)
+    return _log_score(checks.probability("The probability", probability),
+                      checks.yes_no("Whether it happened", outcome))
+
+
+def _brier(probability: float, happened: bool) -> float:
+    return (probability - float(happened)) ** 2
+
+
+def _log_score(probability: float, happened: bool) -> float:
     given = probability if happened else 1 - probability
     return math.inf if given == 0 else -math.log(given)
 
 
-def _score(forecasts: Mapping[str, float], outcomes: Mapping[str, bool]) -> dict[str, float]:
-    """Mean Brier and log scores of forecasts in percent, by question id."""
+def _score(forecasts: Mapping[str, float], outcomes: dict[str, bool]) -> dict[str, float]:
+    """Mean Brier and log scores of one forecaster's forecasts in percent, by question id,
+    on the questions of `outcomes` (the course's, trusted)."""
     forecasts = checks.mapping("The forecasts", forecasts)
-    outcomes = checks.mapping("The outcomes", outcomes)
     missing = [checks.shown(q) for q in outcomes if q not in forecasts]
     if missing:
         raise CourseError("No forecast for: " + ", ".join(sorted(missing)) + ".")
     fractions = {q: check_percent(forecasts[q], f"question {checks.shown(q)}") / 100
                  for q in outcomes}
-    return {"brier": float(np.mean([brier(fractions[q], o) for q, o in outcomes.items()])),
-            "log": float(np.mean([log_score(fractions[q], o) for q, o in outcomes.items()])),
+    return {"brier": float(np.mean([_brier(fractions[q], o) for q, o in outcomes.items()])),
+            "log": float(np.mean([_log_score(fractions[q], o) for q, o in outcomes.items()])),
             "questions": len(outcomes)}
 
 

@@ -45,8 +45,8 @@ def _weights_by_code(measure: str) -> dict[str, int]:
 
 def _weights(kind: str, allies: list[str]) -> list[int]:
     """Each ally's whole-number weight for a weighted rule (0 where no figure exists)."""
-    table = _weights_by_code(_MEASURES[checks.one_of("The kind of weight", kind, _MEASURES)])
-    return [table.get(code, 0) for code in _check_allies(allies)]
+    table = _weights_by_code(_MEASURES[kind])
+    return [table.get(code, 0) for code in allies]
 
 
 def check_share(quota: object) -> Fraction:
@@ -71,7 +71,7 @@ def nato_rule(kind: str, allies: list[str], quota: float) -> voting.Rule:
     For the double majority, `quota` applies to both the number of allies and population.
     Consensus ignores the quota: every ally must agree.
     """
-    checks.one_of("The rule", kind, KINDS)
+    kind = checks.one_of("The rule", kind, KINDS)
     share = check_share(quota)
     allies = _check_allies(allies)
     n = len(allies)
