@@ -17,8 +17,8 @@ import utils
 # Before the server's modules load Altair (see the function): 1.2 s of CPU less at start.
 utils.decline_iri_parsers()
 
+from council import game  # noqa: E402
 from council.server import Session, serve  # noqa: E402
-from utils import council  # noqa: E402
 from utils.errors import CourseError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
         description="Play a North Atlantic Council with the class: one ally per student.")
     # --card and --seats default to None, so that a resumed session can tell whether
     # they were given (a resumed session keeps its own)
-    parser.add_argument("--card", choices=council.card_ids(),
+    parser.add_argument("--card", choices=game.card_ids(),
                         help=f"the scenario card (default: {DEFAULT_CARD})")
     parser.add_argument("--seats", type=int,
                         help=f"number of ally seats, 2 to 40 (default: {DEFAULT_SEATS})")
@@ -117,9 +117,9 @@ def main(argv: list[str]) -> int:
         link_host = f"[{link_host}]"
     session.base_url = f"http://{link_host}:{args.port}"
     state = session.state
-    game = council.card(state.card, state.seats, state.seed)
+    played = game.card(state.card, state.seats, state.seed)
     verb = "Resuming" if session.resumed else "Starting"
-    print(f"{verb} the session in {args.db}: {game.title}, {state.seats} seats, "
+    print(f"{verb} the session in {args.db}: {played.title}, {state.seats} seats, "
           f"{len(state.rounds)} round(s) so far.")
     ignored = [f"--{option}" for option, kept in (("card", state.card), ("seats", state.seats))
                if option in args.given and getattr(args, option) != kept]

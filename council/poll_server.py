@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
-import io
 import json
 import secrets
 import sqlite3
@@ -33,6 +31,7 @@ from tornado.netutil import bind_sockets
 
 from council import poll, server
 from council.__main__ import cannot_listen, exposure
+from council.protocol import RateLimit
 from council.server import SCHEMA, SECURITY_HEADERS, STATIC, Role, find_role, qr_svg
 from utils.errors import CourseError
 
@@ -85,8 +84,8 @@ class PollSession:
                        self.db.execute("SELECT role, seat, token FROM tokens")}
         self.links = {role.key: token for token, role in self.tokens.items()}
         self.sockets: dict[PollSocket, Role] = {}
-        self.limits = poll.RateLimit(**poll.LIMITS)
-        self.joins = poll.RateLimit(rate=5.0, burst=float(poll.MAX_SEATS))
+        self.limits = RateLimit(**poll.LIMITS)
+        self.joins = RateLimit(rate=5.0, burst=float(poll.MAX_SEATS))
         self.base_url = ""
 
     def _insert(self, entry: dict[str, Any]) -> None:
@@ -166,11 +165,7 @@ class PollSession:
         day = datetime.fromtimestamp(time.time(), UTC).date().isoformat()
         rows = poll.export_rows(self.state, f"poll-{self.state.notebook}-{day}", day,
                                 "A class poll", NOTEBOOK_SOURCE)
-        out = io.StringIO()
-        writer = csv.DictWriter(out, poll.EXPORT_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return out.getvalue(), f"poll-{self.state.notebook}-{day}.csv"
+        return poll.to_csv(rows), f"poll-{self.state.notebook}-{day}.csv"
 
 
 class Base(server.Base):

@@ -1,10 +1,10 @@
-"""The live North Atlantic Council: a thin tornado shell over :mod:`utils.council`.
+"""The live North Atlantic Council: a thin tornado shell over :mod:`council.game`.
 
 Everything that happens is an event appended to a SQLite table that refuses updates and
-deletes; the game state is :func:`utils.council.replay` of that table, so a restarted
+deletes; the game state is :func:`council.game.replay` of that table, so a restarted
 server resumes exactly where it stopped. The server's own work is only: map a token to
 a role (Secretary General, projector, one seat), pass requests to
-:func:`utils.council.decide`, store the event it returns, and broadcast the new state.
+:func:`council.game.decide`, store the event it returns, and broadcast the new state.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ import tornado.web
 import tornado.websocket
 from tornado.ioloop import IOLoop
 
-from utils import charts, checks, council
+from council import export, game, screens
+from council.protocol import RateLimit, Refusal
+from utils import charts, checks
 from utils.errors import CourseError
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -114,7 +116,7 @@ class Session:
             raise CourseError(unusable_log(db, error)) from None
         self.sockets: dict[CouncilSocket, Role] = {}
         self.seat_socket: dict[int, CouncilSocket] = {}
-        self.limits = council.RateLimit()
+        self.limits = RateLimit()
         self.timer: object | None = None
         self.charts: dict[tuple[int, bool], bytes] = {}
         self.briefs: dict[int, dict[str, Any]] = {}
@@ -135,7 +137,7 @@ class Session:
         self.db.executescript(SCHEMA)
         self.resumed = self.db.execute("SELECT count(*) FROM events").fetchone()[0] > 0
         if not self.resumed:
-            first = council.start(card_id, seats, time.time(), seed)
+            first = game.start(card_id, seats, time.time(), seed)
             self.db.execute("BEGIN")
             self._insert(first)
             rows = [("sg", None), ("projector", None)]
@@ -145,7 +147,7 @@ class Session:
             self.db.execute("COMMIT")
         self.log = [{"kind": k, "at": a, "seat": s, "data": json.loads(d)} for k, a, s, d in
                     self.db.execute("SELECT kind, at, seat, data FROM events ORDER BY seq")]
-        self.state = council.replay(self.log)
+        self.state = game.replay(self.log)
         self.tokens = {t: Role(r, s) for r, s, t in
                        self.db.execute("SELECT role, seat, token FROM tokens")}
         self.links = {role.key: token for token, role in self.tokens.items()}
@@ -163,11 +165,11 @@ class Session:
 
     def submit(self, actor: str | int, request: dict[str, Any]) -> dict[str, Any] | None:
         """Decide, store, apply and broadcast one request; a Refusal propagates."""
-        entry = council.decide(self.state, actor, request, time.time())
+        entry = game.decide(self.state, actor, request, time.time())
         if entry is not None:
             self._insert(entry)  # autocommit: on disk before anyone is told
             self.log.append(entry)
-            self.state = council.apply(self.state, entry)
+            self.state = game.apply(self.state, entry)
             self.schedule()
             self.broadcast()
         return entry
@@ -191,7 +193,7 @@ class Session:
     # ---------------------------------------------------------------- what is sent
 
     def public(self) -> dict[str, Any]:
-        view = council.public_view(self.state, time.time())
+        view = screens.public_view(self.state, time.time())
         online = {role.seat for role in self.sockets.values() if role.kind == "seat"}
         for seat in view["seats"]:
             seat["online"] = seat["seat"] in online
@@ -204,12 +206,12 @@ class Session:
         you: dict[str, Any] = {"role": role.kind}
         if role.kind == "seat" and socket.claimed and self.seat_socket.get(role.seat) is socket:
             if role.seat not in self.briefs:  # a brief never changes during a session
-                self.briefs[role.seat] = council.brief_view(self.state, role.seat)
+                self.briefs[role.seat] = screens.brief_view(self.state, role.seat)
             you["brief"] = self.briefs[role.seat]
         if role.kind == "sg":
-            game = council.card(self.state.card, self.state.seats, self.state.seed)
+            played = game.card(self.state.card, self.state.seats, self.state.seed)
             you["wordings"] = [{"position": w.position, "text": w.text}
-                               for w in game.wordings]
+                               for w in played.wordings]
             you["links"] = {str(s): self.seat_url(s) for s in range(1, self.state.seats + 1)}
             you["projector"] = f"{self.base_url}/projector?t={self.links['projector']}"
         if role.kind == "projector":
@@ -232,11 +234,11 @@ class Session:
             socket.send(built[key])
 
     async def chart_svg(self, full: bool = False) -> bytes:
-        """The projector's chart now (see :func:`utils.council.chart_spec`), drawn once per
+        """The projector's chart now (see :func:`council.screens.chart_spec`), drawn once per
         state and kind."""
         key = (self.state.events, full)
         if key not in self.charts:
-            spec = council.chart_spec(self.state, full)
+            spec = screens.chart_spec(self.state, full)
             if spec is None:
                 return b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
             svg, _ = await IOLoop.current().run_in_executor(
@@ -323,14 +325,11 @@ class Export(Base):
         self.authorised("sg")
         state = self.session.state
         day = datetime.fromtimestamp(state.started, UTC).date().isoformat()
-        table = council.export(state, f"{state.card}-{day}", day,
-                               "A class session of the live council game")
+        table = export.table(state, f"{state.card}-{day}", day,
+                             "A class session of the live council game")
         self.set_header("Content-Type", "text/csv; charset=utf-8")
         self.set_header("Content-Disposition", f'attachment; filename="council-{day}.csv"')
-        if table.empty:  # before the first draft: the columns, and no round yet
-            self.finish(",".join(council.EXPORT_COLUMNS) + "\n")
-            return
-        self.finish(council.to_csv(table))
+        self.finish(export.to_csv(table))  # before the first draft: the columns alone
 
 
 class CouncilSocket(tornado.websocket.WebSocketHandler):
@@ -374,13 +373,13 @@ class CouncilSocket(tornado.websocket.WebSocketHandler):
                 self.refuse("Too many messages: wait a few seconds and try again.")
             return
         try:
-            request = council.parse_message(raw)
+            request = game.parse_message(raw)
             if request["type"] == "hello":
                 self.hello(request["device"])
             elif role.kind == "projector":
-                raise council.Refusal("The projector only shows the session.")
+                raise Refusal("The projector only shows the session.")
             elif role.kind == "seat" and not self.claimed:
-                raise council.Refusal("Say hello first: reload the page.")
+                raise Refusal("Say hello first: reload the page.")
             else:
                 session.submit(role.actor, request)
                 self.send(json.dumps({"type": "ok", "request": request["type"]}))

@@ -133,7 +133,8 @@ def test_oversized_messages_and_roles(server: PollServer) -> None:
         return phone.refusals, projector.refusals, await giant.until(lambda m: False)
 
     phone, projector, giant = run(play())
-    assert phone == ["Message too long (the limit is 1024 bytes).", "Messages are JSON text.",
+    assert phone == ["Message too long (the limit is 1024 bytes).",
+                     "Messages are JSON text, not binary.",
                      "Only the instructor can do that."]
     assert projector == ["The projector only shows the poll."]
     assert giant is None

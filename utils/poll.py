@@ -32,10 +32,13 @@ from utils import charts, checks, data, forecasting
 from utils.errors import CourseError, DataError
 
 NAME = "poll_example"
+#: An export's columns, in order: the contract between the poll's export
+#: (:func:`council.poll.to_csv`) and this reader, as the data package's schema defines it.
+COLUMNS = tuple(column["name"] for column in data.resource(NAME)["schema"]["fields"])
 #: A resolved question a student did not forecast counts as this (the "always 50%"
 #: baseline), so that leaving out the hard questions cannot improve a score.
 UNANSWERED = 50.0
-__all__ = ["UNANSWERED", "calibration", "league", "load", "results", "scores"]
+__all__ = ["COLUMNS", "UNANSWERED", "calibration", "league", "load", "results", "scores"]
 
 
 def load(path: str | Path | None = None) -> pd.DataFrame:
