@@ -52,9 +52,10 @@ MAX_FORECAST_ROUNDS = 20
 UNANSWERED = poll_results.UNANSWERED
 #: How many phones may send how much (a token bucket per seat, as in the council).
 LIMITS = {"rate": 2.0, "burst": 10.0}
-__all__ = ["KINDS", "LIMITS", "Question", "Refusal", "State", "apply", "decide",
-           "export_rows", "league", "parse_message", "public_view", "questions", "replay",
-           "seat_view", "start", "to_csv"]
+__all__ = ["FORECASTS", "KINDS", "LIMITS", "MAX_SEATS", "REQUESTS", "Question", "Refusal",
+           "State", "apply", "decide", "export_rows", "host_view", "join", "league",
+           "notebook_path", "open_questions", "parse_message", "public_view", "questions",
+           "replay", "seat_view", "start", "to_csv"]
 
 
 @dataclass(frozen=True)
