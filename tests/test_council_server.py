@@ -84,7 +84,7 @@ def test_a_websocket_from_another_site_is_refused(server: Server) -> None:
 
 
 def test_the_server_says_what_it_exposes() -> None:
-    from council.__main__ import exposure
+    from council.live import exposure
 
     assert exposure("127.0.0.1") == ("127.0.0.1", "this computer only (use --host <your "
                                                   "address> for a classroom)")

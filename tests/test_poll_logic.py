@@ -315,14 +315,7 @@ def example_rows() -> list[dict]:
 
 
 def example_csv() -> str:
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.DictWriter(out, poll.EXPORT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(example_rows())
-    return out.getvalue()
+    return poll.to_csv(example_rows())
 
 
 def test_the_committed_example_is_what_the_rules_export() -> None:
