@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 from nbconvert import SlidesExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
@@ -255,33 +256,64 @@ def reveal_assets() -> tuple[str, str]:
     return css, js
 
 
-def url_breaks(text: str) -> str:
-    """A web address (as text of a table cell) that may wrap after each "/" of its path:
-    on a slide a long address would otherwise widen its column past the others."""
-    return re.sub(r"(?<=[^/:])/(?=[^/])", "/<wbr>", text)
+#: Table styles that let a cell break anywhere in a word (see :func:`table_pages`).
+WORD_BREAKING = {"overflow-wrap", "word-break"}
+
+
+def with_breaks(node: Tag, text: NavigableString, after: str) -> None:
+    """Let a text wrap after each `after` in it (a ``<wbr>`` there)."""
+    pieces = text.split(after)
+    if len(pieces) < 2:
+        return
+    new: list[PageElement] = []
+    for index, piece in enumerate(pieces):
+        last = index == len(pieces) - 1
+        new.append(NavigableString(piece if last else piece + after))
+        if not last and pieces[index + 1]:
+            new.append(node.new_tag("wbr"))
+    text.replace_with(*new)
 
 
 def table_pages(table: str) -> list[str]:
     """An HTML table cut into slide-sized tables, each with the header row(s). Its cells
     wrap between words only (the notebooks' tables may break anywhere in a word, which on
-    a slide scatters a word's letters over lines); a web address may wrap after a "/", and
-    a column name after a "_" (between the words it joins)."""
-    table = re.sub(r";?\s*(?:overflow-wrap|word-break)\s*:\s*[\w-]+", "", table)
-    table = re.sub(r">([^<]*://[^<]*)<", lambda m: ">" + url_breaks(m.group(1)) + "<", table)
-    table = re.sub(r"<thead>.*?</thead>", lambda m: re.sub(
-        r">([^<]*)<", lambda t: ">" + t.group(1).replace("_", "_<wbr>") + "<", m.group(0)),
-        table, flags=re.S)
-    body = re.search(r"(<tbody>)(.*?)(</tbody>)", table, re.S)
-    if not body:
-        return [table]
-    rows = re.findall(r"<tr\b.*?</tr>", body.group(2), re.S)
-    pages: list[list[str]] = [[]]
+    a slide scatters a word's letters over lines); a web address may wrap after a "/" of
+    its path, and a column name after a "_" (between the words it joins)."""
+    soup = BeautifulSoup(table, "html.parser")
+    for styled in soup.find_all(style=True):
+        kept = [d for d in styled["style"].split(";") if d.strip()
+                and d.split(":")[0].strip() not in WORD_BREAKING]
+        if kept:
+            styled["style"] = ";".join(kept)
+        else:
+            del styled["style"]
+    for text in list(soup.find_all(string=lambda t: "://" in t)):
+        scheme, rest = text.split("://", 1)
+        head = NavigableString(scheme + "://" + rest.split("/", 1)[0] + "/")
+        if "/" in rest:
+            tail = NavigableString(rest.split("/", 1)[1])
+            text.replace_with(head, soup.new_tag("wbr"), tail)
+            with_breaks(soup, tail, "/")
+    for head in soup.find_all("thead"):
+        for text in list(head.find_all(string=True)):
+            with_breaks(soup, text, "_")
+    body = soup.find("tbody")
+    if body is None:
+        return [soup.decode(formatter="html5")]
+    rows = body.find_all("tr", recursive=False)
+    pages: list[list[Tag]] = [[]]
     for row in rows:
-        text = sum(len(re.sub(r"<[^>]+>", "", r)) for r in pages[-1])
+        text = sum(len(r.get_text()) for r in pages[-1])
         if pages[-1] and (len(pages[-1]) >= SLIDE_ROWS or text > SLIDE_TABLE_CHARS):
             pages.append([])
         pages[-1].append(row)
-    return [table[:body.start(2)] + "".join(page) + table[body.end(2):] for page in pages]
+    cut = []
+    for page in pages:
+        body.clear()
+        for row in page:
+            body.append(copy.copy(row))
+        cut.append(soup.decode(formatter="html5"))
+    return cut
 
 
 def controls_html(about: dict[str, Any]) -> str:
@@ -324,7 +356,11 @@ def slide_parts(cell: nbformat.NotebookNode) -> list[str]:
 def slide_text_alternative(text: str) -> str:
     """A chart's text alternative on the chart's slide: its table, folded under one line
     (the sentence is the chart's alt text already, and the slide has no room for both)."""
-    return re.sub(r'<p role="status"[^>]*>.*?</p>', "", text, count=1, flags=re.S)
+    soup = BeautifulSoup(text, "html.parser")
+    sentence = soup.find("p", role="status")
+    if sentence is not None:
+        sentence.decompose()
+    return soup.decode(formatter="html5")
 
 
 def output_cell(parts: list[str], slide_type: str) -> nbformat.NotebookNode:
