@@ -20,6 +20,9 @@ import pytest
 
 from tests.scripts import script
 
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = pytest.mark.record(extra=["build/lite"])
+
 build_lite = script("build_lite")
 
 COMPILED = ("wasm32.whl", ".zip", ".so", ".wasm")
