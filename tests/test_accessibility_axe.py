@@ -45,7 +45,8 @@ from tests.browser import (
     require_chromium,
 )
 
-pytestmark = pytest.mark.browser
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = [pytest.mark.browser, pytest.mark.record]
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = Path(__file__).resolve().parent / "axe-lock.json"

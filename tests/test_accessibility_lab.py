@@ -52,7 +52,8 @@ from tests.test_browser_lab import (
     open_notebook,
 )
 
-pytestmark = pytest.mark.browser
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = [pytest.mark.browser, pytest.mark.record(extra=["build/lite"])]
 lb = script("lite_browser")
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,7 +24,8 @@ from tests.scripts import script
 
 lb = script("lite_browser")
 
-pytestmark = pytest.mark.browser
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = [pytest.mark.browser, pytest.mark.record]
 
 #: For each notebook: the text an output shows by default, and after one step of a slider
 #: (the first one, to the right, unless the entry says which slider and which key).

@@ -48,7 +48,8 @@ from tests.browser import CHROMIUM_FLAGS, require_chromium, screenshot
 from tests.scripts import script
 from tests.test_browser_lab import SLIDER_CHECKS
 
-pytestmark = pytest.mark.browser
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = [pytest.mark.browser, pytest.mark.record(extra=["build/lite"])]
 
 lb = script("lite_browser")
 

@@ -31,6 +31,9 @@ import editions.slides
 import editions.student
 from tests.browser import ARTIFACTS, offline_page, require_chromium, screenshot
 
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = pytest.mark.record
+
 NOTEBOOKS = editions.notebooks.course_notebooks()
 CHART_TYPES = ("image/svg+xml", "image/png")
 REVEAL_MIMETYPE = "application/vnd.alliance-decisions.reveal+json"

@@ -34,7 +34,8 @@ from tests.browser import (
 from tests.test_accessibility_axe import FOCUSED
 from tests.test_browser_lab import KERNEL_IDLE_AND_RAN, RUN_WIDGET, open_notebook
 
-pytestmark = pytest.mark.browser
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = [pytest.mark.browser, pytest.mark.record]
 
 #: Whether the focused element matches a selector.
 FOCUS_ON = "(selector) => !!document.activeElement && document.activeElement.matches(selector)"

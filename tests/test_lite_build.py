@@ -23,6 +23,9 @@ import pytest
 import editions.lite
 from tests.scripts import script
 
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = pytest.mark.record(extra=["build/lite"])
+
 COMPILED = ("wasm32.whl", ".zip", ".so", ".wasm")
 
 

@@ -24,6 +24,9 @@ import pytest
 
 from council.harness import Client, PollServer, free_port
 
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = pytest.mark.record
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -103,16 +103,20 @@ def check_on_another_machine(path: Path, machine: str) -> None:
 # One class per machine: pytest-xdist (--dist=loadscope) gives each class to one worker, so
 # the two machines' runs go on in parallel.
 FIRST, SECOND = MACHINES
+#: Each notebook's run, replayed from the record of passes while nothing it reads has
+#: changed (tests/record.py): the notebook itself, not the others.
+RUNS = [pytest.param(path, id=path.name, marks=pytest.mark.record(
+    notebooks=[path.relative_to(ROOT).as_posix()])) for path in NOTEBOOKS]
 
 
 class TestOnTheFirstOtherMachine:
-    @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+    @pytest.mark.parametrize("path", RUNS)
     def test_outputs_are_the_same(self, path: Path) -> None:
         check_on_another_machine(path, FIRST)
 
 
 class TestOnTheSecondOtherMachine:
-    @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+    @pytest.mark.parametrize("path", RUNS)
     def test_outputs_are_the_same(self, path: Path) -> None:
         check_on_another_machine(path, SECOND)
 
