@@ -18,6 +18,7 @@ from utils.views import consensus as consensus_view
 
 __all__ = ["brief_view", "chart_spec", "outcome_text", "public_view"]
 
+
 def _declared_deadlock(state: State) -> bool:
     """Whether the session ended in a deadlock the Secretary General declared, rather than
     one reached when allies still objected at the end of the last round allowed."""
@@ -116,7 +117,8 @@ def chart_spec(state: State, full: bool = False) -> dict[str, Any] | None:
     if not state.rounds:
         return None
     if full and state.outcome is not None:
-        # the session as notebook 01 reads its export: the allies by name, the class's title
+        # drawn from the session's export, as notebook 01 draws it: the same chart, the
+        # allies by name and the class's title, from one piece of code
         spec = analysis.chart(export.table(state, "", "")).spec
         spec["vconcat"][0]["height"] = (PROJECTOR_FONT + 6) * state.seats
     else:
