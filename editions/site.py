@@ -190,12 +190,12 @@ def site_page(notebook: nbformat.NotebookNode, header: str) -> str:
 
 def build_site(out: Path) -> list[Path]:
     """The static HTML site: one page per notebook, a course map, the vendored Vega."""
+    notebooks = [(p, nbformat.read(p, as_version=4)) for p in course_notebooks()]
+    about = [info(nb, p.name) for p, nb in notebooks]  # first: a refused build keeps the last
     shutil.rmtree(out, ignore_errors=True)
     (out / "vendor").mkdir(parents=True)
     for name in (*VEGA_FILES, "LICENSE-vega", "LICENSE-vega-lite", "LICENSE-vega-embed"):
         shutil.copy(VEGA / name, out / "vendor" / name)
-    notebooks = [(p, nbformat.read(p, as_version=4)) for p in course_notebooks()]
-    about = [info(nb, p.name) for p, nb in notebooks]
     names = [(f"{p.stem}.html", a["title"]) for (p, _), a in zip(notebooks, about, strict=True)]
     written = write_files(out, {path: content for path, content in readings().items()
                                 if not path.endswith(".md")})
