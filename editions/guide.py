@@ -274,6 +274,11 @@ def key_after(cells: list[nbformat.NotebookNode], index: int) -> list[str]:
     return keys
 
 
+def shows_controls(cell: nbformat.NotebookNode) -> bool:
+    """Whether a cell's stored outputs hold a widget's controls (see editions.outputs)."""
+    return any(controls(out) for out in cell.get("outputs", []))
+
+
 def widget_part(notebook: nbformat.NotebookNode, indices: list[int], title: str) -> list[str]:
     """One section with widgets: what it shows, its controls and default view, and the
     settings to show in class (its questions, each with its answer key)."""
@@ -282,7 +287,7 @@ def widget_part(notebook: nbformat.NotebookNode, indices: list[int], title: str)
     shown: str | None = None
     for index in indices:
         cell = cells[index]
-        if cell.cell_type == "code" and "widgets.show(" in cell.source:
+        if shows_controls(cell):
             intro = next((cells[i] for i in range(index - 1, indices[0] - 1, -1)
                           if cells[i].cell_type == "markdown" and not is_answer_key(cells[i])),
                          None)
@@ -320,7 +325,7 @@ def instructor_guide() -> str:
             raise EditionError(f"{path.name}: metadata.course.objectives missing (what a "
                                "student can do by the end, as Markdown)")
         reading = re.search(r"\*\*Read first:\*\*(.+)$", cells[0].source, re.S)
-        live = [c.source for c in cells if c.cell_type == "code" and "widgets.show(" in c.source]
+        live = [c for c in cells if shows_controls(c)]
         reveals = sum(is_reveal(c) for c in cells)
         plans, _ = answer_keys(notebook)
         parts += [f"## {about['title']}", "",
@@ -337,8 +342,7 @@ def instructor_guide() -> str:
         parts += poll_part(path, cells)
         in_widgets: set[int] = set()
         for title, indices in sections(notebook):
-            if any(cells[i].cell_type == "code" and "widgets.show(" in cells[i].source
-                   for i in indices):
+            if any(shows_controls(cells[i]) for i in indices):
                 parts += widget_part(notebook, indices, title)
                 in_widgets.update(indices)
         asked = [(i, c) for i, c in enumerate(cells) if asks_the_class(c)

@@ -84,20 +84,9 @@ KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": 
 #: What the kernel loads as it starts (with their dependencies, from the lock).
 PRELOAD = ["alliance-decisions", "ipython", "jedi", "ipywidgets", "sqlite3", "ssl"]
 STORAGE_NOTE_ID = "lite-where-your-work-is"
-STORAGE_NOTE = """\
-> **Running in your browser.** This notebook runs on your computer, inside the browser,
-> with nothing installed (Python is [Pyodide](https://pyodide.org), loaded from this site).
-> The first start of Python takes a little while; a slider then redraws in about a second.
->
-> **Where your work is kept.** When you save (Ctrl+S or *File > Save*), the notebook is
-> stored in *this browser's* storage for this site (IndexedDB), not on a server. It
-> survives a reload and closing the browser, but not clearing the site's data, a private
-> window, or a different browser or computer. To keep a copy, right-click the notebook in
-> the file browser (on the left) and choose *Download*; to hand in your work, run the
-> hand-in cell at the end of the exercises, then download the file it makes the same way.
-> The readings are in the folders `seeds` and `data` of the file browser. To start again from the
-> course's version, delete your copy in the file browser: the original comes back.
-"""
+#: The cell the browser edition adds under each notebook's title: where a student's work is
+#: kept, and how to keep a copy.
+STORAGE_NOTE = (Path(__file__).parent / "static" / "lite-note.md").read_text(encoding="utf-8")
 
 
 class BuildError(RuntimeError):

@@ -88,5 +88,3 @@ def charts_as_html(cell: nbformat.NotebookNode, *, live: bool) -> None:
         if VEGALITE in data or "image/png" in data or "image/svg+xml" in data:
             cell.outputs[index] = html_output(chart_html(data, live=live))
 
-
-# --- site ----------------------------------------------------------------------------------

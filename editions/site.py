@@ -12,7 +12,6 @@ description as alt text, and widgets as their default results.
 from __future__ import annotations
 
 import copy
-import html
 import re
 import shutil
 from functools import cache
@@ -62,30 +61,23 @@ def static(*names: str) -> str:
 def prediction_box(payload: dict[str, Any], number: int) -> str:
     """The site's "predict, then see" box: the answer stays hidden until something is
     written (or a choice picked) and the button pressed."""
-    prompt = html.escape(payload.get("prompt", ""))
-    ident = f"course-prediction-{number}"
-    if payload.get("choices"):
-        entry = "".join(f'<label><input type="radio" name="{ident}" value="{html.escape(c)}">'
-                        f" {html.escape(c)}</label> " for c in payload["choices"])
-    else:
-        entry = (f'<textarea id="{ident}" rows="3" cols="70" '
-                 'placeholder="Your prediction, in a few words"></textarea>')
     answer = "\n".join(bundle_html(b, live=True) for b in payload.get("answer", []))
-    return (f'<div class="course-reveal"><p><b>Predict, then see.</b> {prompt}</p>'
-            f'<label for="{ident}">Your prediction</label><br>{entry}<br>'
-            '<button type="button" class="course-reveal-button">Show the answer</button> '
-            '<span class="course-reveal-message" role="status"></span>'
-            f'<template class="course-reveal-answer">{answer}</template></div>')
+    return render("prediction.html.j2", ident=f"course-prediction-{number}",
+                  prompt=payload.get("prompt", ""), choices=payload.get("choices") or [],
+                  answer=Markup(answer))
+
+
+def lite_path(name: str) -> str:
+    """Where a notebook is in the JupyterLite build ("" if there is no build)."""
+    if not (LITE / "lab" / "index.html").exists():
+        return ""
+    return f"notebooks/{name}" if (LITE / "files" / "notebooks" / name).exists() else name
 
 
 def lite_link(name: str) -> str:
-    """The "run it in your browser" link to the JupyterLite build, if there is one."""
-    if not (LITE / "lab" / "index.html").exists():
-        return ('<span class="course-lite">Run it yourself: <code>python3 course.py lab'
-                '</code> (see the README).</span>')
-    path = f"notebooks/{name}" if (LITE / "files" / "notebooks" / name).exists() else name
-    return (f'<a class="course-lite" href="../lite/lab/index.html?path={html.escape(path)}">'
-            "Run it in your browser (JupyterLite)</a>")
+    """The "run it in your browser" link to the JupyterLite build, if there is one (how to
+    run it on this computer otherwise)."""
+    return render("run.html.j2", lite=lite_path(name))
 
 
 def site_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -104,10 +96,7 @@ def site_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
             # The answer to a "Before you run it" waits for a prediction, as in a notebook.
             cell.metadata.setdefault("tags", []).append("reveal")
         if tagged(cell, "check"):
-            cell.outputs = [html_output(
-                '<p class="course-check"><b>Check your answer</b> where you can run code: '
-                'this line, run under your answer, says whether it is right (the link at '
-                'the top of the page opens the notebook in your browser).</p>')]
+            cell.outputs = [html_output(render("check.html.j2"))]
             continue
         if is_reveal(cell) and cell.cell_type == "code":
             payloads = reveal_payloads(cell)
@@ -147,37 +136,35 @@ def html_exporter() -> HTMLExporter:
     return HTMLExporter(template_name="course-site", extra_template_basedirs=[str(TEMPLATES)])
 
 
-def nav(pages: list[tuple[str, str]], index: int, notebook_name: str) -> str:
-    """A navigation bar: course map, previous and next notebook, and where to run it."""
-    links = ['<a href="index.html">Course map</a>']
-    if index > 0:
-        links.append(f'<a href="{pages[index - 1][0]}">← {html.escape(pages[index - 1][1])}</a>')
-    if index < len(pages) - 1:
-        links.append(f'<a href="{pages[index + 1][0]}">{html.escape(pages[index + 1][1])} →</a>')
-    links.append(lite_link(notebook_name))
-    return '<nav class="course-nav">' + " &nbsp;|&nbsp; ".join(links) + "</nav>"
+def page_header(pages: list[tuple[str, str]], index: int, notebook_name: str) -> str:
+    """A page's navigation bar (course map, previous and next notebook, where to run it)
+    and the note on what the static site can do."""
+    def page(at: int) -> dict[str, str] | None:
+        return {"page": pages[at][0], "title": pages[at][1]} if 0 <= at < len(pages) else None
 
-
-LIVE_NOTE = ('<p class="course-live-note">This is the static site: charts are live (hover '
-             'for values), widget sections show their default results, and each "Predict, '
-             'then see" box shows its answer once you have written your prediction. To move '
-             'the sliders, run the notebook (link above).</p>')
+    return render("header.html.j2", previous=page(index - 1), next=page(index + 1),
+                  lite=lite_path(notebook_name))
 
 
 @cache
 def pages() -> jinja2.Environment:
-    """The site's own pages (the course map, a reading), from ``templates/pages``."""
+    """The site's own pages and parts of pages (the course map, a reading, a page's header,
+    a prediction box, …), from ``templates/pages``."""
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / "pages"),
                               autoescape=True, keep_trailing_newline=True)
+
+
+def render(template: str, **values: Any) -> Markup:
+    """One of ``templates/pages``, filled in (text escaped, Markup kept)."""
+    return Markup(pages().get_template(template).render(**values))
 
 
 def reading_page(text: str) -> str:
     """A reading (Markdown) as a page of the site."""
     title = next((line.lstrip("# ").strip() for line in text.splitlines()
                   if line.startswith("#")), "Reading")
-    return pages().get_template("reading.html.j2").render(
-        title=title, css=Markup(static("reading.css", "focus.css")),
-        body=Markup(mistune.html(text)))
+    return render("reading.html.j2", title=title, body=Markup(mistune.html(text)),
+                  css=Markup(static("reading.css", "focus.css")))
 
 
 def site_page(notebook: nbformat.NotebookNode, header: str) -> str:
@@ -190,12 +177,12 @@ def site_page(notebook: nbformat.NotebookNode, header: str) -> str:
 
 def build_site(out: Path) -> list[Path]:
     """The static HTML site: one page per notebook, a course map, the vendored Vega."""
+    notebooks = [(p, nbformat.read(p, as_version=4)) for p in course_notebooks()]
+    about = [info(nb, p.name) for p, nb in notebooks]  # first: a refused build keeps the last
     shutil.rmtree(out, ignore_errors=True)
     (out / "vendor").mkdir(parents=True)
     for name in (*VEGA_FILES, "LICENSE-vega", "LICENSE-vega-lite", "LICENSE-vega-embed"):
         shutil.copy(VEGA / name, out / "vendor" / name)
-    notebooks = [(p, nbformat.read(p, as_version=4)) for p in course_notebooks()]
-    about = [info(nb, p.name) for p, nb in notebooks]
     names = [(f"{p.stem}.html", a["title"]) for (p, _), a in zip(notebooks, about, strict=True)]
     written = write_files(out, {path: content for path, content in readings().items()
                                 if not path.endswith(".md")})
@@ -207,12 +194,13 @@ def build_site(out: Path) -> list[Path]:
             written.append(target)
     for index, (path, notebook) in enumerate(notebooks):
         target = out / names[index][0]
-        target.write_text(site_page(notebook, nav(names, index, path.name) + LIVE_NOTE),
+        target.write_text(site_page(notebook, page_header(names, index, path.name)),
                           encoding="utf-8")
         written.append(target)
-    rows = [{**a, "page": page, "run": Markup(lite_link(path.name))}
+    rows = [{**a, "page": page, "run": lite_link(path.name)}
             for a, (page, _), (path, _) in zip(about, names, notebooks, strict=True)]
     seeds = [p.stem for p in sorted((ROOT / "seeds").glob("*.md"))]
-    (out / "index.html").write_text(pages().get_template("map.html.j2").render(
-        notebooks=rows, seeds=seeds, focus_css=Markup(static("focus.css"))), encoding="utf-8")
+    course_map = render("map.html.j2", notebooks=rows, seeds=seeds,
+                        focus_css=Markup(static("focus.css")))
+    (out / "index.html").write_text(course_map, encoding="utf-8")
     return [out / "index.html", *written]

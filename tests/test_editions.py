@@ -23,6 +23,7 @@ from typing import Any
 import nbformat
 import pytest
 
+import editions.build
 import editions.guide
 import editions.notebooks
 import editions.outputs
@@ -390,6 +391,24 @@ def test_every_notebook_says_its_question_time_and_objectives_in_metadata(path: 
     about = editions.notebooks.info(notebook, path.name)
     assert about["title"] and about["question"] and about["time"]
     assert notebook.metadata["course"]["objectives"].strip()
+
+
+def test_a_build_stops_naming_the_notebook_without_its_metadata(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+        ) -> None:
+    path = tmp_path / "07-new.ipynb"
+    nbformat.write(synthetic(), path)
+    monkeypatch.setattr(editions.site, "course_notebooks", lambda: [path])
+    monkeypatch.setitem(editions.build.BUILDERS, "site",
+                        (editions.site.build_site, tmp_path / "site"))
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("the last site")
+    assert editions.build.main(["site"]) == 1
+    assert [p.name for p in (tmp_path / "site").iterdir()] == ["index.html"]  # kept whole
+    assert capsys.readouterr().err == (
+        "Cannot build the site edition: 07-new.ipynb: metadata.course.question, "
+        "metadata.course.time missing (the notebook's metadata says what question it asks "
+        "and how long it takes; its first cell opens with its title)\n")
 
 
 def test_an_edition_names_the_notebook_whose_metadata_is_missing() -> None:
