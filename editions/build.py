@@ -17,7 +17,7 @@ import sys
 import time
 
 from editions.guide import build_guide
-from editions.notebooks import BUILD, ROOT, EditionError
+from editions.notebooks import BUILD, ROOT, EditionError, require_repository
 from editions.site import build_site
 from editions.slides import build_slides
 from editions.student import (
@@ -37,6 +37,11 @@ BUILDERS = {"student": (build_student, BUILD / "student"),
 def main(args: list[str]) -> int:
     """Build the edition `args` names; 0 when built, 1 on a notebook it cannot build from,
     2 on arguments it does not know."""
+    try:
+        require_repository()
+    except EditionError as error:
+        print(f"Cannot build an edition: {error}", file=sys.stderr)
+        return 1
     if args == ["student", "--branch"]:
         build_student(BUILD / "student")
         commit = commit_student_edition()

@@ -50,7 +50,13 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from editions.notebooks import course_notebooks, readings, write_files
+from editions.notebooks import (
+    EditionError,
+    course_notebooks,
+    readings,
+    require_repository,
+    write_files,
+)
 from editions.student import student_edition
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -505,6 +511,11 @@ def lock() -> int:
 
 
 def main(args: list[str]) -> int:
+    try:
+        require_repository()
+    except EditionError as error:
+        print(f"Cannot build the browser edition: {error}", file=sys.stderr)
+        return 1
     try:
         if args[:1] == ["serve"]:
             return serve(args[1] if len(args) > 1 else DEFAULT_PORT)

@@ -43,6 +43,16 @@ class EditionError(RuntimeError):
     """A notebook lacks what an edition needs of it (the message names the notebook)."""
 
 
+def require_repository() -> None:
+    """Refuse to build from an installed copy of this package: the editions are made from
+    the repository's notebooks, readings and vendored scripts, which a wheel does not carry
+    (and building beside an installed package would write into site-packages)."""
+    if not (NOTEBOOKS.is_dir() and (ROOT / "vendor").is_dir() and (ROOT / "course.py").is_file()):
+        raise EditionError(f"{ROOT} is not a copy of the course's repository: build the "
+                           "editions from a clone, with `python3 course.py site` (or student, "
+                           "slides, guide, lite) there")
+
+
 def info(notebook: nbformat.NotebookNode, name: str = "the notebook") -> dict[str, str]:
     """Title, question and time of a notebook: its title is its first heading, its question
     and time are the notebook's ``course`` metadata (``{"question": …, "time": …}``)."""

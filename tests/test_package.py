@@ -95,6 +95,14 @@ def test_the_wheel_alone_loads_a_table_and_runs_a_model(wheel: Path, tmp_path: P
     assert table == "32 Sweden"
     assert float(probability) == 1 / 8  # all three must agree: 1 of 2**3 coalitions
     assert map_file == "True"
+    # The editions are built from a clone: from the wheel they say so, and write nothing
+    # beside the installed package.
+    built = subprocess.run([python, "-m", "editions", "site"], cwd=away, capture_output=True,
+                           text=True, env=env, timeout=300)
+    assert built.returncode == 1
+    assert "not a copy of the course's repository" in built.stderr
+    assert "Traceback" not in built.stderr
+    assert not (site / "build").exists() and not (site / "docs").exists()
 
 
 def test_an_editable_install_reads_the_repository_data() -> None:
