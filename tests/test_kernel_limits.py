@@ -77,7 +77,7 @@ SLIPS = {
     "from utils import memberhsip": "the course has no part called 'memberhsip'. Did you "
         "mean 'membership'? Its parts are: charts, checks, consensus, council, csto, data, "
         "display, episodes, errors, exercises, feedback, forecasting, handin, membership, "
-        "operations, poll, reveal, rules, scenario, texts, timelines, voting, widgets.",
+        "operations, poll, reveal, rules, scenario, texts, timelines, views, voting, widgets.",
     "def share(part, total):\n    return part / total\nshare(1, 0)": "a division by zero: "
         "the number you divide by is 0. Check it first (`share = part / total if total "
         "else 0`), or look at why it is 0.",
