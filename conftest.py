@@ -57,12 +57,17 @@ def _load(name: str, path: Path) -> object:
     return module
 
 
-def pytest_configure() -> None:
+def pytest_configure(config: pytest.Config) -> None:
     paths = [str(GUARD.parent), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     _load("course_offline_guard", GUARD)  # guard this process too (an audit hook)
     if "COURSE_TEST_HOME" not in os.environ:  # a nested pytest keeps its parent's home
         _load("course_test_home", HOME).make()  # nothing written into $HOME
+    # Costly checks whose inputs have not changed since they passed are replayed from the
+    # record of passes (tests/record.py).
+    from tests import record
+
+    config.pluginmanager.register(record.Plugin(), "course-record")
 
 
 #: The test files that take longest (see `python3 course.py bench`), longest first. They are
@@ -74,11 +79,16 @@ LONGEST_FIRST = ("test_hub.py", "test_portable_outputs.py", "test_accessibility_
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Collect the longest files first (:data:`LONGEST_FIRST`)."""
+    """Collect the longest files first (:data:`LONGEST_FIRST`); mark each notebook's nbval
+    cells as one check of that notebook, for the record of passes (tests/record.py)."""
     def rank(item: pytest.Item) -> int:
         name = item.path.name
         return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
     items.sort(key=rank)
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            notebook = item.path.relative_to(Path(__file__).resolve().parent).as_posix()
+            item.add_marker(pytest.mark.record(notebooks=[notebook], whole=True))
 
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)

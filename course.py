@@ -105,13 +105,15 @@ def stamp(kind: str) -> Path:
 
 def install_fingerprint(kind: str = "runtime") -> str:
     """A digest of everything that decides what setup installs for one set: its lock, the
-    project's own metadata in pyproject.toml (not the tools' settings there) and Python."""
+    project's own metadata in pyproject.toml and which packages it holds (setuptools'
+    settings: the editable install finds only the packages listed there; not the other
+    tools' settings) and Python."""
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    project["tool"] = {"setuptools": project.get("tool", {}).get("setuptools")}
     digest = hashlib.sha256(locks()[kind].read_bytes())
-    digest.update(repr(sorted((k, repr(v)) for k, v in project.items() if k != "tool"))
-                  .encode())
+    digest.update(repr(sorted((k, repr(v)) for k, v in project.items())).encode())
     digest.update(sys.version.encode())
     return digest.hexdigest()
 
@@ -451,7 +453,7 @@ def lab(extra: list[str]) -> int:
         extra = [a for a in extra if a != "--instructor"]
         root, start = ROOT, START
     else:
-        if call(python, "scripts/publish.py", "workspace") != 0:
+        if call(python, "-m", "editions", "workspace") != 0:
             return 1
         root, start = WORKSPACE, f"{WORKSPACE.name}/{START}"
     # No news feed, no update check and an extension manager that does not search PyPI:
@@ -509,17 +511,17 @@ def execute(extra: list[str]) -> int:
 
 
 def publish(kind: str) -> Callable[[list[str]], int]:
-    """A task that builds one of the course's editions (see scripts/publish.py)."""
+    """A task that builds one of the course's editions (see editions/__main__.py)."""
     def task(extra: list[str]) -> int:
         python = setup()
-        return call(python, "scripts/publish.py", kind, *extra)
+        return call(python, "-m", "editions", kind, *extra)
     return task
 
 
 def lite(extra: list[str]) -> int:
-    """Build (or, with `serve`, serve) the JupyterLite site (see scripts/build_lite.py)."""
+    """Build (or, with `serve`, serve) the JupyterLite site (see editions/lite.py)."""
     python = setup()
-    return call(python, "scripts/build_lite.py", *extra)
+    return call(python, "-m", "editions.lite", *extra)
 
 
 def lock(extra: list[str]) -> int:

@@ -1,8 +1,9 @@
-"""Run a council server in a child process, for the tests and the benchmark.
+"""Run a live server in a child process and talk to it as browsers do: for the tests and
+the benchmarks only (no page of the game uses it).
 
-The server is started exactly as ``python3 course.py council`` starts it (``python -m
-council``), on 127.0.0.1 and a free port; its tokens are read from its SQLite log, which
-only the instructor's machine has.
+The server is started exactly as ``python3 course.py council`` (or ``poll``) starts it
+(``python -m council``), on 127.0.0.1 and a free port; its tokens are read from its SQLite
+log, which only the instructor's machine has.
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ from typing import Any
 
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
+__all__ = ["Client", "InProcessServer", "PollServer", "Server", "free_port"]
+
 
 def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

@@ -2,7 +2,7 @@
 
 A notebook's "predict, then see" questions (cell metadata ``poll``; the answers in the
 instructor-only answer-key cells' ``poll_answer``) become votes the class casts from their
-phones. As in the council (:mod:`utils.council`), the server keeps nothing but a log of
+phones. As in the council (:mod:`council.game`), the server keeps nothing but a log of
 events: :func:`replay` folds it into a :class:`State`, :func:`decide` turns a request into
 the next event or a :class:`Refusal` in plain words, and the server stores what
 :func:`decide` returns. So a restarted server is exactly where it was.
@@ -20,6 +20,8 @@ student's forecasts are then scored with the course's own functions
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import re
@@ -31,9 +33,10 @@ from typing import Any
 
 import numpy as np
 
+from council import protocol
+from council.protocol import Refusal
 from utils import forecasting
 from utils import poll as poll_results
-from utils.council import RateLimit
 from utils.errors import CourseError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,13 +52,10 @@ MAX_FORECAST_ROUNDS = 20
 UNANSWERED = poll_results.UNANSWERED
 #: How many phones may send how much (a token bucket per seat, as in the council).
 LIMITS = {"rate": 2.0, "burst": 10.0}
-__all__ = ["KINDS", "LIMITS", "Question", "RateLimit", "Refusal", "State", "apply", "decide",
-           "export_rows", "league", "parse_message", "public_view", "questions", "replay",
-           "seat_view", "start"]
-
-
-class Refusal(CourseError):
-    """A request the poll turns down, with the reason in words a student understands."""
+__all__ = ["FORECASTS", "KINDS", "LIMITS", "MAX_SEATS", "REQUESTS", "Question", "Refusal",
+           "State", "apply", "decide", "export_rows", "host_view", "join", "league",
+           "notebook_path", "open_questions", "parse_message", "public_view", "questions",
+           "replay", "seat_view", "start", "to_csv"]
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,8 @@ FORECASTS = "*forecasts"
 
 # --------------------------------------------------------------------------- requests
 
-ALLOWED: dict[str, dict[str, tuple[type, ...]]] = {
+#: The requests a tab may send (see :func:`council.protocol.parse`).
+REQUESTS: protocol.Requests = {
     "answer": {"question": (str,), "vote": (int,), "value": (int, float)},
     "open": {"question": (str,)},
     "close": {}, "again": {}, "reveal": {},
@@ -236,30 +237,10 @@ ALLOWED: dict[str, dict[str, tuple[type, ...]]] = {
 FOR_SEATS = {"answer"}
 
 
-def _no_constant(token: str) -> None:
-    raise ValueError(token)  # NaN, Infinity: not numbers a phone may send
-
-
 def parse_message(raw: object) -> dict[str, Any]:
-    """A websocket message as a request, or a :class:`Refusal` naming what is wrong."""
-    if not isinstance(raw, str):
-        raise Refusal("Messages are JSON text.")
-    if len(raw.encode("utf-8", "surrogatepass")) > MAX_MESSAGE_BYTES:
-        raise Refusal(f"Message too long (the limit is {MAX_MESSAGE_BYTES} bytes).")
-    try:
-        message = json.loads(raw, parse_constant=_no_constant)
-    except (ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
-        raise Refusal("That message is not valid JSON.") from None
-    if not isinstance(message, dict) or message.get("type") not in ALLOWED:
-        raise Refusal("Unknown kind of message.")
-    fields = ALLOWED[message["type"]]
-    if set(message) - {"type", *fields}:
-        raise Refusal("Unexpected fields in the message.")
-    for name, kinds in fields.items():
-        value = message.get(name)
-        if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
-            raise Refusal(f"The message needs {name!r} as {kinds[0].__name__}.")
-    return message
+    """A websocket message as one of :data:`REQUESTS`, or a :class:`Refusal` naming what
+    is wrong."""
+    return protocol.parse(raw, REQUESTS, MAX_MESSAGE_BYTES)
 
 
 def clean_name(name: object) -> str:
@@ -598,11 +579,6 @@ def open_questions(state: State) -> list[dict[str, Any]]:
 
 # --------------------------------------------------------------------------- export
 
-EXPORT_COLUMNS = ["session", "notebook", "question", "question_text", "kind", "options",
-                  "vote", "seat", "name", "answer", "value", "seconds", "correct",
-                  "outcome", "notes", "source", "source_url", "as_of"]
-
-
 def export_rows(state: State, session: str, as_of: str, notes: str = "",
                 source: tuple[str, str] = ("", "")) -> list[dict[str, Any]]:
     """Every answer as a row (schema: poll_example in data/datapackage.json): the last
@@ -628,3 +604,13 @@ def export_rows(state: State, session: str, as_of: str, notes: str = "",
                 "notes": notes, "source": q.source or source[0],
                 "source_url": q.source_url or source[1], "as_of": as_of})
     return rows
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    """Exported rows (:func:`export_rows`) as the CSV text :func:`utils.poll.load` reads:
+    the columns its schema gives, in that order."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, poll_results.COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

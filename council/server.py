@@ -1,173 +1,74 @@
-"""The live North Atlantic Council: a thin tornado shell over :mod:`utils.council`.
+"""The live North Atlantic Council: a thin tornado shell over :mod:`council.game`.
 
-Everything that happens is an event appended to a SQLite table that refuses updates and
-deletes; the game state is :func:`utils.council.replay` of that table, so a restarted
-server resumes exactly where it stopped. The server's own work is only: map a token to
-a role (Secretary General, projector, one seat), pass requests to
-:func:`utils.council.decide`, store the event it returns, and broadcast the new state.
+Everything that happens is an event appended to the session's log (:func:`council.live.open_log`,
+a SQLite table that refuses updates and deletes); the game state is
+:func:`council.game.replay` of that table, so a restarted server resumes exactly where it
+stopped. The server's own work is only: map a token to a role (Secretary General,
+projector, one seat), pass requests to :func:`council.game.decide`, store the event it
+returns, and broadcast the new state (:mod:`council.screens`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import json
-import secrets
-import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from socket import socket as Socket
 from typing import Any
 
-import segno
-import tornado.httpserver
 import tornado.web
-import tornado.websocket
 from tornado.ioloop import IOLoop
 
-from utils import charts, checks, council
-from utils.errors import CourseError
+from council import export, game, live, screens
+from council.live import Role
+from council.protocol import RateLimit, Refusal
+from utils import charts
 
-STATIC = Path(__file__).resolve().parent / "static"
+__all__ = ["Session", "application", "serve"]
+
 PAGES = {"sg": "sg.html", "projector": "projector.html", "seat": "seat.html"}
-SECURITY_HEADERS = {
-    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
-                                "img-src 'self' data:; connect-src 'self'; "
-                                "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
-}
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, kind TEXT NOT NULL,
-    seat INTEGER, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tokens (role TEXT NOT NULL, seat INTEGER, token TEXT UNIQUE);
-CREATE TRIGGER IF NOT EXISTS events_append_only_u BEFORE UPDATE ON events
-    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS events_append_only_d BEFORE DELETE ON events
-    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
-"""
-
-
-@dataclass(frozen=True)
-class Role:
-    kind: str  # "sg", "projector" or "seat"
-    seat: int | None = None
-
-    @property
-    def actor(self) -> str | int:
-        return self.seat if self.kind == "seat" else self.kind
-
-    @property
-    def key(self) -> str:
-        return f"seat{self.seat}" if self.kind == "seat" else self.kind
-
-
-def unusable_log(db: Path, error: Exception) -> str:
-    """Why a file cannot be a session's log, and what to do, in one sentence."""
-    if isinstance(error, FileExistsError | NotADirectoryError):
-        return (f"{db} cannot be created: a file stands where its folder should be. Give "
-                "another path with --db.")
-    if isinstance(error, OSError):
-        return (f"{db} cannot be opened or written ({error.strerror or error}). Give "
-                "another path with --db.")
-    return (f"{db} is not a readable session log ({checks.cut(str(error), 80)}): it is "
-            "not a council's database, or it is damaged. Start a new session with --new "
-            "(the file is kept, renamed), or give another path with --db.")
-
-
-def find_role(tokens: dict[str, Role], token: object) -> Role | None:
-    """The role a token gives among `tokens`, comparing every known token in constant time
-    (how long the answer takes says nothing of how close a guess was); None for a wrong
-    token. The class poll (:mod:`council.poll_server`) checks its tokens the same way."""
-    if not isinstance(token, str) or len(token) > 64:
-        return None
-    found = None
-    for known, role in tokens.items():
-        if secrets.compare_digest(known.encode(), token.encode("utf-8", "replace")):
-            found = role
-    return found
+#: Largest websocket message and request body taken (a request is at most 2 kB).
+MAX_BYTES = 64 * 1024
 
 
 class Session:
     """One class session: its log on disk, its state, and the open connections."""
 
     def __init__(self, db: Path, card_id: str, seats: int, seed: int = 0) -> None:
-        created = not db.exists()
-        try:
-            self._open_log(db, card_id, seats, seed)
-        except CourseError:
-            if created:  # a refused start (its --seats, say) leaves no empty log to resume
-                if hasattr(self, "db"):
-                    self.db.close()
-                for path in (db, db.with_name(f"{db.name}-wal"), db.with_name(f"{db.name}-shm")):
-                    path.unlink(missing_ok=True)
-            raise
-        # a damaged event (its JSON cut short, a field missing) is as unreadable as a
-        # file that is no database
-        except (sqlite3.Error, OSError, ValueError, KeyError, TypeError) as error:
-            raise CourseError(unusable_log(db, error)) from None
+        def first() -> tuple[dict[str, Any], list[Role]]:
+            entry = game.start(card_id, seats, time.time(), seed)
+            return entry, [Role("sg"), Role("projector"),
+                           *(Role("seat", s) for s in range(1, entry["data"]["seats"] + 1))]
+
+        self.log = live.open_log(db, first, game.replay)
+        self.db, self.resumed, self.state = self.log.db, self.log.resumed, self.log.state
+        self.tokens = self.log.tokens
+        self.links = {role.key: token for token, role in self.tokens.items()}
         self.sockets: dict[CouncilSocket, Role] = {}
         self.seat_socket: dict[int, CouncilSocket] = {}
-        self.limits = council.RateLimit()
+        self.limits = RateLimit()
         self.timer: object | None = None
         self.charts: dict[tuple[int, bool], bytes] = {}
         self.briefs: dict[int, dict[str, Any]] = {}
         self.render = ThreadPoolExecutor(max_workers=1)
         self.base_url = ""
 
-    def _open_log(self, db: Path, card_id: str, seats: int, seed: int) -> None:
-        """Open the session's log, a new session's if it does not exist, and read its
-        state and tokens."""
-        if db.exists() and not db.is_file():
-            raise CourseError(f"{db} is {'a folder' if db.is_dir() else 'not a file'}, not "
-                              "a session log: give a file name with --db, such as "
-                              "build/council/session.sqlite.")
-        db.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(db, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
-        self.resumed = self.db.execute("SELECT count(*) FROM events").fetchone()[0] > 0
-        if not self.resumed:
-            first = council.start(card_id, seats, time.time(), seed)
-            self.db.execute("BEGIN")
-            self._insert(first)
-            rows = [("sg", None), ("projector", None)]
-            rows += [("seat", s) for s in range(1, first["data"]["seats"] + 1)]
-            self.db.executemany("INSERT INTO tokens VALUES (?, ?, ?)",
-                                [(r, s, secrets.token_urlsafe(24)) for r, s in rows])
-            self.db.execute("COMMIT")
-        self.log = [{"kind": k, "at": a, "seat": s, "data": json.loads(d)} for k, a, s, d in
-                    self.db.execute("SELECT kind, at, seat, data FROM events ORDER BY seq")]
-        self.state = council.replay(self.log)
-        self.tokens = {t: Role(r, s) for r, s, t in
-                       self.db.execute("SELECT role, seat, token FROM tokens")}
-        self.links = {role.key: token for token, role in self.tokens.items()}
-
-    def _insert(self, entry: dict[str, Any]) -> None:
-        self.db.execute("INSERT INTO events (at, kind, seat, data) VALUES (?, ?, ?, ?)",
-                        (entry["at"], entry["kind"], entry["seat"],
-                         json.dumps(entry["data"], ensure_ascii=False)))
-
     def role(self, token: object) -> Role | None:
-        """The role a token gives; None for a wrong token (see :func:`find_role`)."""
-        return find_role(self.tokens, token)
+        """The role a token gives; None for a wrong token (see :func:`council.live.find_role`)."""
+        return live.find_role(self.tokens, token)
 
     # ---------------------------------------------------------------- the game loop
 
     def submit(self, actor: str | int, request: dict[str, Any]) -> dict[str, Any] | None:
         """Decide, store, apply and broadcast one request; a Refusal propagates."""
-        entry = council.decide(self.state, actor, request, time.time())
+        entry = game.decide(self.state, actor, request, time.time())
         if entry is not None:
-            self._insert(entry)  # autocommit: on disk before anyone is told
-            self.log.append(entry)
-            self.state = council.apply(self.state, entry)
+            self.log.append(entry)  # on disk before anyone is told
+            self.state = game.apply(self.state, entry)
             self.schedule()
             self.broadcast()
         return entry
@@ -191,7 +92,7 @@ class Session:
     # ---------------------------------------------------------------- what is sent
 
     def public(self) -> dict[str, Any]:
-        view = council.public_view(self.state, time.time())
+        view = screens.public_view(self.state, time.time())
         online = {role.seat for role in self.sockets.values() if role.kind == "seat"}
         for seat in view["seats"]:
             seat["online"] = seat["seat"] in online
@@ -204,12 +105,12 @@ class Session:
         you: dict[str, Any] = {"role": role.kind}
         if role.kind == "seat" and socket.claimed and self.seat_socket.get(role.seat) is socket:
             if role.seat not in self.briefs:  # a brief never changes during a session
-                self.briefs[role.seat] = council.brief_view(self.state, role.seat)
+                self.briefs[role.seat] = screens.brief_view(self.state, role.seat)
             you["brief"] = self.briefs[role.seat]
         if role.kind == "sg":
-            game = council.card(self.state.card, self.state.seats, self.state.seed)
+            played = game.card(self.state.card, self.state.seats, self.state.seed)
             you["wordings"] = [{"position": w.position, "text": w.text}
-                               for w in game.wordings]
+                               for w in played.wordings]
             you["links"] = {str(s): self.seat_url(s) for s in range(1, self.state.seats + 1)}
             you["projector"] = f"{self.base_url}/projector?t={self.links['projector']}"
         if role.kind == "projector":
@@ -232,11 +133,11 @@ class Session:
             socket.send(built[key])
 
     async def chart_svg(self, full: bool = False) -> bytes:
-        """The projector's chart now (see :func:`utils.council.chart_spec`), drawn once per
+        """The projector's chart now (see :func:`council.screens.chart_spec`), drawn once per
         state and kind."""
         key = (self.state.events, full)
         if key not in self.charts:
-            spec = council.chart_spec(self.state, full)
+            spec = screens.chart_spec(self.state, full)
             if spec is None:
                 return b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
             svg, _ = await IOLoop.current().run_in_executor(
@@ -246,146 +147,71 @@ class Session:
         return self.charts[key]
 
 
-class Base(tornado.web.RequestHandler):
-    """A request to a live class server (the council, or the poll): the security headers,
-    the role its link's token gives, and an error as one plain line."""
-
-    #: Why a link is refused, and what to do after an error, in the players' words.
-    invalid_link = "This link is not valid for this session"
-    after_error = "Ask your instructor for your link."
-
-    def initialize(self, session: Any) -> None:
-        self.session = session
-
-    def set_default_headers(self) -> None:
-        for name, value in SECURITY_HEADERS.items():
-            self.set_header(name, value)
-
-    def authorised(self, *kinds: str) -> Role:
-        role = self.session.role(self.get_query_argument("t", ""))
-        if role is None or role.kind not in kinds:
-            raise tornado.web.HTTPError(403, reason=self.invalid_link)
-        return role
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish(f"{status_code}: {self._reason}. {self.after_error}\n")
-
-
-class Page(Base):
+class Page(live.Base):
     def get(self, kind: str) -> None:
         self.authorised(kind)
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish((STATIC / PAGES[kind]).read_bytes())
+        self.finish((live.STATIC / PAGES[kind]).read_bytes())
 
 
-class Home(Base):
+class Home(live.Base):
     def get(self) -> None:
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.finish("North Atlantic Council: open the link your instructor gave you.\n")
 
 
-class Chart(Base):
+class Chart(live.Base):
     async def get(self) -> None:
         self.authorised("sg", "projector", "seat")
         self.set_header("Content-Type", "image/svg+xml")
         self.finish(await self.session.chart_svg(self.get_query_argument("full", "") == "1"))
 
 
-class QR(Base):
+class QR(live.Base):
     def get(self, seat: str) -> None:
         self.authorised("sg", "projector")
         number = int(seat)
         if not 1 <= number <= self.session.state.seats:
             raise tornado.web.HTTPError(404, reason="No such seat")
         self.set_header("Content-Type", "image/svg+xml")
-        self.finish(qr_svg(self.session.seat_url(number)))
+        self.finish(live.qr_svg(self.session.seat_url(number)))
 
 
-def qr_svg(url: str) -> bytes:
-    """A seat's join link as a standalone SVG QR code, 2 px a module.
-
-    Standalone means with its namespace: an SVG served as an image is drawn only if it
-    declares it (segno's ``svg_inline`` leaves it out, being meant for inside HTML). Two
-    modules of quiet zone here, and the page keeps white space around each code, so a
-    projector fits 40 codes and a phone still finds each one's edge.
-    """
-    code, out = segno.make(url, error="m"), io.BytesIO()
-    code.save(out, kind="svg", scale=2, border=2, xmldecl=False, svgclass=None,
-              lineclass=None)
-    width, height = code.symbol_size(scale=2, border=2)
-    # A viewBox too, so that the page may draw the code larger when few seats are free.
-    return out.getvalue().replace(b"<svg ", f'<svg viewBox="0 0 {width} {height}" '.encode(), 1)
-
-
-class Export(Base):
+class Export(live.Base):
     def get(self) -> None:
         self.authorised("sg")
         state = self.session.state
         day = datetime.fromtimestamp(state.started, UTC).date().isoformat()
-        table = council.export(state, f"{state.card}-{day}", day,
-                               "A class session of the live council game")
+        table = export.table(state, f"{state.card}-{day}", day,
+                             "A class session of the live council game")
         self.set_header("Content-Type", "text/csv; charset=utf-8")
         self.set_header("Content-Disposition", f'attachment; filename="council-{day}.csv"')
-        if table.empty:  # before the first draft: the columns, and no round yet
-            self.finish(",".join(council.EXPORT_COLUMNS) + "\n")
-            return
-        self.finish(council.to_csv(table))
+        self.finish(export.to_csv(table))  # before the first draft: the columns alone
 
 
-class CouncilSocket(tornado.websocket.WebSocketHandler):
-    """One browser tab. Its token says who it is; nothing in a message can change that."""
+class CouncilSocket(live.Socket):
+    """One browser tab of the council: the Secretary General's, a projector's or a seat's."""
+
+    roles = ("sg", "projector", "seat")
 
     def initialize(self, session: Session) -> None:
-        self.session = session
+        super().initialize(session)
         self.claimed = False
-        self.last_notice = 0.0
 
-    def set_default_headers(self) -> None:
-        for name, value in SECURITY_HEADERS.items():
-            self.set_header(name, value)
+    def welcome(self) -> None:
+        self.send(self.session.message_for(self, self.role, json.dumps(self.session.public())))
 
-    def open(self) -> None:
-        role = self.session.role(self.get_query_argument("t", ""))
-        if role is None:
-            self.close(4003, "This link is not valid for this session.")
-            return
-        self.role = role
-        self.session.sockets[self] = role
-        self.send(self.session.message_for(self, role, json.dumps(self.session.public())))
-
-    def send(self, text: str) -> None:
-        try:
-            self.write_message(text)
-        except tornado.websocket.WebSocketClosedError:
-            self.session.sockets.pop(self, None)
-
-    def refuse(self, message: str) -> None:
-        self.send(json.dumps({"type": "refused", "message": message}))
-
-    def on_message(self, raw: str | bytes) -> None:
-        session, role = self.session, self.session.sockets.get(self)
-        if role is None:
-            return
-        now = time.time()
-        if not session.limits.allow(role.key, now):
-            if now - self.last_notice > 1:
-                self.last_notice = now
-                self.refuse("Too many messages: wait a few seconds and try again.")
-            return
-        try:
-            request = council.parse_message(raw)
-            if request["type"] == "hello":
-                self.hello(request["device"])
-            elif role.kind == "projector":
-                raise council.Refusal("The projector only shows the session.")
-            elif role.kind == "seat" and not self.claimed:
-                raise council.Refusal("Say hello first: reload the page.")
-            else:
-                session.submit(role.actor, request)
-                self.send(json.dumps({"type": "ok", "request": request["type"]}))
-        except CourseError as refusal:
-            self.refuse(str(refusal))
+    def handle(self, role: Role, raw: str | bytes) -> None:
+        request = game.parse_message(raw)
+        if request["type"] == "hello":
+            self.hello(request["device"])
+        elif role.kind == "projector":
+            raise Refusal("The projector only shows the session.")
+        elif role.kind == "seat" and not self.claimed:
+            raise Refusal("Say hello first: reload the page.")
+        else:
+            self.session.submit(role.actor, request)
+            self.send(json.dumps({"type": "ok", "request": request["type"]}))
 
     def hello(self, device: str) -> None:
         session, role = self.session, self.role
@@ -415,23 +241,20 @@ class CouncilSocket(tornado.websocket.WebSocketHandler):
 
 def application(session: Session) -> tornado.web.Application:
     args = {"session": session}
-    return tornado.web.Application([
+    return live.application([
         (r"/", Home, args),
         (r"/(sg|projector|seat)", Page, args),
         (r"/ws", CouncilSocket, args),
         (r"/chart.svg", Chart, args),
         (r"/qr/([0-9]{1,2})\.svg", QR, args),
         (r"/export.csv", Export, args),
-        (r"/static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC)}),
-    ], websocket_max_message_size=64 * 1024, websocket_ping_interval=10,
-       xsrf_cookies=False, compress_response=False)
+    ], MAX_BYTES)
 
 
 async def serve(session: Session, sockets: list[Socket]) -> None:
     """Serve on sockets already bound (see ``python -m council``), resume the session's
     timers, and run until interrupted."""
-    server = tornado.httpserver.HTTPServer(application(session), max_body_size=64 * 1024)
-    server.add_sockets(sockets)
+    live.listen(application(session), sockets, MAX_BYTES)
     if session.resumed:
         session.submit("server", {"type": "resume"})
         session.submit("server", {"type": "tick"})

@@ -89,7 +89,8 @@ async def measure(db: Path, viewers: int = 200, seats: int = 40, broadcasts: int
 def build_time(db: Path, viewers: int, seats: int, repeats: int = 20) -> float:
     """Milliseconds the server spends building one broadcast for every connection (no
     network): the part of the latency that is the server's own work."""
-    from council.server import Role, Session
+    from council.live import Role
+    from council.server import Session
 
     session = Session(db, "imagined_alliance", seats)
 

@@ -26,9 +26,10 @@ import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import build_lite  # sibling scripts: scripts/ is on sys.path
 import lite_browser as lb
 from playwright.sync_api import sync_playwright
+
+from editions import lite
 
 DEFAULT = ["01-consensus-and-silence.ipynb", "02-decision-rules-and-voting-power.ipynb"]
 #: Each notebook's widgets: (what, the text before, the text after, how to move it).
@@ -66,18 +67,18 @@ def measure(page: object, base: str, site: Path, name: str, fetched: set[str]) -
 
 
 def main(names: list[str]) -> int:
-    site = build_lite.OUT
+    site = lite.OUT
     if not (site / "index.html").exists():
         print("     lite: build/lite is not built (`python3 course.py lite`): no figures")
         return 0
-    if build_lite.built_from() != build_lite.inputs_digest():
+    if lite.built_from() != lite.inputs_digest():
         try:
-            build_lite.build()  # from the cached inputs
-        except (build_lite.BuildError, build_lite.subprocess.CalledProcessError) as error:
+            lite.build()  # from the cached inputs
+        except (lite.BuildError, lite.subprocess.CalledProcessError) as error:
             print(f"     lite: build/lite is out of date and could not be rebuilt: {error}")
             return 1
     report("site size", site_bytes(site) / 1e6, "MB")
-    httpd, proxy = build_lite.server(site), lb.refusing_proxy()
+    httpd, proxy = lite.server(site), lb.refusing_proxy()
     for server in (httpd, proxy):
         threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_port}/lab/index.html?path={{path}}"

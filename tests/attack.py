@@ -59,14 +59,7 @@ SKIPPED_MODULES = {"charts": "no notebook calls it: every chart function that do
 # with a student's values: _rubrics (generated data) and _draw_svg (a script utils.charts
 # runs in a process of its own; tests/test_charts.py runs it). They are not attacked.
 
-#: The live council's state machine: called only by the council server, with events it has
-#: parsed and checked itself (council.parse_message and council.decide refuse what a player
-#: sends: tests/test_council_server.py plays hostile players against it).
-SKIPPED_CALLABLES = {f"council.{name}" for name in (
-    "Wording", "Brief", "Card", "Round", "State", "RateLimit", "event", "start", "apply",
-    "replay", "decide", "public_view", "brief_view", "export", "play", "live_negotiation",
-    "chart_spec", "drawn_ideal", "card", "card_ids", "parse_message", "clean_reason",
-    "declared_deadlock", "outcome_text")} | {
+SKIPPED_CALLABLES = {
     # It writes the student's hand-in where the kernel runs: test_hostile_input.py attacks it
     # in a folder of its own.
     "feedback.hand_in",
@@ -233,14 +226,10 @@ def overrides() -> dict[str, dict[str, Any]]:
         "display.html_table": {"frame": pd.DataFrame({"x": [1.5], "y": ["a"]})},
         "display.text_table": {"frame": pd.DataFrame({"x": [1.5], "y": ["a"]})},
         "reveal.after_prediction": {"prompt": "Your guess?", "answer": "The answer"},
-        "council.class_allies": {"session": SESSION},
-        "council.class_negotiation": {"session": SESSION},
         "council.chart": {"session": SESSION},
         "council.compare": {"session": SESSION},
         "council.verdict": {"session": SESSION},
         "council.in_words": {"session": SESSION},
-        "council.to_csv": {"table": SESSION},
-        "council.model_objectors": {"allies": ALLIES, "text": 0.5},
         "errors.message_markdown": {"error": DataError("x")},
         "exercises.judge": {"key": "01-1", "values": {"cost": 0.1875}},
         "poll.calibration": {"student": "Hana"},

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils import charts
+from utils import charts, widgets
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks")
                    .glob("[0-9][0-9]-*.ipynb"))
@@ -27,11 +27,13 @@ def chart_specs(path: Path) -> list[dict]:
             for out in cell.get("outputs", []) if charts.VEGALITE_MIMETYPE in out.get("data", {})]
 
 
-def control_texts(path: Path) -> list[str]:
+def control_names(path: Path) -> list[list[str]]:
+    """The names of each widget's controls, as its output tells the editions."""
     notebook = nbformat.read(path, as_version=4)
-    return [out["data"]["text/plain"] for cell in notebook.cells
-            for out in cell.get("outputs", [])
-            if out.get("data", {}).get("text/plain", "").startswith("[Interactive controls:")]
+    stand_ins = [out["data"][widgets.STAND_IN_MIMETYPE] for cell in notebook.cells
+                 for out in cell.get("outputs", [])
+                 if widgets.STAND_IN_MIMETYPE in out.get("data", {})]
+    return [s["controls"] for s in stand_ins if s["kind"] == "controls"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -52,10 +54,11 @@ def test_every_colour_is_from_the_colour_blind_safe_set(path: Path) -> None:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_control_has_a_label(path: Path) -> None:
-    for text in control_texts(path):
-        names = text.split("[Interactive controls: ", 1)[1].split(". Run this cell")[0]
-        assert all(name.strip() for name in names.split(",")), text
-        assert not WIDGET_CLASS.search(names), f"an unlabelled control: {text}"
+    found = control_names(path)
+    assert found or "widgets.show(" not in path.read_text(encoding="utf-8")
+    for names in found:
+        assert all(name.strip() for name in names), names
+        assert not WIDGET_CLASS.search(", ".join(names)), f"an unlabelled control: {names}"
 
 
 def test_the_check_catches_an_unlabelled_control_and_a_stray_colour() -> None:

@@ -33,6 +33,9 @@ from typing import Any
 
 import pytest
 
+import editions.notebooks
+import editions.site
+import editions.slides
 from tests.browser import (
     ARTIFACTS,
     BLOCK_FLAGS,
@@ -41,10 +44,9 @@ from tests.browser import (
     record_requests,
     require_chromium,
 )
-from tests.scripts import script
 
-pytestmark = pytest.mark.browser
-publish = script("publish")
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = [pytest.mark.browser, pytest.mark.record]
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = Path(__file__).resolve().parent / "axe-lock.json"
@@ -198,14 +200,14 @@ def axe() -> Iterator[Axe]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
-    publish.build_site(out)
+    editions.site.build_site(out)
     return out
 
 
 @pytest.fixture(scope="module")
 def slides(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("slides")
-    publish.build_slides(out)
+    editions.slides.build_slides(out)
     return out
 
 
@@ -235,7 +237,7 @@ CHARTS_PENDING = """() => document.querySelectorAll(
 def test_the_site_has_no_axe_violation(site: Path, axe: Axe) -> None:
     pages = [site / "index.html", *sorted(site.glob("[0-9][0-9]-*.html")),
              *sorted((site / "seeds").glob("*.html"))]
-    assert len(pages) == 1 + len(publish.course_notebooks()) + len(
+    assert len(pages) == 1 + len(editions.notebooks.course_notebooks()) + len(
         list((ROOT / "seeds").glob("*.md")))
     axe.reset()
     page = axe.context().new_page()
@@ -260,7 +262,7 @@ def test_the_site_has_no_axe_violation(site: Path, axe: Axe) -> None:
 def test_every_slide_has_no_axe_violation(slides: Path, axe: Axe) -> None:
     axe.reset()
     page = axe.context(viewport={"width": 1280, "height": 720}).new_page()
-    for path in publish.course_notebooks():
+    for path in editions.notebooks.course_notebooks():
         deck = slides / f"{path.stem}.slides.html"
         page.goto(deck.as_uri())
         page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=60_000)

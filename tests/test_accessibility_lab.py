@@ -31,6 +31,9 @@ from typing import Any
 import nbformat
 import pytest
 
+import editions.lite
+import editions.site
+import editions.slides
 from tests.browser import (
     ARTIFACTS,
     BLOCK_FLAGS,
@@ -49,7 +52,8 @@ from tests.test_browser_lab import (
     open_notebook,
 )
 
-pytestmark = pytest.mark.browser
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = [pytest.mark.browser, pytest.mark.record(extra=["build/lite"])]
 lb = script("lite_browser")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,10 +184,9 @@ def test_the_course_in_the_browser_edition_has_no_axe_violation(
     from tests.test_browser_lite import NOTEBOOKS_ALL as LITE_NOTEBOOKS
     from tests.test_browser_lite import built_site
 
-    build_lite = script("build_lite")
     _, axe = browser
     axe.reset()
-    httpd = build_lite.server(built_site())
+    httpd = editions.lite.server(built_site())
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_port}/lab/index.html?path={{path}}"
     findings = Findings(axe, "jupyterlite")
@@ -248,11 +251,10 @@ def test_screenshots_at_200_percent_zoom(browser: tuple[Any, Axe],
     the Lab test): nothing may need a sideways scroll, and a person looks at the images."""
     from council.harness import Server
 
-    publish = script("publish")
     _, axe = browser
     out = tmp_path_factory.mktemp("zoom")
-    publish.build_site(out / "site")
-    publish.build_slides(out / "slides")
+    editions.site.build_site(out / "site")
+    editions.slides.build_slides(out / "slides")
     page = axe.context(**ZOOM_200).new_page()
     wide = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     page.goto((out / "site" / "01-consensus-and-silence.html").as_uri())

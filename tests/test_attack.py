@@ -26,9 +26,11 @@ NOT_TRACED = True
 
 #: The per-call limits are Linux's: a CPU-time timer (setitimer) and RLIMIT_DATA read
 #: against /proc/self/status. Elsewhere the hostile-input tests still run.
-pytestmark = pytest.mark.skipif(sys.platform != "linux",
-                                reason="the attack's per-call CPU and memory limits are "
-                                       "Linux's (setitimer, RLIMIT_DATA, /proc)")
+#: Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = [pytest.mark.skipif(sys.platform != "linux",
+                                 reason="the attack's per-call CPU and memory limits are "
+                                        "Linux's (setitimer, RLIMIT_DATA, /proc)"),
+              pytest.mark.record]
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_PARAMETER, COMBINED = 8, 2

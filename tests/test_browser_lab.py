@@ -18,13 +18,14 @@ from typing import Any
 
 import pytest
 
+import editions.student
 from tests.browser import copy_course, jupyterlab, offline_page, require_chromium, screenshot
 from tests.scripts import script
 
-publish = script("publish")
 lb = script("lite_browser")
 
-pytestmark = pytest.mark.browser
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = [pytest.mark.browser, pytest.mark.record]
 
 #: For each notebook: the text an output shows by default, and after one step of a slider
 #: (the first one, to the right, unless the entry says which slider and which key).
@@ -83,7 +84,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Any:
     playwright_api = pytest.importorskip("playwright.sync_api")
     workdir = tmp_path_factory.mktemp("lab")
     copy_course(workdir)
-    publish.build_student(workdir / "student")
+    editions.student.build_student(workdir / "student")
     with jupyterlab(workdir) as url, playwright_api.sync_playwright() as playwright, \
             offline_page(playwright) as (page, blocked):
         yield page, url, blocked

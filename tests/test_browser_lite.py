@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -42,13 +43,14 @@ from typing import Any
 
 import pytest
 
+import editions.lite
 from tests.browser import CHROMIUM_FLAGS, require_chromium, screenshot
 from tests.scripts import script
 from tests.test_browser_lab import SLIDER_CHECKS
 
-pytestmark = pytest.mark.browser
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = [pytest.mark.browser, pytest.mark.record(extra=["build/lite"])]
 
-build_lite = script("build_lite")
 lb = script("lite_browser")
 
 ALL = os.environ.get("COURSE_LITE_ALL") == "1"
@@ -71,16 +73,16 @@ def built_site() -> Path:
     """build/lite, rebuilt unless built from the current inputs; skips if it cannot be
     built here (its pinned inputs are not cached, and the tests run offline), or fails
     where COURSE_REQUIRE_BROWSER=1 (CI)."""
-    if build_lite.built_from() != build_lite.inputs_digest():
+    if editions.lite.built_from() != editions.lite.inputs_digest():
         try:
-            build_lite.build()
-        except (build_lite.BuildError, OSError, build_lite.subprocess.CalledProcessError) as e:
+            editions.lite.build()
+        except (editions.lite.BuildError, OSError, subprocess.CalledProcessError) as e:
             reason = (f"build/lite could not be built offline: run `python3 course.py lite` "
                       f"once to fetch its pinned inputs ({e})")
             if os.environ.get("COURSE_REQUIRE_BROWSER") == "1":  # CI: .ci/run builds it
                 pytest.fail(reason)
             pytest.skip(reason)
-    return build_lite.OUT
+    return editions.lite.OUT
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +91,7 @@ def lite() -> Iterator[tuple[Any, str, Callable[[], list[str]]]]:
     function giving what the site tried to reach beyond 127.0.0.1 so far (must be none)."""
     require_chromium()
     playwright_api = pytest.importorskip("playwright.sync_api")
-    httpd = build_lite.server(built_site())
+    httpd = editions.lite.server(built_site())
     proxy = lb.refusing_proxy()
     for server in (httpd, proxy):
         threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -19,7 +19,8 @@ import pytest
 
 from tests.browser import offline_page, require_chromium
 
-pytestmark = pytest.mark.browser
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = [pytest.mark.browser, pytest.mark.record]
 
 PAGE = b"""<!doctype html><title>probe</title><script>
 async function get(url) {  // (gives up after 10 s, as the WebSocket below: never hangs)

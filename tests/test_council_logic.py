@@ -1,4 +1,5 @@
-"""The council game's rules (utils.council): pure functions of the event log.
+"""The council game's rules (council.game), its screens and export, and the notebooks'
+reader of an export (utils.council).
 
 Hand-checked values: the example session (data/council_example_session.csv) is 12 seats
 of the 2003 Turkey card. Its briefs (data/council_briefs.csv): FRA 0.10 (threshold 0.15),
@@ -14,12 +15,16 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from utils import council, data
-from utils.council import Refusal
+from council import export, game, protocol, screens
+from council.protocol import Refusal
+from utils import consensus, council, data
+from utils.errors import CourseError
 
 T0 = 1_795_000_000.0
 #: The scripted session committed as data/council_example_session.csv.
@@ -38,14 +43,55 @@ EXAMPLE = [("join", s) for s in range(1, 12)] + [
     ("wait", 61)]
 
 
-def example() -> tuple[list[dict], council.State]:
-    return council.play("turkey_defence_2003", 12, EXAMPLE, start_at=T0)
+EXAMPLE_NOTE = ("An example session played by a script (tests/test_council_logic.py), "
+                "not by a real class")
+
+
+def play(card_id: str, seats: int, script: list[tuple[str, Any]], start_at: float = 0.0,
+         seed: int = 0) -> tuple[list[dict[str, Any]], game.State]:
+    """Run a scripted session through game.decide, as the server would.
+
+    `script` is a list of steps: ``("join", seat)``, ``("circulate", wording_index)``,
+    ``("break", (seat, reason))``, ``("wait", seconds)``; each circulation gives a silence
+    of 60 seconds, and a wait ticks the clock forward.
+    """
+    now = start_at
+    log = [game.start(card_id, seats, now, seed)]
+    state = game.replay(log)
+    for kind, value in script:
+        now += 1
+        if kind == "join":
+            request, actor = {"type": "join", "device": f"device-{value}"}, value
+        elif kind == "circulate":
+            request, actor = {"type": "circulate", "wording": value, "seconds": 60}, "sg"
+        elif kind == "break":
+            request, actor = {"type": "break", "reason": value[1]}, value[0]
+        else:
+            now += value - 1
+            request, actor = {"type": "tick"}, "server"
+        entry = game.decide(state, actor, request, now)
+        if entry is not None:
+            log.append(entry)
+            state = game.apply(state, entry)
+    return log, state
+
+
+def drawn_ideal(n: int, centre: float, spread: float, seed: int, index: int) -> float:
+    """The `index`-th of `n` ideal points drawn as notebook 01 draws them
+    (consensus.draw_allies), moved to scatter around `centre` instead of 0.5, kept in
+    [0, 1], to three decimals: how the cards' 'drawn' briefs were made."""
+    drawn = consensus.draw_allies(n, spread, 0, 0, seed).ideal
+    return float(np.round(np.clip(drawn - consensus.CENTRE + centre, 0, 1), 3)[index])
+
+
+def example() -> tuple[list[dict], game.State]:
+    return play("turkey_defence_2003", 12, EXAMPLE, start_at=T0)
 
 
 def test_the_committed_example_session_is_what_the_script_plays() -> None:
     _, state = example()
-    text = council.to_csv(council.export(state, "example-2026-12-02", "2026-12-02",
-                                         council.EXAMPLE_NOTE))
+    text = export.to_csv(export.table(state, "example-2026-12-02", "2026-12-02",
+                                         EXAMPLE_NOTE))
     path = data.DATA_DIR / "council_example_session.csv"
     if os.environ.get("COUNCIL_REGENERATE") == "1":
         path.write_text(text, encoding="utf-8")
@@ -98,51 +144,51 @@ def test_the_drawn_briefs_come_from_their_seeds() -> None:
         rows = briefs[(briefs["card"] == card_id)].sort_values("seat_order")
         drawn = rows[rows["basis"] == "drawn"]
         for index, row in enumerate(drawn.itertuples()):
-            assert row.ideal == council.drawn_ideal(len(drawn), centre, spread, seed, index)
+            assert row.ideal == drawn_ideal(len(drawn), centre, spread, seed, index)
 
 
 def test_every_card_has_its_allies_of_the_time_and_wordings_on_the_scale() -> None:
     members = data.load("nato_members")
     cards = data.load("council_cards")
     for row in cards.itertuples():
-        game = council.card(row.id)
-        assert game.max_seats == row.allies_at_the_time
+        played = game.card(row.id)
+        assert played.max_seats == row.allies_at_the_time
         year = {"turkey_defence_2003": "2003-02-01", "finland_sweden_2022": "2022-06-28",
                 "nato_csto_relations": "2026-12-02"}[row.id]
         allies = set(members.loc[members["accession_date"] <= year, "iso3"])
-        assert {b.ally for b in game.briefs} == allies
-        assert game.wordings[0].position == 0.0
-        assert game.wordings[-1].position == 1.0
-        for brief in game.briefs:
+        assert {b.ally for b in played.briefs} == allies
+        assert played.wordings[0].position == 0.0
+        assert played.wordings[-1].position == 1.0
+        for brief in played.briefs:
             assert len(brief.sentences) == 2 and all(u.startswith("http")
                                                       for _, _, u in brief.sentences)
     assert set(cards["episode"].dropna()) <= set(data.load("consensus_episodes")["id"])
 
 
 def test_the_imagined_alliance_seats_2_to_40() -> None:
-    assert council.card(council.IMAGINED, 40).max_seats == 40
-    assert council.start(council.IMAGINED, 40, T0)["data"]["seats"] == 40
-    assert council.start("turkey_defence_2003", 2, T0)["data"]["seats"] == 2
-    assert council.card(council.IMAGINED, 2, seed=1).briefs[0].ideal == round(
-        float(council.consensus.draw_allies(2, 0.08, 0.05, 0.1, 1).ideal[0]), 3)
-    with pytest.raises(council.CourseError, match="number of seats"):
-        council.start(council.IMAGINED, 41, T0)
-    with pytest.raises(council.CourseError, match="number of seats"):
-        council.start("turkey_defence_2003", 20, T0)  # 19 allies in 2003
-    with pytest.raises(council.CourseError, match="number of seats"):
-        council.start("turkey_defence_2003", 1, T0)
+    assert game.card(game.IMAGINED, 40).max_seats == 40
+    assert game.start(game.IMAGINED, 40, T0)["data"]["seats"] == 40
+    assert game.start("turkey_defence_2003", 2, T0)["data"]["seats"] == 2
+    assert game.card(game.IMAGINED, 2, seed=1).briefs[0].ideal == round(
+        float(consensus.draw_allies(2, 0.08, 0.05, 0.1, 1).ideal[0]), 3)
+    with pytest.raises(CourseError, match="number of seats"):
+        game.start(game.IMAGINED, 41, T0)
+    with pytest.raises(CourseError, match="number of seats"):
+        game.start("turkey_defence_2003", 20, T0)  # 19 allies in 2003
+    with pytest.raises(CourseError, match="number of seats"):
+        game.start("turkey_defence_2003", 1, T0)
 
 
-def running(seats: int = 3, rounds: int | None = None) -> council.State:
-    state = council.replay([council.start("turkey_defence_2003", seats, T0)])
+def running(seats: int = 3, rounds: int | None = None) -> game.State:
+    state = game.replay([game.start("turkey_defence_2003", seats, T0)])
     if rounds is not None:
-        state = council.State(**{**state.__dict__, "rounds_allowed": rounds})
+        state = game.State(**{**state.__dict__, "rounds_allowed": rounds})
     return state
 
 
-def do(state: council.State, actor: object, request: dict, now: float) -> council.State:
-    entry = council.decide(state, actor, request, now)
-    return state if entry is None else council.apply(state, entry)
+def do(state: game.State, actor: object, request: dict, now: float) -> game.State:
+    entry = game.decide(state, actor, request, now)
+    return state if entry is None else game.apply(state, entry)
 
 
 CIRCULATE = {"type": "circulate", "wording": 6, "seconds": 10}
@@ -150,18 +196,18 @@ CIRCULATE = {"type": "circulate", "wording": 6, "seconds": 10}
 
 def test_consensus_on_the_first_draft_at_the_deadline() -> None:
     state = do(running(), "sg", CIRCULATE, T0 + 1)
-    assert council.decide(state, "server", {"type": "tick"}, T0 + 10.9) is None
+    assert game.decide(state, "server", {"type": "tick"}, T0 + 10.9) is None
     state = do(state, "server", {"type": "tick"}, T0 + 11)
     assert state.outcome == "consensus" and state.final_position == 1.0
     with pytest.raises(Refusal, match="session is over"):
-        council.decide(state, "sg", CIRCULATE, T0 + 12)
+        game.decide(state, "sg", CIRCULATE, T0 + 12)
 
 
 def test_objections_in_the_last_round_allowed_are_deadlock() -> None:
     state = do(running(rounds=1), "sg", CIRCULATE, T0)
     state = do(state, 1, {"type": "break", "reason": "No."}, T0 + 1)
     with pytest.raises(Refusal, match="All 1 rounds allowed are used"):
-        council.decide(state, "sg", CIRCULATE, T0 + 2)
+        game.decide(state, "sg", CIRCULATE, T0 + 2)
     state = do(state, "server", {"type": "tick"}, T0 + 10)
     assert state.outcome == "deadlock" and state.rounds[-1].result == "broken"
 
@@ -169,50 +215,50 @@ def test_objections_in_the_last_round_allowed_are_deadlock() -> None:
 def test_refusals_name_the_rule() -> None:
     state = running()
     with pytest.raises(Refusal, match="No draft has been circulated"):
-        council.decide(state, 1, {"type": "break", "reason": "why"}, T0)
+        game.decide(state, 1, {"type": "break", "reason": "why"}, T0)
     state = do(state, "sg", CIRCULATE, T0)
     with pytest.raises(Refusal, match="nobody has broken it"):
-        council.decide(state, "sg", CIRCULATE, T0 + 1)
+        game.decide(state, "sg", CIRCULATE, T0 + 1)
     with pytest.raises(Refusal, match="Only the Secretary General"):
-        council.decide(state, 2, CIRCULATE, T0 + 1)
+        game.decide(state, 2, CIRCULATE, T0 + 1)
     with pytest.raises(Refusal, match="Only an ally"):
-        council.decide(state, "sg", {"type": "break", "reason": "why"}, T0 + 1)
+        game.decide(state, "sg", {"type": "break", "reason": "why"}, T0 + 1)
     with pytest.raises(Refusal, match="Too late: the silence deadline of round 1"):
-        council.decide(state, 1, {"type": "break", "reason": "why"}, T0 + 10)
+        game.decide(state, 1, {"type": "break", "reason": "why"}, T0 + 10)
     state = do(state, 1, {"type": "break", "reason": "why"}, T0 + 2)
     with pytest.raises(Refusal, match="already broken silence"):
-        council.decide(state, 1, {"type": "break", "reason": "again"}, T0 + 3)
+        game.decide(state, 1, {"type": "break", "reason": "again"}, T0 + 3)
     with pytest.raises(Refusal, match="one of the card's 7 wordings"):
-        council.decide(state, "sg", {**CIRCULATE, "wording": 7}, T0 + 3)
+        game.decide(state, "sg", {**CIRCULATE, "wording": 7}, T0 + 3)
     with pytest.raises(Refusal, match="1 to 3600 seconds"):
-        council.decide(state, "sg", {**CIRCULATE, "seconds": 0}, T0 + 3)
+        game.decide(state, "sg", {**CIRCULATE, "seconds": 0}, T0 + 3)
     reworded = do(state, "sg", {**CIRCULATE, "wording": 2}, T0 + 3)
     assert [r.result for r in reworded.rounds] == ["reworded", "open"]
 
 
 def test_a_seat_belongs_to_one_device_until_released() -> None:
     state = do(running(), 1, {"type": "join", "device": "aaa"}, T0)
-    assert council.decide(state, 1, {"type": "join", "device": "aaa"}, T0 + 1) is None
+    assert game.decide(state, 1, {"type": "join", "device": "aaa"}, T0 + 1) is None
     with pytest.raises(Refusal, match="already taken on another device"):
-        council.decide(state, 1, {"type": "join", "device": "bbb"}, T0 + 1)
+        game.decide(state, 1, {"type": "join", "device": "bbb"}, T0 + 1)
     state = do(state, "sg", {"type": "release", "seat": 1}, T0 + 2)
     state = do(state, 1, {"type": "join", "device": "bbb"}, T0 + 3)
     assert state.claimed == {1: "bbb"}
     with pytest.raises(Refusal, match="no seat 4"):
-        council.decide(state, "sg", {"type": "release", "seat": 4}, T0 + 3)
+        game.decide(state, "sg", {"type": "release", "seat": 4}, T0 + 3)
 
 
 def test_a_restart_gives_an_open_round_time_to_breathe() -> None:
     state = do(running(), "sg", CIRCULATE, T0)
-    assert council.decide(state, "server", {"type": "resume"}, T0 - 30) is None
-    entry = council.decide(state, "server", {"type": "resume"}, T0 + 5)
+    assert game.decide(state, "server", {"type": "resume"}, T0 - 30) is None
+    entry = game.decide(state, "server", {"type": "resume"}, T0 + 5)
     assert entry["kind"] == "extended" and entry["data"]["deadline"] == T0 + 35
 
 
 def test_replaying_the_log_gives_the_same_state() -> None:
     log, state = example()
-    assert council.replay(log) == state
-    assert council.replay(json.loads(json.dumps(log))) == state
+    assert game.replay(log) == state
+    assert game.replay(json.loads(json.dumps(log))) == state
 
 
 @pytest.mark.parametrize(("raw", "message"), [
@@ -230,31 +276,31 @@ def test_replaying_the_log_gives_the_same_state() -> None:
 ])
 def test_malformed_messages_are_refused(raw: object, message: str) -> None:
     with pytest.raises(Refusal, match=message):
-        council.parse_message(raw)
+        game.parse_message(raw)
 
 
 def test_a_reason_is_cleaned_text() -> None:
-    assert council.clean_reason("  <script>alert(1)</script>\n\tno\x00 ") == (
+    assert game.clean_reason("  <script>alert(1)</script>\n\tno\x00 ") == (
         "<script>alert(1)</script> no")
-    assert council.clean_reason("a\u202eb\u200bc") == "a b c"
+    assert game.clean_reason("a\u202eb\u200bc") == "a b c"
     with pytest.raises(Refusal, match="at least 3"):
-        council.clean_reason(" \n ")
+        game.clean_reason(" \n ")
     with pytest.raises(Refusal, match="280 characters; yours has 281"):
-        council.clean_reason("x" * 281)
+        game.clean_reason("x" * 281)
     with pytest.raises(Refusal, match="short text"):
-        council.clean_reason(["list"])
+        game.clean_reason(["list"])
 
 
 def test_a_formula_in_a_reason_is_defused_in_the_export() -> None:
     state = do(running(), "sg", CIRCULATE, T0)
     state = do(state, 2, {"type": "break", "reason": "=HYPERLINK(\"x\")"}, T0 + 1)
-    table = council.export(state, "s", "2026-12-02")
+    table = export.table(state, "s", "2026-12-02")
     assert table.loc[table["seat"] == 2, "reason"].item() == "'=HYPERLINK(\"x\")"
     assert table["outcome"].tolist() == ["", "", ""]
 
 
 def test_the_rate_limit_allows_a_burst_then_refills() -> None:
-    limit = council.RateLimit(rate=2, burst=8)
+    limit = protocol.RateLimit(rate=2, burst=8)
     assert [limit.allow("seat1", 0.0) for _ in range(10)] == [True] * 8 + [False] * 2
     assert limit.allow("seat2", 0.0)  # per seat
     assert limit.allow("seat1", 0.5) and not limit.allow("seat1", 0.5)
@@ -262,14 +308,14 @@ def test_the_rate_limit_allows_a_burst_then_refills() -> None:
 
 def test_the_projector_chart_hides_the_briefs_until_the_end() -> None:
     log, state = example()
-    middle = council.replay(log[:-3])
-    spec = council.chart_spec(middle)
+    middle = game.replay(log[:-3])
+    spec = screens.chart_spec(middle)
     assert len(spec["vconcat"]) == 1 and "title" not in spec  # the page's heading names it
-    assert council.chart_spec(middle, full=True)["vconcat"] == spec["vconcat"]  # not yet
-    final = council.chart_spec(state, full=True)
+    assert screens.chart_spec(middle, full=True)["vconcat"] == spec["vconcat"]  # not yet
+    final = screens.chart_spec(state, full=True)
     assert len(final["vconcat"]) == 2
     assert [row["ally"] for row in final["datasets"]["allies"]][:3] == ["FRA", "DEU", "BEL"]
-    assert council.chart_spec(running()) is None
+    assert screens.chart_spec(running()) is None
 
 
 def font_sizes(spec: object) -> list[float]:
@@ -283,51 +329,52 @@ def font_sizes(spec: object) -> list[float]:
 
 def test_the_projector_chart_says_only_what_is_true_in_large_type() -> None:
     state = do(running(), "sg", CIRCULATE, T0 + 1)
-    spec = council.chart_spec(state)
+    spec = screens.chart_spec(state)
     assert [r["label"] for r in spec["datasets"]["drafts"]] == ["open"]  # not "silence holds"
     state = do(state, 2, {"type": "break", "reason": "Not yet."}, T0 + 2)
-    assert council.chart_spec(state)["datasets"]["drafts"][0]["label"] == "open: 1 broke silence"
+    assert screens.chart_spec(state)["datasets"]["drafts"][0]["label"] == "open: 1 broke silence"
     state = do(state, "server", {"type": "tick"}, T0 + 11)
     state = do(state, "sg", CIRCULATE, T0 + 12)
     state = do(state, "server", {"type": "tick"}, T0 + 22)
-    spec = council.chart_spec(state)
+    spec = screens.chart_spec(state)
     assert [r["label"] for r in spec["datasets"]["drafts"]] == ["1 broke silence",
                                                                 "silence held"]
-    for chart in (spec, council.chart_spec(state, full=True)):
+    for chart in (spec, screens.chart_spec(state, full=True)):
         assert min(font_sizes(chart)) >= 16 and chart["config"]["text"]["fontSize"] >= 16
 
 
 def test_a_declared_deadlock_is_not_called_allies_still_objecting() -> None:
     state = do(do(running(), "sg", CIRCULATE, T0 + 1), "sg", {"type": "deadlock"}, T0 + 2)
-    assert council.public_view(state, T0 + 3)["outcome_text"] == (
+    assert screens.public_view(state, T0 + 3)["outcome_text"] == (
         "deadlock, declared by the Secretary General")
-    assert council.chart_spec(state)["datasets"]["drafts"][0]["label"] == "ended by deadlock"
+    assert screens.chart_spec(state)["datasets"]["drafts"][0]["label"] == "ended by deadlock"
     state = running(rounds=1)
     state = do(do(state, "sg", CIRCULATE, T0 + 1), 1, {"type": "break", "reason": "No."}, T0 + 2)
     state = do(state, "server", {"type": "tick"}, T0 + 11)
-    assert council.public_view(state, T0 + 12)["outcome_text"] == (
+    assert screens.public_view(state, T0 + 12)["outcome_text"] == (
         "deadlock: allies still object after the last round")
 
 
 def test_session_functions_refuse_other_tables() -> None:
-    with pytest.raises(council.CourseError, match="session table"):
+    with pytest.raises(CourseError, match="session table"):
         council.compare(pd.DataFrame({"a": [1]}))
-    unfinished = council.export(do(running(), "sg", CIRCULATE, T0), "s", "2026-12-02")
-    with pytest.raises(council.CourseError, match="no outcome yet"):
+    unfinished = export.table(do(running(), "sg", CIRCULATE, T0), "s", "2026-12-02")
+    with pytest.raises(CourseError, match="no outcome yet"):
         council.compare(unfinished)
 
 
 def test_an_exported_file_loads_as_the_example_does(tmp_path) -> None:
     path = tmp_path / "council-2026-12-02.csv"
-    path.write_text(council.to_csv(council.load_session()), encoding="utf-8")
+    path.write_text(export.to_csv(council.load_session()), encoding="utf-8")
     assert council.load_session(path).equals(council.load_session())
     path.write_text("a,b\n1,2\n", encoding="utf-8")
-    with pytest.raises(council.CourseError, match="column session: missing: session, card"):
+    with pytest.raises(CourseError, match="column session: missing: session, card"):
         council.load_session(path)
-    with pytest.raises(council.CourseError, match="There is no file"):
+    with pytest.raises(CourseError, match="There is no file"):
         council.load_session(tmp_path / "missing.csv")
-    path.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(council.CourseError, match="Cannot read"):
+    path.write_bytes(b"\xff\xfe\x00")  # told what is wrong with the file, as in a table
+    with pytest.raises(CourseError, match=r"is not an exported session: .*the file is "
+                                          r"UTF-16; save it as UTF-8"):
         council.load_session(str(path))
 
 
@@ -357,9 +404,9 @@ def test_in_words_tells_the_example_session_as_computed_by_hand():
 
 def test_in_words_follows_the_session_loaded_not_the_example():
     session = council.load_session()
-    allies, _ = council.class_allies(session)
+    allies, _ = council._class_allies(session)
     # A class whose allies broke silence exactly where the model says they would.
-    model = {r: {i + 1 for i in council.model_objectors(allies, text)}
+    model = {r: {i + 1 for i in council._model_objectors(allies, text)}
              for r, text in session.groupby("round")["position"].first().items()}
     session = session.assign(
         broke_silence=[seat in model[r] for r, seat in zip(session["round"], session["seat"],

@@ -31,7 +31,8 @@ from tests.browser import (
     require_zbarimg,
 )
 
-pytestmark = pytest.mark.browser
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = [pytest.mark.browser, pytest.mark.record]
 PROJECTOR = {"width": 1280, "height": 720}
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 768}

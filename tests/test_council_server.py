@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
+import editions.lite
 from council.harness import Client, InProcessServer, Server
-from tests.scripts import script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,7 +84,7 @@ def test_a_websocket_from_another_site_is_refused(server: Server) -> None:
 
 
 def test_the_server_says_what_it_exposes() -> None:
-    from council.__main__ import exposure
+    from council.live import exposure
 
     assert exposure("127.0.0.1") == ("127.0.0.1", "this computer only (use --host <your "
                                                   "address> for a classroom)")
@@ -293,7 +293,7 @@ def test_the_council_and_the_browser_edition_have_their_own_ports() -> None:
     from council.__main__ import arguments
 
     assert arguments([]).port == 8766
-    assert script("build_lite").DEFAULT_PORT == 8765
+    assert editions.lite.DEFAULT_PORT == 8765
 
 
 def test_a_taken_port_is_one_line_and_leaves_no_session(tmp_path: Path,
@@ -323,15 +323,14 @@ def test_a_port_out_of_range_is_refused_in_one_line(tmp_path: Path) -> None:
 def test_lite_serve_says_a_taken_or_wrong_port_in_one_line(
         taken_port: int, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    build_lite = script("build_lite")
     # The port must be refused before anything is built (a build may take minutes).
-    monkeypatch.setattr(build_lite, "build", lambda *a, **k: pytest.fail("it built first"))
-    assert build_lite.main(["serve", str(taken_port)]) == 1
+    monkeypatch.setattr(editions.lite, "build", lambda *a, **k: pytest.fail("it built first"))
+    assert editions.lite.main(["serve", str(taken_port)]) == 1
     assert capsys.readouterr().err.splitlines() == [
         f"Cannot serve: port {taken_port} on 127.0.0.1 is already in use (another `lite "
         "serve`, or the council?): stop it, or give another port: `python3 course.py lite "
         "serve PORT`."]
-    assert build_lite.main(["serve", "99999"]) == 2
+    assert editions.lite.main(["serve", "99999"]) == 2
     assert capsys.readouterr().err.splitlines() == [
         "Cannot serve: the port must be a number from 1 to 65535, not 99999."]
 

@@ -16,6 +16,9 @@ import pytest
 
 import course
 
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = pytest.mark.record
+
 #: For the child processes that import course.py from the project's root.
 ENV = {**os.environ, "PYTHONPATH": str(course.ROOT)}
 
@@ -197,6 +200,17 @@ def test_fingerprint_ignores_tool_settings(monkeypatch: pytest.MonkeyPatch,
     assert course.install_fingerprint() == before
 
 
+def test_fingerprint_depends_on_the_packages_installed(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    """A package added to the project is found only once the editable install is redone."""
+    text = (course.ROOT / "pyproject.toml").read_text()
+    assert '"council", "editions"]' in text
+    (tmp_path / "pyproject.toml").write_text(text.replace(', "editions"]', "]"))
+    before = course.install_fingerprint()
+    monkeypatch.setattr(course, "ROOT", tmp_path)
+    assert course.install_fingerprint() != before
+
+
 def test_lock_pins_drop_comments_and_hashes() -> None:
     text = ("altair==6.3.0 \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb\n    # via x\n\n"
             "numpy==2.4.6 ; python_full_version < '3.12' \\\n    --hash=sha256:cc\n"
@@ -274,7 +288,7 @@ def test_lab_gives_students_their_copy_and_instructors_theirs(
     course.lab(["--no-browser"])
     course.lab(["--instructor"])
     (build, student), (instructor,) = calls[:2], calls[2:]
-    assert build[1:] == ("scripts/publish.py", "workspace")
+    assert build[1:] == ("-m", "editions", "workspace")
     assert f"--ServerApp.root_dir={course.WORKSPACE}" in student
     assert "my-course/notebooks/00-start-here.ipynb" in student and "--no-browser" in student
     assert f"--ServerApp.root_dir={course.ROOT}" in instructor

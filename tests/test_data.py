@@ -750,16 +750,16 @@ def test_a_corrupted_descriptor_is_refused_naming_line_column_resource_and_field
 
 def test_a_council_card_says_which_ally_is_missing(copied: Path) -> None:
     # Before foreign keys were checked, this loaded and then every card raised KeyError 'SWE'.
-    from utils import council
+    from council import game
 
     drop_row(copied, "nato_members", "SWE")
-    council._cards.cache_clear()
+    game._cards.cache_clear()
     try:
         with pytest.raises(DataError, match=r"council_briefs.csv, line 69, column iso3: 'SWE' "
                                             "is not in the table nato_members"):
-            council.card("finland_sweden_2022")
+            game.card("finland_sweden_2022")
     finally:
-        council._cards.cache_clear()
+        game._cards.cache_clear()
 
 
 def test_the_latest_plausible_end_date_still_charts(copied: Path) -> None:

@@ -119,8 +119,8 @@ def test_an_unknown_session_card_is_refused_and_the_imagined_card_kept(
     path = changed("council_example_session", tmp_path,
                    lambda rows: [r.__setitem__(1, "imagined_alliance") for r in rows[1:]])
     data.validate("council_example_session", data.read_rows("council_example_session", path))
-    from utils import council
-    assert council.IMAGINED in data.CODE_CARDS
+    from council import game
+    assert game.IMAGINED in data.CODE_CARDS
 
 
 def test_every_passage_the_notebooks_name_is_a_needed_row() -> None:

@@ -23,12 +23,18 @@ from typing import Any
 import nbformat
 import pytest
 
+import editions.guide
+import editions.notebooks
+import editions.outputs
+import editions.site
+import editions.slides
+import editions.student
 from tests.browser import ARTIFACTS, offline_page, require_chromium, screenshot
-from tests.scripts import script
 
-publish = script("publish")
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = pytest.mark.record
 
-NOTEBOOKS = publish.course_notebooks()
+NOTEBOOKS = editions.notebooks.course_notebooks()
 CHART_TYPES = ("image/svg+xml", "image/png")
 REVEAL_MIMETYPE = "application/vnd.alliance-decisions.reveal+json"
 #: A resource a page would load from another machine (a link to a source is fine).
@@ -105,7 +111,7 @@ def lab_output_preview(cell: nbformat.NotebookNode) -> str:
 @pytest.fixture(scope="module")
 def student(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("student")
-    publish.build_student(out)
+    editions.student.build_student(out)
     return out / "notebooks"
 
 
@@ -137,7 +143,7 @@ def test_the_student_edition_hides_real_answers() -> None:
               "03": ["NATO itself had 16 members from Spain"],
               "04": ["bilateral_exercise"], "00": ["(9, 6)"]}
     for number, phrases in checks.items():
-        text = json.dumps(publish.student_edition(notebooks[number]), ensure_ascii=False)
+        text = json.dumps(editions.student.student_edition(notebooks[number]), ensure_ascii=False)
         instructor = json.dumps(notebooks[number], ensure_ascii=False)
         for phrase in phrases:
             assert phrase in instructor, (number, phrase)
@@ -161,7 +167,8 @@ def test_reveal_cells_and_answer_cells_in_the_student_edition(student: Path,
             assert answer.cell_type == ("markdown" if in_words_only else cell.cell_type)
             assert "answer" in tags(answer)
             assert answer.metadata["exercise"] == cell.metadata["exercise"]
-            if cell.cell_type == "code" and publish.asks_for_words(cell) and not in_words_only:
+            if cell.cell_type == "code" and editions.student.asks_for_words(cell) \
+                    and not in_words_only:
                 words = edition.cells[edition.cells.index(answer) + 1]
                 assert words.cell_type == "markdown" and "answer" in tags(words)
             check = next(c for c in edition.cells[edition.cells.index(answer):]
@@ -179,7 +186,7 @@ def test_the_reveal_cells_the_issue_names_are_tagged() -> None:
         notebook = nbformat.read(path, as_version=4)
         found = {c.id for c in notebook.cells if "reveal" in tags(c)}
         assert expected.get(path.name[:2], set()) <= found, path.name
-        edition = publish.student_edition(notebook)
+        edition = editions.student.student_edition(notebook)
         for cell in notebook.cells:
             if "reveal" not in tags(cell) or cell.cell_type != "code":
                 continue
@@ -193,9 +200,9 @@ def test_the_reveal_cells_the_issue_names_are_tagged() -> None:
 
 def test_exercise_2_of_00_is_answered_in_its_cell_and_in_a_box_for_words() -> None:
     notebook = nbformat.read(NOTEBOOKS[0], as_version=4)
-    edition = publish.student_edition(notebook)
+    edition = editions.student.student_edition(notebook)
     words = next(c for c in edition.cells if c.id == "057ed899")
-    assert words.cell_type == "markdown" and words.source == publish.ANSWER_WORDS
+    assert words.cell_type == "markdown" and words.source == editions.student.ANSWER_WORDS
     before = edition.cells[edition.cells.index(words) - 1]  # the cell the student changes
     assert before.source.startswith(
         "counts = len(membership.csto_members(2001)), len(membership.csto_members(2011))")
@@ -218,12 +225,12 @@ def synthetic() -> nbformat.NotebookNode:
 
 
 def test_prose_solutions_get_markdown_answers_and_answer_keys_are_dropped() -> None:
-    edition = publish.student_edition(synthetic())
+    edition = editions.student.student_edition(synthetic())
     kinds = [(c.id, c.cell_type, c.source) for c in edition.cells]
-    assert ("cell-2", "markdown", publish.ANSWER_TEXT) in kinds
+    assert ("cell-2", "markdown", editions.student.ANSWER_TEXT) in kinds
     assert "cell-3" not in {c.id for c in edition.cells}
     assert "31 allies" not in json.dumps(edition)
-    site = publish.site_notebook(synthetic())
+    site = editions.site.site_notebook(synthetic())
     assert "31 allies" not in json.dumps(site)
 
 
@@ -251,7 +258,7 @@ def test_scaffolds_that_must_be_filled_in_are_marked(student: Path, path: Path) 
     # tests/test_portable_outputs.py, which runs it as on another machine.)
     edition = nbformat.read(student / path.name, as_version=4)
     blanks = [c for c in edition.cells if "raises-exception" in tags(c) and "answer" in tags(c)]
-    assert all(publish.BLANK in c.source for c in blanks)
+    assert all(editions.student.BLANK in c.source for c in blanks)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -265,7 +272,7 @@ def test_every_cell_has_slide_metadata(path: Path) -> None:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site")
-    publish.build_site(out)
+    editions.site.build_site(out)
     return out
 
 
@@ -305,7 +312,7 @@ def test_site_images_carry_the_chart_description_as_alt_text(site: Path, path: P
 @pytest.fixture(scope="module")
 def slides(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("slides")
-    publish.build_slides(out)
+    editions.slides.build_slides(out)
     return out
 
 
@@ -317,7 +324,8 @@ def test_nothing_on_the_site_or_the_slides_loads_from_the_network(site: Path,
         text = page.read_text(encoding="utf-8")
         match = EXTERNAL_RESOURCE.search(text)
         assert not match, f"{page.name}: {text[match.start():match.start() + 120]}"
-    assert sorted(p.name for p in (site / "vendor").glob("*.js")) == sorted(publish.VEGA_FILES)
+    assert sorted(p.name for p in (site / "vendor").glob("*.js")) == sorted(
+        editions.site.VEGA_FILES)
 
 
 def test_the_external_resource_check_can_fail() -> None:
@@ -340,7 +348,7 @@ def test_slides_have_no_widget_code_and_no_answers(slides: Path) -> None:
 def test_no_rubric_or_verdict_on_the_site_or_the_slides(site: Path, slides: Path) -> None:
     """The checks' stored verdicts judge the solutions, and the rubrics are the answers in
     words: neither may reach a page or a slide."""
-    rubric_lines = {line for rubric in publish.rubrics().values()
+    rubric_lines = {line for rubric in editions.guide.rubrics().values()
                     for line in rubric.splitlines() if len(line) > 20}
     assert rubric_lines
     for page in [*site.glob("*.html"), *slides.glob("*.html")]:
@@ -356,8 +364,8 @@ def test_every_link_between_site_pages_resolves(site: Path) -> None:
 
 
 def test_the_instructor_guide_is_generated_from_the_notebooks() -> None:
-    guide = (publish.ROOT / "docs" / "instructor-guide.md").read_text(encoding="utf-8")
-    assert guide == publish.instructor_guide(), "run `python3 course.py guide`"
+    guide = (editions.notebooks.ROOT / "docs" / "instructor-guide.md").read_text(encoding="utf-8")
+    assert guide == editions.guide.instructor_guide(), "run `python3 course.py guide`"
     for path in NOTEBOOKS:
         assert f"`notebooks/{path.name}`" in guide
 
@@ -365,15 +373,34 @@ def test_the_instructor_guide_is_generated_from_the_notebooks() -> None:
 def test_the_guide_collects_plans_and_answer_keys() -> None:
     notebook = synthetic()
     notebook.cells.insert(3, nbformat.v4.new_markdown_cell(
-        "### Plan for the class\n\n0–10 min: the question.", metadata={"tags": ["answer-key"]}))
-    plans, keys = publish.answer_keys(notebook)
+        "### Plan for the class\n\n0–10 min: the question.",
+        metadata={"tags": ["answer-key", "plan"]}))
+    notebook.cells.insert(4, nbformat.v4.new_markdown_cell(
+        "**Answer key.** The plan NATO adopted in 1999", metadata={"tags": ["answer-key"]}))
+    plans, keys = editions.guide.answer_keys(notebook)
     assert plans == ["### Plan for the class\n\n0–10 min: the question."]
-    assert keys == ["**Answer key.** Question 2: 31 allies."]
-    assert publish.exercise_solutions(notebook) == [("Exercise 1 (read)", 1)]
-    for first in ("## Minute-by-minute plan", "**Timing for a 75-minute class**",
-                  "### Class plan (session 1 of 2)"):
-        assert publish.PLAN.match(first), first
-    assert not publish.PLAN.match("**Answer key.** The plan NATO adopted in 1999")
+    assert keys == ["**Answer key.** The plan NATO adopted in 1999",
+                    "**Answer key.** Question 2: 31 allies."]
+    assert editions.guide.exercise_solutions(notebook) == [("Exercise 1 (read)", 1)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_says_its_question_time_and_objectives_in_metadata(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    about = editions.notebooks.info(notebook, path.name)
+    assert about["title"] and about["question"] and about["time"]
+    assert notebook.metadata["course"]["objectives"].strip()
+
+
+def test_an_edition_names_the_notebook_whose_metadata_is_missing() -> None:
+    notebook = synthetic()
+    with pytest.raises(editions.notebooks.EditionError,
+                       match=r"^07-new\.ipynb: metadata\.course\.question, "
+                             r"metadata\.course\.time missing"):
+        editions.notebooks.info(notebook, "07-new.ipynb")
+    notebook.metadata["course"] = {"question": "Why?", "time": "75 min"}
+    assert editions.notebooks.info(notebook, "07-new.ipynb") == {
+        "title": "T", "question": "Why?", "time": "75 min"}
 
 
 # --- in the browser ------------------------------------------------------------------------
@@ -406,7 +433,7 @@ def test_every_site_page_draws_its_charts_live_and_hides_answers(site: Path, bro
                    and "solution" not in tags(c)]
     # A chart under a "Before you run it" waits for a prediction, like a reveal cell's.
     expected = sum(1 for i, c in enumerate(shown_cells) if "reveal" not in tags(c)
-                   and not publish.asks_to_predict(shown_cells[i - 1:i])
+                   and not editions.notebooks.asks_to_predict(shown_cells[i - 1:i])
                    for o in c.get("outputs", []) if any(t in o.get("data", {})
                                                         for t in CHART_TYPES))
     page.goto((site / f"{path.stem}.html").as_uri())
@@ -578,7 +605,7 @@ def test_no_text_on_a_slide_is_smaller_than_the_back_row_reads(
     included) is drawn at 16 px or more at 1280×720, after any shrinking."""
     small = [(deck, m["index"], m["least"], m["smallest"])
              for deck, measured in slide_measures.items() for m in measured
-             if m["least"] < publish.SLIDE_FONT_FLOOR]
+             if m["least"] < editions.slides.SLIDE_FONT_FLOOR]
     assert not small, small[:8]
 
 
@@ -597,7 +624,7 @@ def test_slide_charts_are_drawn_live_across_the_slide(
               for m in measured for c in m["charts"]]
     assert len(charts) >= chart_count_all(), "a chart is missing from the decks"
     problems = [(deck, index, c) for deck, index, c in charts
-                if not c["live"] or c["image"] or c["width"] < 0.9 * publish.SLIDE_WIDTH]
+                if not c["live"] or c["image"] or c["width"] < 0.9 * editions.slides.SLIDE_WIDTH]
     assert not problems, problems[:5]
 
 
@@ -605,7 +632,8 @@ def chart_count_all() -> int:
     """The charts a deck shows at least (reveal answers and split charts may add more)."""
     return sum(1 for path in NOTEBOOKS for cell in nbformat.read(path, as_version=4).cells
                if "answer-key" not in tags(cell) and "solution" not in tags(cell)
-               for out in cell.get("outputs", []) if publish.VEGALITE in out.get("data", {}))
+               for out in cell.get("outputs", [])
+               if editions.outputs.VEGALITE in out.get("data", {}))
 
 
 @pytest.mark.browser
@@ -631,15 +659,15 @@ def test_the_slide_measure_finds_small_text_and_broken_words(browser: Any) -> No
 
 def test_each_page_links_to_the_jupyterlite_build_when_there_is_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(publish, "LITE", tmp_path / "lite")
-    assert "course.py lab" in publish.lite_link("01-consensus-and-silence.ipynb")
+    monkeypatch.setattr(editions.site, "LITE", tmp_path / "lite")
+    assert "course.py lab" in editions.site.lite_link("01-consensus-and-silence.ipynb")
     (tmp_path / "lite" / "lab").mkdir(parents=True)
     (tmp_path / "lite" / "lab" / "index.html").write_text("<html></html>")
     assert ('href="../lite/lab/index.html?path=01-consensus-and-silence.ipynb"'
-            in publish.lite_link("01-consensus-and-silence.ipynb"))
+            in editions.site.lite_link("01-consensus-and-silence.ipynb"))
     (tmp_path / "lite" / "files" / "notebooks").mkdir(parents=True)
     (tmp_path / "lite" / "files" / "notebooks" / "01-consensus-and-silence.ipynb").touch()
-    assert "?path=notebooks/01-consensus-and-silence.ipynb" in publish.lite_link(
+    assert "?path=notebooks/01-consensus-and-silence.ipynb" in editions.site.lite_link(
         "01-consensus-and-silence.ipynb")
 
 
@@ -647,14 +675,14 @@ def test_a_plain_reveal_cell_shows_its_output_only_on_the_next_slide() -> None:
     cell = nbformat.v4.new_code_cell("len(allies)", metadata={"tags": ["reveal"]})
     cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "32"},
                                            execution_count=1)]
-    question, answer = publish.slide_cells(cell)
+    question, answer = editions.slides.slide_cells(cell)
     assert question.source == "len(allies)" and question.outputs == []
     assert answer.metadata["slideshow"]["slide_type"] == "slide"
     assert "The answer" in answer.outputs[0]["data"]["text/html"]
     assert "<pre>32</pre>" in answer.outputs[1]["data"]["text/html"]
-    student = publish.student_edition(nbformat.v4.new_notebook(cells=[cell]))
+    student = editions.student.student_edition(nbformat.v4.new_notebook(cells=[cell]))
     assert student.cells[0].outputs == [] and student.cells[0].source == "len(allies)"
-    site = json.dumps(publish.site_notebook(nbformat.v4.new_notebook(cells=[cell])))
+    site = json.dumps(editions.site.site_notebook(nbformat.v4.new_notebook(cells=[cell])))
     assert "course-reveal" in site and "<template" in site
 
 
@@ -662,7 +690,7 @@ def stored_chart(path: Path, title: str) -> dict[str, Any]:
     """The Vega-Lite spec of a notebook's chart, by the start of its title."""
     for cell in nbformat.read(path, as_version=4).cells:
         for out in cell.get("outputs", []):
-            spec = out.get("data", {}).get(publish.VEGALITE)
+            spec = out.get("data", {}).get(editions.outputs.VEGALITE)
             text = spec and (spec.get("title") or {})
             if spec and isinstance(text, dict) and str(text.get("text")).startswith(title):
                 return spec
@@ -672,24 +700,25 @@ def stored_chart(path: Path, title: str) -> dict[str, Any]:
 def test_a_slide_chart_is_legible_and_a_stack_too_tall_is_split() -> None:
     gantt = stored_chart(NOTEBOOKS[3], "NATO's operations and missions")
     before = json.dumps(gantt)
-    first, second = publish.slide_charts(gantt)
+    first, second = editions.slides.slide_charts(gantt)
     assert first["title"]["text"].endswith("(1 of 2)") and second["title"]["text"].endswith(
         "(2 of 2)")
-    assert publish._is_strip(first["vconcat"][0]) and len(first["vconcat"]) == 2
-    assert len(second["vconcat"]) == 1 and not publish._is_strip(second["vconcat"][0])
-    slide = publish.legible_chart(second)
-    sizes = [node[key] for node in publish._views(slide) for key in publish.FONT_KEYS
+    assert editions.slides._is_strip(first["vconcat"][0]) and len(first["vconcat"]) == 2
+    assert len(second["vconcat"]) == 1 and not editions.slides._is_strip(second["vconcat"][0])
+    slide = editions.slides.legible_chart(second)
+    sizes = [node[key] for node in editions.slides._views(slide)
+             for key in editions.slides.FONT_KEYS
              if isinstance(node.get(key), (int, float))]
-    assert min(sizes) == publish.SLIDE_FONT_FLOOR  # 29 operations: the crowded axis
-    axis = next(n["axis"] for n in publish._views(slide)
+    assert min(sizes) == editions.slides.SLIDE_FONT_FLOOR  # 29 operations: the crowded axis
+    axis = next(n["axis"] for n in editions.slides._views(slide)
                 if isinstance(n.get("axis"), dict) and "labelLimit" in n["axis"])
-    assert axis["labelFontSize"] == publish.SLIDE_FONT_FLOOR and axis["labelLimit"] == 468
-    assert min(s for node in publish._views(publish.legible_chart(first))
-               for key in publish.FONT_KEYS
-               if isinstance(s := node.get(key), (int, float))) == publish.CHART_FONT
+    assert axis["labelFontSize"] == editions.slides.SLIDE_FONT_FLOOR and axis["labelLimit"] == 468
+    assert min(s for node in editions.slides._views(editions.slides.legible_chart(first))
+               for key in editions.slides.FONT_KEYS
+               if isinstance(s := node.get(key), (int, float))) == editions.slides.CHART_FONT
     assert json.dumps(gantt) == before, "the notebook's stored chart was changed"
     small = stored_chart(NOTEBOOKS[4], "The commentary's argument")
-    assert publish.slide_charts(small) == [small]
+    assert editions.slides.slide_charts(small) == [small]
 
 
 def test_slide_tables_wrap_between_words_only() -> None:
@@ -697,7 +726,7 @@ def test_slide_tables_wrap_between_words_only() -> None:
              '<tbody><tr><td style="white-space:normal;overflow-wrap:anywhere">False</td>'
              '<td style="word-break: break-all"><a href="https://a.org/b/c">https://a.org/b/c'
              "</a></td></tr></tbody></table>")
-    page, = publish.table_pages(table)
+    page, = editions.slides.table_pages(table)
     assert "anywhere" not in page and "break-all" not in page
     assert "<th>shapley_<wbr>shubik</th>" in page
     assert 'href="https://a.org/b/c">https://a.org/<wbr>b/<wbr>c</a>' in page
@@ -708,8 +737,8 @@ def test_every_question_to_the_class_has_an_answer_key(path: Path) -> None:
     """A new instructor teaches from the guide alone: every question block (a list of
     questions, a prediction, the discussion) is followed by an instructor-only answer key."""
     cells = nbformat.read(path, as_version=4).cells
-    asked = [index for index, cell in enumerate(cells) if publish.asks_the_class(cell)]
-    assert asked, "no question found: has the wording of the questions changed?"
+    asked = [index for index, cell in enumerate(cells) if editions.guide.asks_the_class(cell)]
+    assert asked, "no cell tagged class-question"
     for index, cell in enumerate(cells):
         if cell.cell_type == "markdown" and ("**Questions" in cell.source
                                              or cell.source.startswith("## Discussion")):
@@ -722,25 +751,25 @@ def test_every_question_to_the_class_has_an_answer_key(path: Path) -> None:
 
 
 def test_the_guide_gives_each_exercise_its_solution_and_result() -> None:
-    guide = publish.instructor_guide()
+    guide = editions.guide.instructor_guide()
     for path in NOTEBOOKS:
         cells = nbformat.read(path, as_version=4).cells
         for index, cell in enumerate(cells):
             if "solution" not in tags(cell):
                 continue
-            code = publish.solution_code(cell) if cell.cell_type == "code" else ""
+            code = editions.guide.solution_code(cell) if cell.cell_type == "code" else ""
             assert code and code in guide, (path.name, cell.id)
-            result = publish.output_text(cell)
+            result = editions.guide.output_text(cell)
             if result:
-                assert publish.cut(result).splitlines()[0] in guide, (path.name, cell.id)
+                assert editions.guide.cut(result).splitlines()[0] in guide, (path.name, cell.id)
             check = next(c for c in cells[index + 1:] if "check" in tags(c))
-            verdict = publish.output_text(check, ("text/markdown",)).split(":**", 1)[-1]
+            verdict = editions.guide.output_text(check, ("text/markdown",)).split(":**", 1)[-1]
             assert verdict.split("\n")[0].strip() in guide, (path.name, check.id)
     assert "solution cell(s)" not in guide
 
 
 def test_the_guide_says_what_each_widget_shows() -> None:
-    guide = publish.instructor_guide()
+    guide = editions.guide.instructor_guide()
     for path in NOTEBOOKS:
         notebook = nbformat.read(path, as_version=4)
         widgets = [c for c in notebook.cells if c.cell_type == "code"
@@ -764,15 +793,15 @@ def test_the_student_branch_holds_the_student_edition_and_grows_by_commits(
                               capture_output=True, text=True).stdout.strip()
 
     subprocess.run(["git", "init", "--quiet", "--bare", str(tmp_path / "repo")], check=True)
-    first = publish.commit_student_edition(tmp_path / "repo")
-    files = publish.student_files()
+    first = editions.student.commit_student_edition(tmp_path / "repo")
+    files = editions.student.student_files()
     assert git("ls-tree", "-r", "--name-only", "student").splitlines() == sorted(files)
     assert git("show", f"student:{NOTEBOOKS[1].parent.name}/{NOTEBOOKS[1].name}").encode() \
         == files[f"notebooks/{NOTEBOOKS[1].name}"].rstrip(b"\n")
-    assert publish.commit_student_edition(tmp_path / "repo") == first
+    assert editions.student.commit_student_edition(tmp_path / "repo") == first
     assert git("for-each-ref", "--format=%(refname)") == "refs/heads/student"
 
     changed = {**files, "notebooks/00-start-here.ipynb": b"{}\n"}
-    monkeypatch.setattr(publish, "student_files", lambda: changed)
-    second = publish.commit_student_edition(tmp_path / "repo")
+    monkeypatch.setattr(editions.student, "student_files", lambda: changed)
+    second = editions.student.commit_student_edition(tmp_path / "repo")
     assert second != first and git("rev-parse", f"{second}^") == first

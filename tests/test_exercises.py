@@ -16,11 +16,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.scripts import script
+import editions.guide
+import editions.notebooks
+import editions.student
 from utils import consensus, csto, exercises, forecasting, membership, operations, voting
 from utils.errors import CourseError
 
-publish = script("publish")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -37,7 +38,7 @@ def verdict(key: str, tries: int = 0, **values: object) -> exercises.Verdict:
 
 def test_every_exercise_of_every_notebook_has_a_check() -> None:
     found = set()
-    for path in publish.course_notebooks():
+    for path in editions.notebooks.course_notebooks():
         for cell in nbformat.read(path, as_version=4).cells:
             if "solution" in cell.metadata.get("tags", []):
                 found.add(cell.metadata["exercise"])
@@ -243,13 +244,13 @@ def test_every_check_answers_in_well_under_a_second() -> None:
 
 def test_words_count_only_once_written_and_rubrics_stay_sealed() -> None:
     notebook = {"cells": [{"cell_type": "markdown", "metadata": {"exercise": "03-3"},
-                           "source": publish.ANSWER_WORDS}]}
+                           "source": editions.student.ANSWER_WORDS}]}
     assert exercises.written_words(notebook, "03-3") == ""
     notebook["cells"][0]["source"] = "Active Endeavour was an Article 5 operation at sea."
     assert exercises.written_words(notebook, "03-3").startswith("Active Endeavour")
     assert "Active Endeavour" in exercises.rubric("03-3")
     assert "Active Endeavour" not in (ROOT / "utils" / "_rubrics.py").read_text()
-    assert (ROOT / "utils" / "_rubrics.py").read_text() == publish.rubrics_module(), (
+    assert (ROOT / "utils" / "_rubrics.py").read_text() == editions.guide.rubrics_module(), (
         "the sealed rubrics are stale: run `python3 course.py guide`")
 
 
@@ -258,17 +259,18 @@ def test_no_solution_is_readable_in_what_students_are_given() -> None:
     gets: the package they import (the browser edition ships it whole), the student
     edition and the site."""
     shipped = "\n".join(p.read_text("utf-8") for p in (ROOT / "utils").rglob("*.py"))
-    shipped += "\n".join(c.decode("utf-8", "replace") for c in publish.student_files().values())
+    shipped += "\n".join(c.decode("utf-8", "replace")
+                         for c in editions.student.student_files().values())
     lines = set()
-    for path in publish.course_notebooks():
+    for path in editions.notebooks.course_notebooks():
         notebook = nbformat.read(path, as_version=4)
         for cell in notebook.cells:
             if "solution" in cell.metadata.get("tags", []):
                 lines |= {line.strip() for line in cell.source.splitlines()
                           if len(line.strip()) > 25 and not line.strip().startswith(
                               ("# Solution to", 'print("Solution to'))}
-    rubric_lines = {line for r in publish.rubrics().values() for line in r.splitlines()}
-    scaffolds = "\n".join(c.source for p in publish.course_notebooks()
+    rubric_lines = {line for r in editions.guide.rubrics().values() for line in r.splitlines()}
+    scaffolds = "\n".join(c.source for p in editions.notebooks.course_notebooks()
                           for c in nbformat.read(p, as_version=4).cells
                           if c.cell_type == "markdown" or "solution" not in c.metadata.get(
                               "tags", []))
@@ -331,7 +333,7 @@ def test_the_rubric_appears_only_once_words_are_written_and_saved(shell, capsys,
 
     table = operations.operations()
     shell.user_ns["article5"] = table[table["legal_basis"] == "article_5"]
-    path = words_notebook(tmp_path, "03-3", publish.ANSWER_WORDS)
+    path = words_notebook(tmp_path, "03-3", editions.student.ANSWER_WORDS)
     feedback.check("03-3")
     out = capsys.readouterr().out
     assert "Right:" in out and "**Now the words:**" in out and "Active Endeavour (2001" not in out

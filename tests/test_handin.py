@@ -20,10 +20,11 @@ from typing import Any
 import nbformat
 import pytest
 
-from tests.scripts import script
+import editions.build
+import editions.notebooks
+import editions.student
 from utils import handin
 
-publish = script("publish")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -114,20 +115,20 @@ def test_a_hand_in_holds_the_student_name_as_given_and_a_safe_file_name(tmp_path
 def test_the_workspace_adds_updates_and_never_overwrites_work(tmp_path: Path) -> None:
     out = tmp_path / "my-course"
     first = {"notebooks/01.ipynb": b"v1", "notebooks/02.ipynb": b"v1", "seeds/a.md": b"text"}
-    assert publish.update_workspace(out, first) == []  # the first copy says nothing
+    assert editions.student.update_workspace(out, first) == []  # the first copy says nothing
     (out / "notebooks" / "02.ipynb").write_bytes(b"my answers")
     second = {"notebooks/01.ipynb": b"v2", "notebooks/02.ipynb": b"v2", "seeds/a.md": b"text",
               "notebooks/03.ipynb": b"v1"}
-    said = publish.update_workspace(out, second)
+    said = editions.student.update_workspace(out, second)
     assert said == ["updated: notebooks/01.ipynb",
                     "kept your edited notebooks/02.ipynb; the course's new version is beside "
                     "it: notebooks/course-update-02.ipynb",
                     "new: notebooks/03.ipynb"]
     assert (out / "notebooks" / "02.ipynb").read_bytes() == b"my answers"
     assert (out / "notebooks" / "course-update-02.ipynb").read_bytes() == b"v2"
-    assert publish.update_workspace(out, second) == []  # run again: nothing new to say
+    assert editions.student.update_workspace(out, second) == []  # run again: nothing new to say
     (out / "seeds" / "a.md").unlink()  # a reading deleted by mistake comes back
-    assert publish.update_workspace(out, second) == ["restored: seeds/a.md"]
+    assert editions.student.update_workspace(out, second) == ["restored: seeds/a.md"]
 
 
 def test_an_edited_notebook_from_before_setup_gets_the_set_up_line(tmp_path: Path) -> None:
@@ -141,14 +142,15 @@ def test_an_edited_notebook_from_before_setup_gets_the_set_up_line(tmp_path: Pat
 
     out = tmp_path / "my-course"
     old_first, answer = "from utils import data, widgets", "answer = 42  # mine"
-    publish.update_workspace(out, {"notebooks/01.ipynb": notebook(old_first, "# Your answer"),
-                                   "notebooks/02.ipynb": notebook(old_first, "x = 1")})
+    editions.student.update_workspace(out, {
+        "notebooks/01.ipynb": notebook(old_first, "# Your answer"),
+        "notebooks/02.ipynb": notebook(old_first, "x = 1")})
     mine = out / "notebooks" / "01.ipynb"
     mine.write_bytes(notebook(old_first, answer))
     new_first = "import utils\n\nutils.setup()\n" + old_first
     course = {"notebooks/01.ipynb": notebook(new_first, "# Your answer"),
               "notebooks/02.ipynb": notebook(new_first, "x = 1")}
-    said = publish.update_workspace(out, course)
+    said = editions.student.update_workspace(out, course)
     assert said == ["set up your edited notebooks/01.ipynb for this version of the course: its "
                     "first code cell now starts with utils.setup()",
                     "kept your edited notebooks/01.ipynb; the course's new version is beside "
@@ -156,17 +158,17 @@ def test_an_edited_notebook_from_before_setup_gets_the_set_up_line(tmp_path: Pat
                     "updated: notebooks/02.ipynb"]
     cells = nbformat.reads(mine.read_text("utf-8"), as_version=4).cells
     assert [c.source for c in cells] == ["# Title", new_first, answer]
-    assert publish.update_workspace(out, course) == []  # once only
+    assert editions.student.update_workspace(out, course) == []  # once only
     (out / "notebooks" / "02.ipynb").write_bytes(b"not a notebook")
-    assert publish.update_workspace(out, course) == [
+    assert editions.student.update_workspace(out, course) == [
         "kept your edited notebooks/02.ipynb; the course's new version is beside it: "
         "notebooks/course-update-02.ipynb"]
 
 
 def test_the_workspace_holds_the_student_edition_and_the_readings() -> None:
-    files = publish.student_files()
+    files = editions.student.student_files()
     assert {p for p in files if p.startswith("notebooks/")} == {
-        f"notebooks/{p.name}" for p in publish.course_notebooks()}
+        f"notebooks/{p.name}" for p in editions.notebooks.course_notebooks()}
     assert "seeds/commentary-2011-why-nato-wont-recognize-the-csto.md" in files
     assert "data/council_briefs.csv" in files
     text = files["notebooks/01-consensus-and-silence.ipynb"].decode("utf-8")
@@ -187,12 +189,12 @@ def test_hand_in_without_a_name_asks_for_one_and_writes_nothing(tmp_path: Path, 
 
 def test_work_in_a_course_update_copy_is_kept_too(tmp_path: Path) -> None:
     out = tmp_path / "my-course"
-    publish.update_workspace(out, {"notebooks/01.ipynb": b"v1"})
+    editions.student.update_workspace(out, {"notebooks/01.ipynb": b"v1"})
     (out / "notebooks" / "01.ipynb").write_bytes(b"my answers")
-    publish.update_workspace(out, {"notebooks/01.ipynb": b"v2"})
+    editions.student.update_workspace(out, {"notebooks/01.ipynb": b"v2"})
     (out / "notebooks" / "course-update-01.ipynb").write_bytes(b"my answers in v2")
-    assert publish.update_workspace(out, {"notebooks/01.ipynb": b"v2"}) == []
-    assert publish.update_workspace(out, {"notebooks/01.ipynb": b"v3"}) == []
+    assert editions.student.update_workspace(out, {"notebooks/01.ipynb": b"v2"}) == []
+    assert editions.student.update_workspace(out, {"notebooks/01.ipynb": b"v3"}) == []
     assert (out / "notebooks" / "course-update-01.ipynb").read_bytes() == b"my answers in v2"
     assert handin.NOTEBOOK.match("course-update-01-consensus-and-silence.ipynb")
 
@@ -200,10 +202,10 @@ def test_work_in_a_course_update_copy_is_kept_too(tmp_path: Path) -> None:
 def test_a_read_only_copy_with_nothing_new_is_not_written(tmp_path: Path) -> None:
     out = tmp_path / "my-course"
     files = {"notebooks/01.ipynb": b"v1"}
-    publish.update_workspace(out, files)
-    before = (out / publish.VERSIONS).stat().st_mtime_ns
-    assert publish.update_workspace(out, files) == []
-    assert (out / publish.VERSIONS).stat().st_mtime_ns == before
+    editions.student.update_workspace(out, files)
+    before = (out / editions.student.VERSIONS).stat().st_mtime_ns
+    assert editions.student.update_workspace(out, files) == []
+    assert (out / editions.student.VERSIONS).stat().st_mtime_ns == before
 
 
 def test_collect_looks_in_folders_and_says_who_has_no_saved_check(tmp_path: Path,
@@ -292,8 +294,9 @@ def test_a_copy_that_cannot_open_says_what_is_in_the_way(block: str, tmp_path: P
         blocker.mkdir()  # a folder where the notebook should be
     else:
         blocker.write_text("x")  # a file where a folder should be
-    monkeypatch.setitem(publish.BUILDERS, "workspace", (publish.build_workspace, out))
-    assert publish.main(["workspace"]) == 1  # so `course.py lab` does not start JupyterLab
+    monkeypatch.setitem(editions.build.BUILDERS, "workspace",
+                        (editions.student.build_workspace, out))
+    assert editions.build.main(["workspace"]) == 1  # so `course.py lab` does not start JupyterLab
     said = capsys.readouterr().out
     assert "opens as it is" not in said
     assert "cannot be opened" in said and f"{block} is in the way. Move it elsewhere" in said

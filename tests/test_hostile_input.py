@@ -47,6 +47,9 @@ from utils import (
 )
 from utils.errors import CourseError
 
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = pytest.mark.record
+
 #: Not traced for coverage (see conftest.py): the gate counts what the deliberate tests reach,
 #: and tracing Hypothesis's hundreds of calls per function made this file about 60% slower.
 NOT_TRACED = True

@@ -51,6 +51,7 @@ import pytest
 from packaging.requirements import Requirement
 
 import course
+import editions.student
 from tests.browser import (
     BLOCK_FLAGS,
     CHROMIUM,
@@ -61,7 +62,6 @@ from tests.browser import (
     require_chromium,
     screenshot,
 )
-from tests.scripts import script
 from tests.test_browser_lite import comparable, differences
 from utils.charts import NO_ROOM_NOTE
 
@@ -129,7 +129,7 @@ def course_repository(where: Path) -> Path:
     subprocess.run(["git", "-C", bare, "config", "receive.shallowUpdate", "true"], check=True)
     subprocess.run(["git", "-C", ROOT, "push", "--quiet", bare, "HEAD:refs/heads/main"],
                    check=True)
-    script("publish").commit_student_edition(bare)
+    editions.student.commit_student_edition(bare)
     return bare
 
 

@@ -15,6 +15,9 @@ from nbclient import NotebookClient
 
 from utils import errors as course_errors
 
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = pytest.mark.record
+
 #: Where the kernel runs, as a course notebook's does.
 NOTEBOOKS = str(Path(__file__).resolve().parent.parent / "notebooks")
 #: A cell that takes longer than this fails the test (the attack saw hangs of minutes).

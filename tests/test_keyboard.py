@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+import editions.site
 from tests.browser import (
     ARTIFACTS,
     BLOCK_FLAGS,
@@ -30,12 +31,11 @@ from tests.browser import (
     record_requests,
     require_chromium,
 )
-from tests.scripts import script
 from tests.test_accessibility_axe import FOCUSED
 from tests.test_browser_lab import KERNEL_IDLE_AND_RAN, RUN_WIDGET, open_notebook
 
-pytestmark = pytest.mark.browser
-publish = script("publish")
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = [pytest.mark.browser, pytest.mark.record]
 
 #: Whether the focused element matches a selector.
 FOCUS_ON = "(selector) => !!document.activeElement && document.activeElement.matches(selector)"
@@ -162,7 +162,7 @@ def test_notebook_01_s_widget_with_the_keyboard_only(lab_page: Any) -> None:
 
 def test_a_prediction_box_with_the_keyboard_only(browser: Any, tmp_path: Path) -> None:
     site = tmp_path / "site"
-    publish.build_site(site)
+    editions.site.build_site(site)
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     blocked = record_requests(context)
     page = context.new_page()

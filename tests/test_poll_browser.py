@@ -29,7 +29,8 @@ from tests.test_council_projector import (
     wait_for,
 )
 
-pytestmark = pytest.mark.browser
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = [pytest.mark.browser, pytest.mark.record]
 
 
 def shot(page: Any, name: str) -> Path:

@@ -11,6 +11,7 @@ import math
 
 import pytest
 
+import editions.student
 from council import poll
 from council.poll import Question, Refusal
 from utils.errors import CourseError
@@ -315,14 +316,7 @@ def example_rows() -> list[dict]:
 
 
 def example_csv() -> str:
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.DictWriter(out, poll.EXPORT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(example_rows())
-    return out.getvalue()
+    return poll.to_csv(example_rows())
 
 
 def test_the_committed_example_is_what_the_rules_export() -> None:
@@ -334,12 +328,10 @@ def test_the_committed_example_is_what_the_rules_export() -> None:
 def test_a_students_copy_keeps_the_questions_but_no_poll_answer() -> None:
     import nbformat
 
-    from tests.scripts import script
 
-    publish = script("publish")
     for number in ("00", "01", "02", "03", "04", "05"):
         notebook = nbformat.read(poll.notebook_path(number), as_version=4)
-        student = publish.student_edition(notebook)
+        student = editions.student.student_edition(notebook)
         assert not [c.id for c in student.cells if "poll_answer" in c.metadata], number
         kept = [c.metadata["poll"].get("id") for c in student.cells if "poll" in c.metadata]
         assert kept == [c.metadata["poll"].get("id") for c in notebook.cells

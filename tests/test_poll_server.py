@@ -24,6 +24,9 @@ import pytest
 
 from council.harness import Client, PollServer, free_port
 
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = pytest.mark.record
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -133,7 +136,8 @@ def test_oversized_messages_and_roles(server: PollServer) -> None:
         return phone.refusals, projector.refusals, await giant.until(lambda m: False)
 
     phone, projector, giant = run(play())
-    assert phone == ["Message too long (the limit is 1024 bytes).", "Messages are JSON text.",
+    assert phone == ["Message too long (the limit is 1024 bytes).",
+                     "Messages are JSON text, not binary.",
                      "Only the instructor can do that."]
     assert projector == ["The projector only shows the poll."]
     assert giant is None
@@ -267,3 +271,21 @@ def test_a_council_log_or_another_notebooks_poll_is_refused_in_one_line(tmp_path
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
         assert problem in done.stderr
+
+
+def test_a_damaged_log_or_an_empty_host_is_one_line_and_leaves_no_log(tmp_path: Path,
+                                                                      capsys) -> None:
+    from council.poll_server import main
+
+    text = tmp_path / "notes.sqlite"
+    text.write_text("not a database at all, but long enough to be read as one " * 20)
+    assert main(["01", "--db", str(text), "--port", str(free_port())]) == 2
+    said = capsys.readouterr().err.splitlines()
+    assert len(said) == 1 and "is not a readable session log" in said[0], said
+    assert "Start a new session with --new" in said[0]
+    assert main(["01", "--host", " ", "--db", str(tmp_path / "p.sqlite")]) == 2
+    assert capsys.readouterr().err.startswith("Cannot start: --host needs an address")
+    assert main(["01", "--db", str(tmp_path / "q.sqlite"), "--port", str(free_port()),
+                 "--seats", "0"]) == 2
+    assert "number of seats" in capsys.readouterr().err
+    assert not (tmp_path / "p.sqlite").exists() and not (tmp_path / "q.sqlite").exists()

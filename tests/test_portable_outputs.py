@@ -23,11 +23,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import editions.student
 from tests.elsewhere import cpu_simd_features, effective, effective_here, machines
 from tests.scripts import script
 
 execute_notebooks = script("execute_notebooks")
-publish = script("publish")
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = execute_notebooks.notebook_paths([])
@@ -77,7 +77,7 @@ def check_on_another_machine(path: Path, machine: str) -> None:
     """Run the notebook as on `machine` and compare every output with the committed one."""
     settings = MACHINES[machine]
     committed = nbformat.read(path, as_version=4)
-    notebook = publish.student_edition(committed) if settings.student else committed
+    notebook = editions.student.student_edition(committed) if settings.student else committed
     run = execute_notebooks.measured_run(notebook, path.parent, settings.env)
 
     stored = {cell.id: cell for cell in committed.cells}
@@ -103,16 +103,20 @@ def check_on_another_machine(path: Path, machine: str) -> None:
 # One class per machine: pytest-xdist (--dist=loadscope) gives each class to one worker, so
 # the two machines' runs go on in parallel.
 FIRST, SECOND = MACHINES
+#: Each notebook's run, replayed from the record of passes while nothing it reads has
+#: changed (tests/record.py): the notebook itself, not the others.
+RUNS = [pytest.param(path, id=path.name, marks=pytest.mark.record(
+    notebooks=[path.relative_to(ROOT).as_posix()])) for path in NOTEBOOKS]
 
 
 class TestOnTheFirstOtherMachine:
-    @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+    @pytest.mark.parametrize("path", RUNS)
     def test_outputs_are_the_same(self, path: Path) -> None:
         check_on_another_machine(path, FIRST)
 
 
 class TestOnTheSecondOtherMachine:
-    @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+    @pytest.mark.parametrize("path", RUNS)
     def test_outputs_are_the_same(self, path: Path) -> None:
         check_on_another_machine(path, SECOND)
 

@@ -52,6 +52,14 @@ def test_controls_describe_themselves_as_text() -> None:
                     "Move it.")
 
 
+def test_controls_tell_the_editions_what_stands_in_for_them() -> None:
+    """The site, slides and guide read a widget's stand-in from its MIME bundle."""
+    box = widgets.Controls([widgets.year_slider(1949, 2026, 1999),
+                            widgets.int_slider("Allies", 2, 40, 32)], "Move it.")
+    assert box._repr_mimebundle_()[widgets.STAND_IN_MIMETYPE] == {
+        "kind": "controls", "controls": ["Year", "Allies"], "note": "Move it."}
+
+
 def test_year_slider_is_labelled_and_bounded() -> None:
     slider = widgets.year_slider(1949, 2026, 1999, "Year")
     assert (slider.min, slider.max, slider.value, slider.description) == (1949, 2026, 1999,
@@ -65,6 +73,7 @@ def test_show_displays_defaults_then_redraws_in_place(shell: InteractiveShell) -
     texts = [o.data.get("text/plain", "") for o in shown.outputs]
     assert texts[0].startswith("[Interactive controls: Year.")
     assert shown.outputs[1].data["text/html"] == widgets.CONTROLS_SCRIPT
+    assert shown.outputs[1].data[widgets.STAND_IN_MIMETYPE] == {"kind": "live-only"}
     assert texts[2] == "Chart: Year 1990"
     assert "image/svg+xml" in shown.outputs[2].data
     with capture_output() as redrawn:

@@ -868,7 +868,7 @@ NEEDED_ROWS = {
 }
 #: The council's three tables: every card needs its wordings and one brief per ally.
 COUNCIL_TABLES = ("council_cards", "council_wordings", "council_briefs")
-#: The card the council builds in code, not from the tables (utils.council.IMAGINED): a
+#: The card the council builds in code, not from the tables (council.game.IMAGINED): a
 #: class's exported session of it is valid, so the session's card cannot be a foreign key.
 CODE_CARDS = ("imagined_alliance",)
 

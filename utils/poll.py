@@ -32,10 +32,13 @@ from utils import charts, checks, data, forecasting
 from utils.errors import CourseError, DataError
 
 NAME = "poll_example"
+#: An export's columns, in order: the contract between the poll's export
+#: (:func:`council.poll.to_csv`) and this reader, as the data package's schema defines it.
+COLUMNS = tuple(column["name"] for column in data.resource(NAME)["schema"]["fields"])
 #: A resolved question a student did not forecast counts as this (the "always 50%"
 #: baseline), so that leaving out the hard questions cannot improve a score.
 UNANSWERED = 50.0
-__all__ = ["UNANSWERED", "calibration", "league", "load", "results", "scores"]
+__all__ = ["COLUMNS", "UNANSWERED", "calibration", "league", "load", "results", "scores"]
 
 
 def load(path: str | Path | None = None) -> pd.DataFrame:
@@ -53,14 +56,14 @@ def load(path: str | Path | None = None) -> pd.DataFrame:
         return data.load_file(NAME, Path(path))
     except DataError as error:  # the class's file, not the course's: say what is wrong
         raise CourseError(f"{named} is not an exported poll: {error}") from None
-    except (OSError, ValueError, UnicodeDecodeError, csv.Error) as error:
-        if isinstance(error, CourseError):
-            raise
+    except CourseError:
+        raise
+    except (OSError, ValueError, csv.Error):  # a path the system refuses, a file it cannot read
         raise CourseError(f"Cannot read {named} as an exported poll.") from None
 
 
 @dataclass(frozen=True)
-class Shown:
+class _Shown:
     """A table and a chart, shown one under the other (what one call of this module
     returns); each is also there to use on its own: ``.table``, ``.chart``."""
 
@@ -85,7 +88,7 @@ def _pick(answers: pd.DataFrame, question: str | None) -> pd.DataFrame:
     return asked[asked["question"] == question]
 
 
-def results(path: str | Path | None = None, question: str | None = None) -> Shown:
+def results(path: str | Path | None = None, question: str | None = None) -> _Shown:
     """One question's answers: how many chose each option (or each band of numbers) in
     each vote, the right answer marked, as a table and a chart. Without `question`, the
     one the class voted on twice."""
@@ -123,7 +126,7 @@ def results(path: str | Path | None = None, question: str | None = None) -> Show
                                   for v in table.columns[1:])
                                   for r in table.rename(columns=lambda c: c.replace(" ", "_"))
                                   .itertuples())))
-    return Shown(table, charts.VegaLite(chart.to_dict()))
+    return _Shown(table, charts.VegaLite(chart.to_dict()))
 
 
 def scores(forecasts: Mapping[Any, Mapping[str, float]], outcomes: Mapping[str, bool],
@@ -163,7 +166,7 @@ def _forecasts(answers: pd.DataFrame) -> tuple[dict[int, dict[str, float]], dict
     return forecasts, outcomes, names
 
 
-def league(path: str | Path | None = None) -> Shown:
+def league(path: str | Path | None = None) -> _Shown:
     """The forecasting league: every student scored on the questions resolved so far, the
     "always 50%" forecaster for comparison, best first; and a chart of the scores."""
     forecasts, outcomes, names = _forecasts(load(path))
@@ -189,7 +192,7 @@ def league(path: str | Path | None = None) -> Shown:
         description="Mean Brier score of each student, best first: " + "; ".join(
             f"{s}: {b:.3f}" for s, b in zip(table["student"], table["mean Brier"],
                                             strict=True)))
-    return Shown(table, charts.VegaLite(chart.to_dict()))
+    return _Shown(table, charts.VegaLite(chart.to_dict()))
 
 
 def calibration(student: str, path: str | Path | None = None) -> pd.DataFrame:

@@ -38,6 +38,7 @@ from utils import charts, checks
 from utils.errors import CourseError, DataError, message_markdown
 
 __all__ = ["CONTROLS_MARK", "CONTROLS_SCRIPT", "EMPTY", "LABEL_STYLE", "LAYOUT", "RESERVE",
+           "STAND_IN_MIMETYPE",
            "Controls", "check_controls", "check_values", "choice", "current", "float_slider",
            "int_slider", "outputs", "show", "text_area", "year_slider"]
 
@@ -69,18 +70,24 @@ class Controls(w.VBox):
         self.note = checks.text("The note under the controls", note, 2_000)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        names = ", ".join(getattr(c, "description", "") or type(c).__name__
-                          for c in self.children)
+        names = [getattr(c, "description", "") or type(c).__name__ for c in self.children]
         data = super()._repr_mimebundle_(**kwargs) or {}
-        data["text/plain"] = (f"[Interactive controls: {names}. Run this cell in JupyterLab "
-                              f"to use them.] {self.note}")
+        data["text/plain"] = (f"[Interactive controls: {', '.join(names)}. Run this cell in "
+                              f"JupyterLab to use them.] {self.note}")
+        data[STAND_IN_MIMETYPE] = {"kind": "controls", "controls": names, "note": self.note}
         return data
 
 
 LAYOUT = {"width": "520px"}
 
-#: Marks the output that carries :data:`CONTROLS_SCRIPT` (the site and the slides leave it
-#: out: they have no live controls).
+#: What the course's editions without live controls (the site, the slides, the instructor
+#: guide) show for a widget's output, as a part of the output's MIME bundle:
+#: ``{"kind": "controls", "controls": [label, …], "note": "…"}`` for the controls (the
+#: names of the controls and the note under them), ``{"kind": "live-only"}`` for an output
+#: that serves the live controls only (the editions leave it out).
+STAND_IN_MIMETYPE = "application/vnd.alliance-decisions.widget+json"
+
+#: Marks the style and script of :data:`CONTROLS_SCRIPT`.
 CONTROLS_MARK = 'data-course="controls"'
 #: What ipywidgets 8 and JupyterLab leave undone for a screen reader and a keyboard, done by
 #: a script shown under the controls, for the controls of its own output area (now, and
@@ -268,7 +275,8 @@ def show(compute: Callable[..., Sequence[Any]], controls: Mapping[str, w.ValueWi
     box = Controls(list(controls.values()), note)
     check_values(compute, current(controls))
     display(box)
-    display({"text/html": CONTROLS_SCRIPT, "text/plain": ""}, raw=True)
+    display({"text/html": CONTROLS_SCRIPT, "text/plain": "",
+             STAND_IN_MIMETYPE: {"kind": "live-only"}}, raw=True)
     results = outputs(compute, current(controls), live=False)
     first = _places(results)
     first += [EMPTY] * (_slots(compute, results) - len(first))

@@ -3,22 +3,24 @@
     python3 course.py lite                 build build/lite (the student edition)
     python3 course.py lite --instructor    build build/lite-instructor (with solutions)
     python3 course.py lite serve [PORT]    serve build/lite on http://127.0.0.1:PORT (8765)
-    python3 scripts/build_lite.py lock     (maintainers) recompile lite/*.txt with uv
+    python3 course.py lite lock            (maintainers) recompile lite/*.txt with uv
+
+(``python -m editions.lite`` with the same arguments does the same.)
 
 Every input is pinned with its sha256 in ``lite/``: the JupyterLite tools
 (``build.txt``), the browser's pure wheels and pandas' browser wheel from PyPI
 (``browser.txt``, ``pyodide-core.txt``), Pyodide 0.27.7 from npm and MarkupSafe's source
-(``lock.json``). They are downloaded once into ``.cache/lite`` by pip and npm. The
-compiled wheels that no registry offers as such (numpy, sqlite3, ssl, openssl) are in
-``vendor/pyodide-wheels``; each is used only if its sha256 equals the entry of Pyodide's
-official ``pyodide-lock.json`` (from the npm package).
+(``lock.json``), of which pip builds a pure wheel. They are downloaded once into
+``.cache/lite`` by pip and npm. The compiled wheels that no registry offers as such (numpy,
+sqlite3, ssl, openssl) are in ``vendor/pyodide-wheels``; each is used only if its sha256
+equals the entry of Pyodide's official ``pyodide-lock.json`` (from the npm package).
 
 The site's ``pyodide-lock.json`` keeps those official entries unchanged and adds one
-entry per PyPI wheel (with PyPI's sha256) and one for the course itself (the wheel
-``pip wheel .`` builds, its tables inside ``utils``), each derived from the wheel's own
-metadata, so that the kernel loads everything at start from the site, checked by Pyodide's
-own integrity test, with PyPI disabled. Same inputs, same site: zip entries, timestamps and
-JSON are written in a fixed order with fixed dates.
+entry per PyPI wheel (with PyPI's sha256), one for MarkupSafe and one for the course itself
+(the wheel ``pip wheel .`` builds, its tables inside ``utils``), each derived from the
+wheel's own metadata, so that the kernel loads everything at start from the site, checked
+by Pyodide's own integrity test, with PyPI disabled. Same inputs, same site: wheels and
+files are dated 2026-01-01, JSON is written in a fixed order.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ import email.parser
 import errno
 import hashlib
 import http.server
-import importlib.util
 import json
 import os
 import re
@@ -49,10 +50,10 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from editions.notebooks import course_notebooks, readings, write_files
+from editions.student import student_edition
+
 ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("publish", ROOT / "scripts" / "publish.py")
-publish = importlib.util.module_from_spec(_spec)  # the student edition comes from there
-_spec.loader.exec_module(publish)
 LITE = ROOT / "lite"
 CACHE = ROOT / ".cache" / "lite"
 DOWNLOADS = CACHE / "downloads"
@@ -62,7 +63,6 @@ OUT = ROOT / "build" / "lite"
 OUT_INSTRUCTOR = ROOT / "build" / "lite-instructor"
 #: 2026-01-01T00:00:00Z: the date stamped on every file of the site (reproducible builds).
 EPOCH = 1767225600
-ZIP_DATE = (2026, 1, 1, 0, 0, 0)
 #: The browser kernel's environment, for the markers of a wheel's requirements.
 BROWSER = {"python_version": "3.12", "python_full_version": "3.12.7", "os_name": "posix",
            "sys_platform": "emscripten", "platform_system": "Emscripten",
@@ -78,7 +78,7 @@ KERNEL_PROVIDES = {"widgetsnbextension"}
 DESKTOP_ONLY = {"ipykernel", "jupyterlab", "jupyterlab-rise", "vl-convert-python", "pillow",
                 "tornado", "segno"}
 #: What the course's wheel is built from (pyproject.toml says what of it is packed).
-COURSE_SOURCES = ("pyproject.toml", "README.md", "utils", "council", "data")
+COURSE_SOURCES = ("pyproject.toml", "README.md", "utils", "council", "editions", "data")
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
 #: What the kernel loads as it starts (with their dependencies, from the lock).
@@ -203,44 +203,31 @@ def tools() -> Path:
     return python.parent / ("jupyter.exe" if os.name == "nt" else "jupyter")
 
 
-def write_wheel(target_dir: Path, name: str, version: str, files: dict[str, bytes],
-                requires: list[str]) -> Path:
-    """A pure wheel with fixed dates and file order (the same files give the same bytes):
-    for MarkupSafe, of which no registry has a pure wheel (the course's own wheel is
-    built by setuptools, see `course_wheel`)."""
-    dist = f"{name}-{version}.dist-info"
-    metadata = "".join([f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
-                        *(f"Requires-Dist: {r}\n" for r in requires)])
-    files = {**files, f"{dist}/METADATA": metadata.encode(),
-             f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: build_lite\n"
-                              b"Root-Is-Purelib: true\nTag: py3-none-any\n"}
-    record = "".join(  # the wheel format's hash: urlsafe base64 of the digest, unpadded
-        f"{arc},sha256="
-        f"{base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},"
-        f"{len(data)}\n" for arc, data in sorted(files.items())) + f"{dist}/RECORD,,\n"
-    files[f"{dist}/RECORD"] = record.encode()
-    path = target_dir / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for arc in sorted(files, key=lambda a: (a.endswith("RECORD"), a)):
-            info = zipfile.ZipInfo(arc, ZIP_DATE)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, files[arc])
-    return path
-
-
 def tools_python() -> Path:
     """The Python of the build tools' environment (made by `tools`)."""
     return TOOLS / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
+def built_wheel(source: Path, target_dir: Path, env: dict[str, str] | None = None) -> Path:
+    """The wheel pip builds from `source` (a folder or an sdist) into `target_dir`, with the
+    build tools' pinned setuptools, offline, dated as the site (SOURCE_DATE_EPOCH): the
+    same source gives the same bytes."""
+    target_dir.mkdir(parents=True, exist_ok=True)
+    before = set(target_dir.glob("*.whl"))
+    subprocess.run([tools_python(), "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "--no-index", "--no-cache-dir",
+                    "--disable-pip-version-check", "-w", target_dir, source], check=True,
+                   stdout=subprocess.DEVNULL,
+                   env={**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH), **(env or {})})
+    (wheel,) = set(target_dir.glob("*.whl")) - before
+    return wheel
+
+
 def course_wheel(target_dir: Path) -> Path:
     """The course's own wheel, exactly as `pip wheel .` builds it for any installation
-    (``utils`` with its tables in ``utils/_data``, and ``council``), by the build tools'
-    pinned setuptools, offline. It is built from a fresh copy of the files pyproject.toml
-    packs (a build in the repository would leave build/, whose stale files a later build
-    would pack too), with the site's fixed date (SOURCE_DATE_EPOCH): the same files give
-    the same bytes."""
+    (``utils`` with its tables in ``utils/_data``, ``council`` and ``editions``). It is
+    built from a fresh copy of the files pyproject.toml packs (a build in the repository
+    would leave build/, whose stale files a later build would pack too)."""
     source = CACHE / "course-source"
     shutil.rmtree(source, ignore_errors=True)
     source.mkdir(parents=True)
@@ -250,37 +237,27 @@ def course_wheel(target_dir: Path) -> Path:
                             ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copyfile(ROOT / name, source / name)
-    target_dir.mkdir(parents=True, exist_ok=True)
     for old in target_dir.glob("alliance_decisions-*.whl"):
         old.unlink()
-    subprocess.run([tools_python(), "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--no-index", "--disable-pip-version-check",
-                    "-w", target_dir, source], check=True, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)})
+    wheel = built_wheel(source, target_dir)
     shutil.rmtree(source)
-    (wheel,) = target_dir.glob("alliance_decisions-*.whl")
     return wheel
 
 
 def markupsafe_wheel(target_dir: Path) -> Path:
-    """MarkupSafe as a pure wheel from its source (no browser wheel exists on PyPI): its
-    Python fallback ``_native`` is used when the C speedups are absent."""
+    """MarkupSafe as the pure wheel pip builds from its source (no registry has a browser
+    wheel of it): MarkupSafe's build falls back to plain Python when its C speedups do not
+    compile, and a compiler that always fails (``CC=false``) makes sure they do not; the
+    package then uses its Python ``_native`` module."""
     entry = json.loads((LITE / "lock.json").read_text())["markupsafe_sdist"]
     sdist = fetched(entry, [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
                             "--no-binary=:all:", "--disable-pip-version-check",
                             entry["requirement"], "-d", "."])
-    name, version = entry["requirement"].split("==")
-    files = {}
-    with tarfile.open(sdist) as archive:
-        for member in sorted(archive.getmembers(), key=lambda m: m.name):
-            parts = member.name.split("/")
-            if member.isfile() and parts[1:3] == ["src", "markupsafe"] and \
-                    not parts[-1].endswith(".c"):
-                files["markupsafe/" + "/".join(parts[3:])] = archive.extractfile(member).read()
-            elif member.isfile() and parts[1:] == ["LICENSE.txt"]:
-                files[f"{name}-{version}.dist-info/LICENSE.txt"] = \
-                    archive.extractfile(member).read()
-    return write_wheel(target_dir, name, version, files, [])
+    wheel = built_wheel(sdist, target_dir, {"CC": "false"})
+    if not wheel.name.endswith("-py3-none-any.whl"):
+        raise BuildError(f"{wheel.name}: MarkupSafe's build made a compiled wheel, not a "
+                         "pure one")
+    return wheel
 
 
 def lock_entry(wheel: Path) -> dict[str, object]:
@@ -351,10 +328,10 @@ def notebooks(stage: Path, instructor: bool) -> None:
     """The notebooks (student edition unless `instructor`), for the Pyodide kernel."""
     files = stage / "files"
     files.mkdir()
-    for path in publish.course_notebooks():
+    for path in course_notebooks():
         notebook = nbformat.read(path, as_version=4)
         if not instructor:
-            notebook = publish.student_edition(notebook, readings="")
+            notebook = student_edition(notebook, readings="")
         notebook.metadata["kernelspec"] = dict(KERNELSPEC)
         note = nbformat.v4.new_markdown_cell(STORAGE_NOTE)
         note.id = STORAGE_NOTE_ID
@@ -363,7 +340,7 @@ def notebooks(stage: Path, instructor: bool) -> None:
         # JupyterLab's table of contents fails on sources stored as lists of lines.
         (files / path.name).write_text(nbformat.writes(notebook, split_lines=False),
                                        encoding="utf-8")
-    publish.write_files(files, publish.readings())
+    write_files(files, readings())
 
 
 def configure(stage: Path) -> None:
@@ -406,8 +383,10 @@ def bubbling_keydown(out: Path) -> list[Path]:
     arrow keys, the notebook moves to the next heading instead, so a student cannot move
     a widget from the keyboard. JupyterLite 0.7 starts its apps with
     ``bubblingKeydown: true`` (jupyterlite/jupyterlite#1702), as JupyterLab does; this is
-    the same one-word change to the 0.6.4 bundles. Fails unless each app bundle has the
-    start call exactly once.
+    the same one-word change to the 0.6.4 bundles. It is a patch because 0.6 has no
+    extension point for it: the option is an argument of the bundle's own ``start()``
+    call, which no plugin, setting or page configuration reaches. Fails unless each app
+    bundle has the start call exactly once.
     """
     patched = []
     for path in sorted((out / "build").glob("*.js")):
@@ -428,9 +407,9 @@ def bubbling_keydown(out: Path) -> list[Path]:
 
 def inputs_digest() -> str:
     """A digest of everything the site is built from (to tell whether a build is current)."""
-    folders = [ROOT / "utils", ROOT / "data", ROOT / "notebooks", LITE, VENDOR]
-    files = [ROOT / "scripts" / "build_lite.py", ROOT / "scripts" / "publish.py",
-             *sorted(p for f in folders for p in f.rglob("*")
+    folders = [ROOT / "utils", ROOT / "editions", ROOT / "data", ROOT / "notebooks", LITE,
+               VENDOR]
+    files = [*sorted(p for f in folders for p in f.rglob("*")
                      if p.is_file() and "__pycache__" not in p.parts)]
     digest = hashlib.sha256()
     for path in files:
