@@ -71,9 +71,9 @@ def test_one_in(p: float, words: str) -> None:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"United States": 1.5}, "willingness of United States must be a probability"),
-    ({"Türkiye": math.nan}, "willingness of Türkiye must be a probability"),
-    ({"Western Europe": "high"}, "willingness of Western Europe must be a probability"),
+    ({"United States": 1.5}, "willingness of United States must be between 0 and 1; 1.5 is"),
+    ({"Türkiye": math.nan}, "willingness of Türkiye must be between 0 and 1; nan is not"),
+    ({"Western Europe": "high"}, "willingness of Western Europe must be a number, not 'high'"),
     ({"France": 0.5}, "Unknown group"),
 ])
 def test_bad_willingness_gets_a_plain_message(change: dict, message: str) -> None:

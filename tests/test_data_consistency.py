@@ -125,7 +125,7 @@ def test_an_unknown_session_card_is_refused_and_the_imagined_card_kept(
 
 def test_every_passage_the_notebooks_name_is_a_needed_row() -> None:
     ids = [row[0] for row in rows_of("primary_texts")[1:]]
-    sources = [*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "utils").glob("*.py")]
+    sources = [*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "utils").rglob("*.py")]
     text = "".join(path.read_text(encoding="utf-8") for path in sources)
     named = {i for i in ids if re.search(r'\\?["\']' + re.escape(i) + r'\\?["\']', text)}
     assert named, "the notebooks name passages"

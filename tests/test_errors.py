@@ -57,11 +57,14 @@ CELLS = {
     "long_array": "import numpy as np\nnp.arange(10_000_000)",
     "module_attribute": 'data.lod("nato_members")',
     "in_the_view": "from utils import consensus\nconsensus.summary",
+    "no_such_view": "from utils import views\nviews.consenus",
 }
 COLUMNS = ("Its columns are: iso3, name, accession_date, enlargement, notes, source_kind, "
            "source, source_url, as_of.")
 #: The whole message each slip shows (the Markdown displayed in place of a traceback).
 SLIPS = {
+    "no_such_view": "the module `utils.views` has nothing called 'consenus'. Did you mean "
+                    "'consensus'?",
     "module_attribute": "the module `utils.data` has nothing called 'lod'. Did you mean "
                         "'load'?",
     "in_the_view": "`utils.consensus` computes; its pictures and words are in its view: "

@@ -258,7 +258,7 @@ def test_no_solution_is_readable_in_what_students_are_given() -> None:
     """The solutions' distinctive lines and the rubrics' words appear in no file a student
     gets: the package they import (the browser edition ships it whole), the student
     edition and the site."""
-    shipped = "\n".join(p.read_text("utf-8") for p in (ROOT / "utils").glob("*.py"))
+    shipped = "\n".join(p.read_text("utf-8") for p in (ROOT / "utils").rglob("*.py"))
     shipped += "\n".join(c.decode("utf-8", "replace")
                          for c in editions.student.student_files().values())
     lines = set()

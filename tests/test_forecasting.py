@@ -131,6 +131,21 @@ def test_explore_scores_your_forecasts() -> None:
         f._score({}, {"a": True})
 
 
+def test_the_forecast_sheet_shows_forecasts_and_no_outcome() -> None:
+    sliders = views.forecasting.sliders()
+    assert list(sliders) == list(f.outcomes()) and {s.value for s in sliders.values()} == {50}
+    sheet, box = views.forecasting.forecast_sheet(**dict.fromkeys(f.outcomes(), 30))
+    assert sheet.data.count("| 30% |") == 10 and "happened" not in sheet.data
+    assert "Your name,30,30" in box.data
+
+
+def test_the_class_box_scores_the_class() -> None:
+    chart, table = views.forecasting.explore_class(
+        "name,nato_csto_ties_2020,new_member_2025\nAna,5,80\nBo,50,60")
+    assert set(table["forecaster"]) >= {"Ana", "Bo", "Class average", "Always 50%"}
+    assert chart.to_dict()["title"]["text"] == "The class's forecasts, scored"
+
+
 def test_standing_says_places_and_ties() -> None:
     table = pd.DataFrame({"forecaster": ["A", "You", "B", "C"],
                             "brier": [0.1, 0.2, 0.2004, 0.3]})

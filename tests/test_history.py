@@ -33,16 +33,38 @@ def test_spells_and_events_charts() -> None:
     table = pd.DataFrame({"name": ["a", "b"], "start": pd.to_datetime(["2000-01-01",
                                                                       "2001-06-01"]),
                           "end": pd.to_datetime(["2002-01-01", None]), "kind": ["x", "y"]})
-    spec = views.timelines.spells(table, start="start", end="end", label="name", colour="kind",
-                            colour_names={"x": "X", "y": "Y"}, until=pd.Timestamp("2005-01-01"),
-                            title="T", subtitle="S", description="D").to_dict()
+    spec = views.timelines.spells(
+        table, start="start", end="end", label="name", colour="kind",
+        colour_names={"x": "X", "y": "Y"}, until=pd.Timestamp("2005-01-01"), title="T",
+        subtitle="S", description="D").to_dict()
     rows = next(iter(spec["datasets"].values()))
     assert [r["period"] for r in rows] == ["Jan 2000 – Jan 2002", "Jun 2001 – ongoing"]
     events = views.timelines.events(table, date="start", label="name", lane="kind",
-                              lane_names={"x": "X", "y": "Y"}, title="T", subtitle="S",
-                              description="D").to_dict()
+                                    lane_names={"x": "X", "y": "Y"}, title="T", subtitle="S",
+                                    description="D").to_dict()
     # Two lanes of 66 px: room for the numbers above and below the dots.
     assert events["description"] == "D" and events["height"] == 132
+
+
+def test_events_coloured_by_a_column_with_dated_marks() -> None:
+    table = pd.DataFrame({"name": ["a", "b"], "kind": ["x", "y"], "verdict": ["yes", "no"],
+                          "start": pd.to_datetime(["2000-01-01", "2001-06-01"])})
+    spec = views.timelines.events(
+        table, date="start", label="name", lane="kind", lane_names={"x": "X", "y": "Y"},
+        title="T", subtitle="S", description="D", colour="verdict",
+        colours={"yes": "#009E73", "no": "#D55E00"},
+        marks=[(pd.Timestamp("2000-06-01"), "first"), (pd.Timestamp("2001-01-01"), "second")],
+    ).to_dict()
+    notes = [layer for layer in spec["layer"] if layer["mark"].get("type") == "text"
+             and layer["encoding"]["text"]["field"] == "note"]
+    assert [n["mark"]["align"] for n in notes] == ["right", "left"]
+    dots = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "point")
+    assert dots["encoding"]["color"]["scale"] == {"domain": ["yes", "no"],
+                                                  "range": ["#009E73", "#D55E00"]}
+    with pytest.raises(CourseError, match="Each mark must be a"):
+        views.timelines.events(table, date="start", label="name", lane="kind",
+                               lane_names={"x": "X", "y": "Y"}, title="T", subtitle="S",
+                               description="D", marks=[("2000", "a date as text")])
 
 
 def test_csto_evidence_and_record() -> None:

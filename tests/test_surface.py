@@ -84,3 +84,13 @@ def test_every_declared_name_exists(name: str) -> None:
     module = importlib.import_module(name)
     missing = [n for n in getattr(module, "__all__", []) if not hasattr(module, n)]
     assert not missing, f"{name}.__all__ names what it does not have: {missing}"
+
+
+def test_views_are_found_by_name_and_a_misspelt_one_says_which() -> None:
+    from utils import views
+
+    assert views.consensus.__name__ == "utils.views.consensus"
+    assert sorted(dir(views)) == sorted(views.__all__)
+    with pytest.raises(AttributeError) as missing:
+        views.consenus  # noqa: B018
+    assert missing.value.name == "consenus" and missing.value.obj is views

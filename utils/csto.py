@@ -52,14 +52,9 @@ _LIMIT = "(A class never needs more.)"
 def check_willingness(willingness: Mapping[str, object]) -> dict[str, float]:
     """Each group's willingness as a probability, or a CourseError saying what is wrong."""
     willingness = _check_groups("The willingness", willingness)
-    checked = {}
-    for group in GROUP_NAMES:
-        value = willingness.get(group, DEFAULT_WILLINGNESS[group])
-        if not checks.is_number(value) or not 0 <= value <= 1:
-            raise CourseError(f"The willingness of {group} must be a probability from 0 to 1; "
-                              f"{checks.shown(value)} is not.")
-        checked[group] = float(value) + 0.0
-    return checked
+    return {group: checks.probability(f"The willingness of {group}",
+                                      willingness.get(group, DEFAULT_WILLINGNESS[group]))
+            for group in GROUP_NAMES}
 
 
 def _check_groups(name: str, values: object) -> Mapping[str, object]:

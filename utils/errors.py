@@ -174,6 +174,9 @@ def student_message(error: BaseException, tb: TracebackType | None,
         if isinstance(error, RecursionError):
             return _endless(frames[-1])
         return None
+    if isinstance(error, AttributeError) and called[0].f_code.co_name == "__getattr__" \
+            and _module(called[0]) == "utils.views":  # a view the package does not have
+        return _no_attribute(error)
     if not _module(called[0]).startswith("pandas."):
         return None
     from pandas.errors import UndefinedVariableError

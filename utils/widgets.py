@@ -194,8 +194,12 @@ def outputs(compute: Callable[..., Sequence[Any]], values: Mapping[str, Any],
 
     With ``live=True`` charts are sent without their static images (faster redraws).
     """
-    values = check_values(compute, values)
-    live = checks.yes_no("live", live)
+    return _outputs(compute, check_values(compute, values), checks.yes_no("live", live))
+
+
+def _outputs(compute: Callable[..., Sequence[Any]], values: dict[str, Any],
+             live: bool) -> list[Any]:
+    """:func:`outputs` for arguments compute takes (checked once, by whoever collected them)."""
     try:
         results = compute(**values)
     except (CourseError, DataError) as error:
@@ -273,17 +277,18 @@ def show(compute: Callable[..., Sequence[Any]], controls: Mapping[str, w.ValueWi
     """
     controls = check_controls(controls)
     box = Controls(list(controls.values()), note)
-    check_values(compute, current(controls))
+    # The controls' names, hence compute's arguments, are fixed from here on: checked once.
+    check_values(compute, _current(controls))
     display(box)
     display({"text/html": CONTROLS_SCRIPT, "text/plain": "",
              STAND_IN_MIMETYPE: {"kind": "live-only"}}, raw=True)
-    results = outputs(compute, current(controls), live=False)
+    results = _outputs(compute, _current(controls), live=False)
     first = _places(results)
     first += [EMPTY] * (_slots(compute, results) - len(first))
     handles: list[DisplayHandle] = [display(item, display_id=True) for item in first]
 
     def redraw(change: Any = None) -> None:
-        new = _places(outputs(compute, current(controls), live=True))
+        new = _places(_outputs(compute, _current(controls), live=True))
         if len(new) > len(handles):
             new[len(handles) - 1:] = [Markdown("(More outputs than places: run the cell again "
                                                "to see them all.)")]
@@ -308,4 +313,8 @@ def check_controls(controls: object) -> Mapping[str, w.ValueWidget]:
 
 def current(controls: Mapping[str, w.ValueWidget]) -> dict[str, Any]:
     """The controls' values, by argument name."""
-    return {name: control.value for name, control in check_controls(controls).items()}
+    return _current(check_controls(controls))
+
+
+def _current(controls: Mapping[str, w.ValueWidget]) -> dict[str, Any]:
+    return {name: control.value for name, control in controls.items()}

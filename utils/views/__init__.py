@@ -16,6 +16,7 @@ Each view module is imported when first used, so a notebook loads only the ones 
 from __future__ import annotations
 
 import importlib
+import sys
 from types import ModuleType
 
 __all__ = ["consensus", "csto", "episodes", "forecasting", "membership", "operations",
@@ -25,7 +26,9 @@ __all__ = ["consensus", "csto", "episodes", "forecasting", "membership", "operat
 def __getattr__(name: str) -> ModuleType:
     if name in __all__:
         return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # name and obj let a notebook's slip handler suggest the view meant (views.consenus).
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}", name=name,
+                         obj=sys.modules[__name__])
 
 
 def __dir__() -> list[str]:
