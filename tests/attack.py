@@ -195,6 +195,7 @@ def overrides() -> dict[str, dict[str, Any]]:
         "data.validate": {"name": "milestones"},
         "data.load_where": {"name": "csto_evidence", "value": "organizations"},
         "forecasting.check_percent": {"value": 50},
+        "forecasting.check_forecasts": {"forecasts": every},
         "forecasting.score_table": {"forecasters": {"You": every}},
         "views.forecasting.explore": {"**": every},
         "views.forecasting.forecast_sheet": {"**": every},

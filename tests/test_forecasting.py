@@ -139,6 +139,16 @@ def test_the_forecast_sheet_shows_forecasts_and_no_outcome() -> None:
     assert "Your name,30,30" in box.data
 
 
+def test_the_forecast_sheet_names_a_missing_forecast() -> None:
+    # The sheet and the scores share one check: a forecast left out is named, in words.
+    given = dict.fromkeys(f.outcomes(), 30)
+    del given["new_member_2025"]
+    with pytest.raises(CourseError, match="No forecast for: 'new_member_2025'"):
+        views.forecasting.forecast_sheet(**given)
+    with pytest.raises(CourseError, match="question 'new_member_2025': 'many' is not a number"):
+        views.forecasting.forecast_sheet(**given, new_member_2025="many")
+
+
 def test_the_class_box_scores_the_class() -> None:
     chart, table = views.forecasting.explore_class(
         "name,nato_csto_ties_2020,new_member_2025\nAna,5,80\nBo,50,60")

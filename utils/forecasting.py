@@ -30,8 +30,8 @@ import pandas as pd
 from utils import checks, data
 from utils.errors import CourseError
 
-__all__ = ["BASELINES", "brier", "calibration", "check_percent", "class_line", "class_scores",
-           "log_score", "outcomes", "parse_class_csv", "questions", "score_table"]
+__all__ = ["BASELINES", "brier", "calibration", "check_forecasts", "check_percent", "class_line",
+           "class_scores", "log_score", "outcomes", "parse_class_csv", "questions", "score_table"]
 
 BASELINES = {"Always 50%": 50.0, "Nothing changes (10%)": 10.0}
 _MAX_CLASS_ROWS = 500
@@ -82,15 +82,26 @@ def _log_score(probability: float, happened: bool) -> float:
     return math.inf if given == 0 else -math.log(given)
 
 
+def check_forecasts(forecasts: Mapping[str, float]) -> dict[str, float]:
+    """One forecaster's forecasts in percent, by question id: one number from 0 to 100 for
+    each of the course's questions, or a CourseError naming what is missing or wrong."""
+    return _checked(forecasts, list(outcomes()))
+
+
+def _checked(forecasts: Mapping[str, float], wanted: list[str]) -> dict[str, float]:
+    """The forecasts of `wanted` (question ids the course chose) in percent, checked."""
+    forecasts = checks.mapping("The forecasts", forecasts)
+    missing = [checks.shown(q) for q in wanted if q not in forecasts]
+    if missing:
+        raise CourseError("No forecast for: " + ", ".join(sorted(missing)) + ".")
+    return {q: check_percent(forecasts[q], f"question {checks.shown(q)}") for q in wanted}
+
+
 def _score(forecasts: Mapping[str, float], outcomes: dict[str, bool]) -> dict[str, float]:
     """Mean Brier and log scores of one forecaster's forecasts in percent, by question id,
     on the questions of `outcomes` (the course's, trusted)."""
-    forecasts = checks.mapping("The forecasts", forecasts)
-    missing = [checks.shown(q) for q in outcomes if q not in forecasts]
-    if missing:
-        raise CourseError("No forecast for: " + ", ".join(sorted(missing)) + ".")
-    fractions = {q: check_percent(forecasts[q], f"question {checks.shown(q)}") / 100
-                 for q in outcomes}
+    given = _checked(forecasts, list(outcomes))
+    fractions = {q: given[q] / 100 for q in outcomes}
     return {"brier": float(np.mean([_brier(fractions[q], o) for q, o in outcomes.items()])),
             "log": float(np.mean([_log_score(fractions[q], o) for q, o in outcomes.items()])),
             "questions": len(outcomes)}

@@ -17,7 +17,7 @@ from utils import charts, widgets
 from utils.forecasting import (
     BASELINES,
     calibration,
-    check_percent,
+    check_forecasts,
     class_line,
     class_scores,
     outcomes,
@@ -112,9 +112,9 @@ def forecast_sheet(**forecasts: float) -> tuple[Markdown, Markdown]:
     Nothing here depends on what happened, so moving a slider reveals no outcome; the
     scores come after the record (:func:`explore`).
     """
+    given = check_forecasts(forecasts)
     table = questions().set_index("id")
-    rows = "\n".join(f"| {table.loc[q, 'label']} | {check_percent(forecasts[q], q):g}% |"
-                     for q in outcomes())
+    rows = "\n".join(f"| {table.loc[q, 'label']} | {p:g}% |" for q, p in given.items())
     return (Markdown("**Your forecasts** (not scored yet):\n\n| question | your probability |\n"
                      "|---|---|\n" + rows), _class_box(forecasts))
 
