@@ -24,6 +24,7 @@ from editions.notebooks import (
     is_answer_key,
     is_reveal,
     is_solution,
+    read,
     tagged,
 )
 from editions.outputs import controls, joined, stand_in
@@ -317,7 +318,7 @@ def instructor_guide() -> str:
     discussion questions with theirs."""
     parts = [GUIDE_INTRO]
     for path in course_notebooks():
-        notebook = nbformat.read(path, as_version=4)
+        notebook = read(path)
         cells = notebook.cells
         about = info(notebook, path.name)
         objectives = notebook.metadata["course"].get("objectives")

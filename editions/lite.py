@@ -53,6 +53,7 @@ from packaging.utils import canonicalize_name
 from editions.notebooks import (
     EditionError,
     course_notebooks,
+    read,
     readings,
     require_repository,
     write_files,
@@ -324,7 +325,7 @@ def notebooks(stage: Path, instructor: bool) -> None:
     files = stage / "files"
     files.mkdir()
     for path in course_notebooks():
-        notebook = nbformat.read(path, as_version=4)
+        notebook = read(path)
         if not instructor:
             notebook = student_edition(notebook, readings="")
         notebook.metadata["kernelspec"] = dict(KERNELSPEC)

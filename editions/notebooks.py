@@ -53,10 +53,44 @@ def require_repository() -> None:
                            "slides, guide, lite) there")
 
 
+#: The cell tags a course notebook may carry: those the editions act on, and nbval's. A tag
+#: outside this set stops a build, since a mistyped one ("Solution") would put a cell in
+#: the wrong edition (a solution in the student's).
+TAGS = frozenset({"solution", "answer-key", "plan", "reveal", "check", "predict",
+                  "class-question", "model-core", "model-check", "hand-in", "raises-exception",
+                  "nbval-ignore-output", "nbval-skip", "nbval-check-output"})
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    """A course notebook, checked for what every edition relies on (valid nbformat, its
+    metadata and title, known tags only), or an EditionError naming it."""
+    try:
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
+    except (OSError, ValueError, nbformat.ValidationError) as error:
+        reason = (str(error).strip() or type(error).__name__).splitlines()[0]
+        raise EditionError(f"{path.name}: not a notebook the editions can read "
+                           f"({reason})") from None
+    info(notebook, path.name)
+    for number, cell in enumerate(notebook.cells, start=1):
+        unknown = sorted(set(cell.metadata.get("tags", [])) - TAGS)
+        if unknown:
+            raise EditionError(f"{path.name}, cell {number}: the tag {unknown[0]!r} is not "
+                               f"one the editions know ({', '.join(sorted(TAGS))})")
+    return notebook
+
+
+def title(notebook: nbformat.NotebookNode) -> str:
+    """The notebook's title: the text of the heading its first cell opens with."""
+    first = notebook.cells[0].source if notebook.cells else ""
+    return first.splitlines()[0][2:].strip() if first.startswith("# ") else ""
+
+
 def info(notebook: nbformat.NotebookNode, name: str = "the notebook") -> dict[str, str]:
     """Title, question and time of a notebook: its title is its first heading, its question
     and time are the notebook's ``course`` metadata (``{"question": …, "time": …}``)."""
-    course = notebook.metadata.get("course", {})
+    course = notebook.metadata.get("course")
+    course = course if isinstance(course, dict) else {}
     missing = [key for key in ("question", "time")
                if not isinstance(course.get(key), str) or not course[key].strip()]
     first = notebook.cells[0].source if notebook.cells else ""
@@ -65,7 +99,7 @@ def info(notebook: nbformat.NotebookNode, name: str = "the notebook") -> dict[st
         raise EditionError(f"{name}: {what} missing (the notebook's metadata says what "
                            "question it asks and how long it takes; its first cell opens "
                            "with its title)")
-    return {"title": first.splitlines()[0][2:].strip(), "question": course["question"],
+    return {"title": title(notebook), "question": course["question"],
             "time": course["time"]}
 
 

@@ -36,9 +36,11 @@ from editions.notebooks import (
     is_reveal,
     is_solution,
     link_readings,
+    read,
     readings,
     reveal_payloads,
     tagged,
+    title,
     write_files,
 )
 from editions.outputs import bundle_html, charts_as_html, html_output, live_only
@@ -171,13 +173,14 @@ def site_page(notebook: nbformat.NotebookNode, header: str) -> str:
     """A site page: the notebook exported with the site's template, under `header`."""
     course = {"css": static("readable.css", "focus.css", "site.css"), "header": header,
               "script": static("site.js"), "vega_files": VEGA_FILES}
-    page, _ = html_exporter().from_notebook_node(notebook, resources={"course": course})
+    page, _ = html_exporter().from_notebook_node(
+        notebook, resources={"course": course, "metadata": {"name": title(notebook)}})
     return page
 
 
 def build_site(out: Path) -> list[Path]:
     """The static HTML site: one page per notebook, a course map, the vendored Vega."""
-    notebooks = [(p, nbformat.read(p, as_version=4)) for p in course_notebooks()]
+    notebooks = [(p, read(p)) for p in course_notebooks()]
     about = [info(nb, p.name) for p, nb in notebooks]  # first: a refused build keeps the last
     shutil.rmtree(out, ignore_errors=True)
     (out / "vendor").mkdir(parents=True)

@@ -36,8 +36,10 @@ from editions.notebooks import (
     is_answer_key,
     is_reveal,
     is_solution,
+    read,
     reveal_payloads,
     tagged,
+    title,
 )
 from editions.outputs import (
     bundle_html,
@@ -457,7 +459,8 @@ def export_slides(notebook: nbformat.NotebookNode, css: str, js: str) -> str:
     course = {"css": css + "\n" + static("readable.css", "focus.css", "slides.css"),
               "scripts": [js, *vega_scripts(), static("slides.js")], "width": SLIDE_WIDTH,
               "height": SLIDE_HEIGHT, "floor": SLIDE_FONT_FLOOR}
-    deck, _ = slides_exporter().from_notebook_node(notebook, resources={"course": course})
+    deck, _ = slides_exporter().from_notebook_node(
+        notebook, resources={"course": course, "metadata": {"name": title(notebook)}})
     return deck
 
 
@@ -469,7 +472,7 @@ def build_slides(out: Path) -> list[Path]:
     written = []
     for path in course_notebooks():
         target = out / f"{path.stem}.slides.html"
-        target.write_text(export_slides(nbformat.read(path, as_version=4), css, js),
+        target.write_text(export_slides(read(path), css, js),
                           encoding="utf-8")
         written.append(target)
     return written

@@ -36,6 +36,7 @@ from editions.notebooks import (
     is_reveal,
     is_solution,
     link_readings,
+    read,
     readings,
     reveal_payloads,
     write_files,
@@ -175,7 +176,7 @@ def student_files() -> dict[str, bytes]:
     """Every file of the student's course, by path: notebooks (the student edition) and
     readings."""
     files = {f"notebooks/{path.name}":
-             student_exporter().from_filename(str(path))[0].encode("utf-8")
+             student_exporter().from_notebook_node(read(path))[0].encode("utf-8")
              for path in course_notebooks()}
     return files | readings()
 

@@ -422,6 +422,57 @@ def test_an_edition_names_the_notebook_whose_metadata_is_missing() -> None:
         "title": "T", "question": "Why?", "time": "75 min"}
 
 
+def mistyped(tmp_path: Path, change: Any) -> Path:
+    """A folder holding notebook 00 with one change made to it."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook = nbformat.read(NOTEBOOKS[0], as_version=4)
+    change(notebook)
+    nbformat.write(notebook, folder / NOTEBOOKS[0].name)
+    return folder
+
+
+def first_solution(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    return next(c for c in notebook.cells if editions.notebooks.is_solution(c))
+
+
+@pytest.mark.parametrize("kind", ["student", "site", "slides", "guide"])
+@pytest.mark.parametrize(("change", "said"), [
+    # A mistyped solution tag would publish the solution to students.
+    (lambda nb: first_solution(nb).metadata.update(tags=["Solution"]),
+     "00-start-here.ipynb, cell {n}: the tag 'Solution' is not one the editions know"),
+    (lambda nb: first_solution(nb).metadata.update(tags="solution"),
+     "00-start-here.ipynb: not a notebook the editions can read"),
+    (lambda nb: nb.metadata.pop("course"),
+     "00-start-here.ipynb: metadata.course.question, metadata.course.time missing"),
+    (lambda nb: nb.update(cells=[]), "00-start-here.ipynb: a first heading missing"),
+], ids=["mistyped-tag", "tags-not-a-list", "no-metadata", "no-cells"])
+def test_every_edition_refuses_a_notebook_it_cannot_build_right(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        kind: str, change: Any, said: str) -> None:
+    folder = mistyped(tmp_path, change)
+    monkeypatch.setattr(editions.notebooks, "NOTEBOOKS", folder)
+    builder, _ = editions.build.BUILDERS[kind]
+    monkeypatch.setitem(editions.build.BUILDERS, kind, (builder, tmp_path / "out"))
+    assert editions.build.main([kind]) == 1
+    cells = nbformat.read(NOTEBOOKS[0], as_version=4).cells
+    number = 1 + cells.index(first_solution(nbformat.read(NOTEBOOKS[0], as_version=4)))
+    error = capsys.readouterr().err
+    assert error.startswith(f"Cannot build the {kind} edition: " + said.format(n=number))
+    assert "Traceback" not in error and len(error.splitlines()) == 1
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.ipynb"))
+
+
+def test_each_page_and_deck_is_titled_by_its_notebook(tmp_path: Path) -> None:
+    notebook = editions.notebooks.read(NOTEBOOKS[1])
+    heading = editions.notebooks.title(notebook)
+    assert heading == "How NATO decides: consensus and the silence procedure"
+    page = editions.site.site_page(notebook, "")
+    deck = editions.slides.export_slides(notebook, "", "")
+    assert f"<title>{heading}</title>" in page
+    assert f"<title>{heading} slides</title>" in deck
+
+
 # --- in the browser ------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
