@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import utils
 
@@ -16,8 +15,7 @@ from council.server import Session, serve  # noqa: E402
 
 __all__ = ["arguments", "main"]
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB = ROOT / "build" / "council" / "session.sqlite"
+DEFAULT_DB = live.logs() / "council" / "session.sqlite"
 #: Not 8765, which `python3 course.py lite serve` takes: both can run in one lesson.
 DEFAULT_PORT = 8766
 DEFAULT_CARD, DEFAULT_SEATS = "turkey_defence_2003", 12

@@ -39,7 +39,7 @@ from utils import checks
 from utils.errors import CourseError
 
 __all__ = ["SECURITY_HEADERS", "STATIC", "Base", "Log", "Role", "Socket", "add_options",
-           "application", "cannot_listen", "exposure", "find_role", "launch", "listen",
+           "application", "cannot_listen", "exposure", "find_role", "launch", "listen", "logs",
            "open_log", "qr_svg"]
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -407,3 +407,11 @@ def launch(args: argparse.Namespace, db: Path, what: str, open_session: Callable
     except KeyboardInterrupt:
         print("\nStopped. Nothing is lost: the log is on disk.")
     return 0
+
+
+def logs() -> Path:
+    """The folder a server keeps its event logs in by default: the repository's build/
+    when the course runs from a clone, else build/ in the current folder, never inside an
+    installed package (site-packages may be read-only, or shared by every user of a hub)."""
+    root = Path(__file__).resolve().parent.parent
+    return (root if (root / "course.py").is_file() else Path.cwd()) / "build"

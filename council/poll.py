@@ -119,6 +119,10 @@ def notebook_path(notebook: str) -> Path:
     """The course notebook numbered `notebook` ("01"), or a CourseError listing them."""
     found = sorted(NOTEBOOKS.glob(f"{notebook}-*.ipynb")) if re.fullmatch(r"\d\d", notebook) \
         else []
+    if not NOTEBOOKS.is_dir():
+        raise CourseError("The class poll asks the questions of the course's notebooks: start "
+                          "it from a clone of the course, with `python3 course.py poll "
+                          f"{notebook}`.")
     if not found:
         numbers = ", ".join(p.name[:2] for p in sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")))
         raise CourseError(f"There is no notebook {notebook!r}: give its number, one of "

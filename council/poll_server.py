@@ -31,7 +31,6 @@ from utils.errors import CourseError
 
 __all__ = ["NOTEBOOK_SOURCE", "PollSession", "application", "arguments", "main", "serve"]
 
-ROOT = Path(__file__).resolve().parent.parent
 #: Not 8765 (`lite serve`) nor 8766 (the council): all three can run in one lesson.
 DEFAULT_PORT = 8767
 PAGES = {"host": "poll-host.html", "projector": "poll-projector.html",
@@ -45,7 +44,7 @@ MAX_BYTES = 4 * 1024
 
 
 def _default_db(notebook: str) -> Path:
-    return ROOT / "build" / "poll" / f"poll-{notebook}.sqlite"
+    return live.logs() / "poll" / f"poll-{notebook}.sqlite"
 
 
 class PollSession:

@@ -103,6 +103,15 @@ def test_the_wheel_alone_loads_a_table_and_runs_a_model(wheel: Path, tmp_path: P
     assert "not a copy of the course's repository" in built.stderr
     assert "Traceback" not in built.stderr
     assert not (site / "build").exists() and not (site / "docs").exists()
+    # The live servers keep their logs where they are started, not in site-packages; the
+    # poll, whose questions are the notebooks', asks for a clone.
+    logs = subprocess.run([python, "-c", "import council.live; print(council.live.logs())"],
+                          cwd=away, capture_output=True, text=True, env=env, timeout=300)
+    assert Path(logs.stdout.strip()) == away / "build", logs.stderr
+    poll = subprocess.run([python, "-m", "council.poll_server", "01"], cwd=away,
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert poll.returncode != 0 and "Traceback" not in poll.stderr + poll.stdout
+    assert "start it from a clone of the course" in poll.stderr + poll.stdout
 
 
 def test_an_editable_install_reads_the_repository_data() -> None:
