@@ -10,7 +10,10 @@ from __future__ import annotations
 import pandas as pd
 
 from council.game import State, card
-from utils.council import COLUMNS
+from utils import data
+
+#: The export's columns, in order: the schema of the session table says them.
+COLUMNS = data.columns(data.COUNCIL_SESSION)
 
 __all__ = ["table", "to_csv"]
 

@@ -35,8 +35,7 @@ import numpy as np
 
 from council import protocol
 from council.protocol import Refusal
-from utils import forecasting
-from utils import poll as poll_results
+from utils import data, forecasting
 from utils.errors import CourseError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +48,7 @@ MAX_MESSAGE_BYTES = 1024
 MAX_ROUNDS = 2
 #: A forecast question may be reopened over a term (a student updates a forecast).
 MAX_FORECAST_ROUNDS = 20
-UNANSWERED = poll_results.UNANSWERED
+UNANSWERED = forecasting.UNANSWERED
 #: How many phones may send how much (a token bucket per seat, as in the council).
 LIMITS = {"rate": 2.0, "burst": 10.0}
 __all__ = ["FORECASTS", "KINDS", "LIMITS", "MAX_SEATS", "REQUESTS", "Question", "Refusal",
@@ -412,7 +411,7 @@ def league(state: State) -> list[dict[str, Any]]:
     forecast counts as :data:`UNANSWERED` (50%)."""
     if not state.resolved:
         return []
-    rows = poll_results.scores(forecasts(state), state.resolved, state.names)
+    rows = forecasting.league_scores(forecasts(state), state.resolved, state.names)
     for row in rows:
         row["seat"] = row.pop("who")
     return rows
@@ -614,7 +613,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     """Exported rows (:func:`export_rows`) as the CSV text :func:`utils.poll.load` reads:
     the columns its schema gives, in that order."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, poll_results.COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, data.columns(data.POLL), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()

@@ -452,6 +452,7 @@ def test_every_edition_refuses_a_notebook_it_cannot_build_right(
         kind: str, change: Any, said: str) -> None:
     folder = mistyped(tmp_path, change)
     monkeypatch.setattr(editions.notebooks, "NOTEBOOKS", folder)
+    monkeypatch.setattr(editions.guide, "RUBRICS", tmp_path / "_rubrics.py")  # not utils/'s
     builder, _ = editions.build.BUILDERS[kind]
     monkeypatch.setitem(editions.build.BUILDERS, kind, (builder, tmp_path / "out"))
     assert editions.build.main([kind]) == 1

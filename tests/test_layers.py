@@ -10,6 +10,8 @@ benchmark) can run a model without loading Altair. Charts, words and widgets liv
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,20 @@ def test_the_check_finds_view_imports(tmp_path: Path) -> None:
 def test_every_view_module_has_a_model() -> None:
     views = {p.stem for p in (UTILS / "views").glob("*.py")} - {"__init__"}
     assert views and all((UTILS / f"{name}.py").exists() for name in views)
+
+
+#: The live games' rules, protocol, export and servers' skeleton: what runs the game, and so
+#: loads no chart library (the projector's screens, council/screens.py, draw; these do not).
+ENGINES = ("council.game", "council.poll", "council.export", "council.protocol",
+           "council.live", "council.poll_server")
+
+
+@pytest.mark.parametrize("module", ENGINES)
+def test_the_live_games_rules_load_no_view(module: str) -> None:
+    # In a process of its own: what importing the module loads, with everything it imports.
+    probe = ("import sys, importlib; importlib.import_module(sys.argv[1]); "
+             "print(sorted(m for m in ('altair', 'IPython', 'ipywidgets', 'vl_convert') "
+             "if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe, module], capture_output=True,
+                            text=True, check=True, timeout=120).stdout.strip()
+    assert loaded == "[]", f"{module} loads {loaded}"

@@ -36,10 +36,10 @@ from utils.views import consensus as consensus_view
 __all__ = ["COLUMNS", "chart", "compare", "in_words", "load_session", "verdict"]
 
 #: The table an export is checked against, and the example committed with the course.
-SESSION = "council_example_session"
+SESSION = data.COUNCIL_SESSION
 #: An export's columns, in order: the contract between the council's export
 #: (:mod:`council.export`) and this reader, as the data package's schema defines it.
-COLUMNS = tuple(column["name"] for column in data.resource(SESSION)["schema"]["fields"])
+COLUMNS = data.columns(SESSION)
 
 
 def _session_table(session: object) -> pd.DataFrame:

@@ -38,8 +38,9 @@ import pandas as pd
 from utils import checks
 from utils.errors import CourseError, DataError
 
-__all__ = ["CODE_CARDS", "CONSTRAINTS", "COUNCIL_TABLES", "DATA_DIR", "NEEDED_ROWS", "PACKAGE",
-           "ROOT", "SOURCE_COLUMNS", "cell_problem", "forget", "is_web_address", "load",
+__all__ = ["CODE_CARDS", "CONSTRAINTS", "COUNCIL_SESSION", "COUNCIL_TABLES", "DATA_DIR",
+           "NEEDED_ROWS", "PACKAGE", "POLL", "ROOT", "SOURCE_COLUMNS", "cell_problem", "columns",
+           "forget", "is_web_address", "load",
            "load_file", "load_where", "names", "read_package", "read_rows", "resource",
            "today_anywhere", "validate"]
 
@@ -628,6 +629,12 @@ def names() -> list[str]:
     return [resource["name"] for resource in _package()["resources"]]
 
 
+def columns(name: str) -> tuple[str, ...]:
+    """A table's column names, in the order its schema declares them (the order an
+    export of the council or the poll writes them in)."""
+    return tuple(field["name"] for field in resource(name)["schema"]["fields"])
+
+
 def resource(name: str) -> dict[str, Any]:
     """The descriptor of one table: title, description, path and schema."""
     if not isinstance(name, str):
@@ -866,6 +873,8 @@ NEEDED_ROWS = {
     # count them)
     "csto_members": ("iso3", ("ARM", "KAZ", "KGZ", "RUS", "TJK", "UZB", "AZE", "GEO", "BLR")),
 }
+#: The tables whose layout the live games' exports follow: a council session, a class poll.
+COUNCIL_SESSION, POLL = "council_example_session", "poll_example"
 #: The council's three tables: every card needs its wordings and one brief per ally.
 COUNCIL_TABLES = ("council_cards", "council_wordings", "council_briefs")
 #: The card the council builds in code, not from the tables (council.game.IMAGINED): a

@@ -23,6 +23,7 @@ import csv
 import io
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,10 +31,26 @@ import pandas as pd
 from utils import checks, data
 from utils.errors import CourseError
 
-__all__ = ["BASELINES", "brier", "calibration", "check_forecasts", "check_percent", "class_line",
-           "class_scores", "log_score", "outcomes", "parse_class_csv", "questions", "score_table"]
+__all__ = [
+    "BASELINES",
+    "UNANSWERED",
+    "brier",
+    "calibration",
+    "check_forecasts",
+    "check_percent",
+    "class_line",
+    "class_scores",
+    "league_scores",
+    "log_score",
+    "outcomes",
+    "parse_class_csv",
+    "questions",
+    "score_table",
+]
 
 BASELINES = {"Always 50%": 50.0, "Nothing changes (10%)": 10.0}
+#: The forecast a league counts for a resolved question a forecaster left unanswered.
+UNANSWERED = 50.0
 _MAX_CLASS_ROWS = 500
 #: The longest name or value a class CSV may hold in one cell, and the longest text.
 _MAX_CELL = 100
@@ -105,6 +122,27 @@ def _score(forecasts: Mapping[str, float], outcomes: dict[str, bool]) -> dict[st
     return {"brier": float(np.mean([_brier(fractions[q], o) for q, o in outcomes.items()])),
             "log": float(np.mean([_log_score(fractions[q], o) for q, o in outcomes.items()])),
             "questions": len(outcomes)}
+
+
+def league_scores(forecasts: Mapping[Any, Mapping[str, float]], outcomes: Mapping[str, bool],
+           names: Mapping[Any, str] | None = None) -> list[dict[str, Any]]:
+    """The league's rows: each forecaster's mean Brier and mean log score (lower is better)
+    over the resolved questions, best first, ranked. Forecasts are in percent; a resolved
+    question a forecaster did not answer counts as :data:`UNANSWERED`. The live poll's
+    server ranks its league with this same function."""
+    rows = []
+    for who, given in forecasts.items():
+        fractions = [given.get(q, UNANSWERED) / 100 for q in outcomes]
+        rows.append({"who": who, "name": (names or {}).get(who, str(who)),
+                     "forecast": sum(q in given for q in outcomes), "resolved": len(outcomes),
+                     "brier": float(np.mean([brier(p, o) for p, o in
+                                             zip(fractions, outcomes.values(), strict=True)])),
+                     "log": float(np.mean([log_score(p, o) for p, o in
+                                           zip(fractions, outcomes.values(), strict=True)]))})
+    rows.sort(key=lambda r: (r["brier"], r["log"], r["name"]))
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    return rows
 
 
 def outcomes() -> dict[str, bool]:

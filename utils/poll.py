@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import csv
 import itertools
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import altair as alt
 import numpy as np
@@ -31,14 +29,13 @@ from IPython.display import display
 from utils import charts, checks, data, forecasting
 from utils.errors import CourseError, DataError
 
-NAME = "poll_example"
+NAME = data.POLL
 #: An export's columns, in order: the contract between the poll's export
 #: (:func:`council.poll.to_csv`) and this reader, as the data package's schema defines it.
-COLUMNS = tuple(column["name"] for column in data.resource(NAME)["schema"]["fields"])
+COLUMNS = data.columns(NAME)
 #: A resolved question a student did not forecast counts as this (the "always 50%"
 #: baseline), so that leaving out the hard questions cannot improve a score.
-UNANSWERED = 50.0
-__all__ = ["COLUMNS", "UNANSWERED", "calibration", "league", "load", "results", "scores"]
+__all__ = ["COLUMNS", "calibration", "league", "load", "results"]
 
 
 def load(path: str | Path | None = None) -> pd.DataFrame:
@@ -129,27 +126,6 @@ def results(path: str | Path | None = None, question: str | None = None) -> _Sho
     return _Shown(table, charts.VegaLite(chart.to_dict()))
 
 
-def scores(forecasts: Mapping[Any, Mapping[str, float]], outcomes: Mapping[str, bool],
-           names: Mapping[Any, str] | None = None) -> list[dict[str, Any]]:
-    """The league's rows: each forecaster's mean Brier and mean log score (lower is better)
-    over the resolved questions, best first, ranked. Forecasts are in percent; a resolved
-    question a forecaster did not answer counts as :data:`UNANSWERED`. The live poll's
-    server ranks its league with this same function."""
-    rows = []
-    for who, given in forecasts.items():
-        fractions = [given.get(q, UNANSWERED) / 100 for q in outcomes]
-        rows.append({"who": who, "name": (names or {}).get(who, str(who)),
-                     "forecast": sum(q in given for q in outcomes), "resolved": len(outcomes),
-                     "brier": float(np.mean([forecasting.brier(p, o) for p, o in
-                                             zip(fractions, outcomes.values(), strict=True)])),
-                     "log": float(np.mean([forecasting.log_score(p, o) for p, o in
-                                           zip(fractions, outcomes.values(), strict=True)]))})
-    rows.sort(key=lambda r: (r["brier"], r["log"], r["name"]))
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
-    return rows
-
-
 def _forecasts(answers: pd.DataFrame) -> tuple[dict[int, dict[str, float]], dict[str, bool],
                                                dict[int, str]]:
     """Each seat's last forecast per question, the resolved outcomes, and the names."""
@@ -173,8 +149,8 @@ def league(path: str | Path | None = None) -> _Shown:
     if not outcomes:
         raise CourseError("No question of this poll is resolved yet: the league starts "
                           "with the first resolution.")
-    rows = scores(forecasts, outcomes, names)
-    baseline = scores({"baseline": {}}, outcomes, {"baseline": "Always 50%"})[0]
+    rows = forecasting.league_scores(forecasts, outcomes, names)
+    baseline = forecasting.league_scores({"baseline": {}}, outcomes, {"baseline": "Always 50%"})[0]
     table = pd.DataFrame([{"rank": r["rank"], "student": r["name"],
                            "forecasts scored": r["forecast"], "mean Brier": r["brier"],
                            "mean log": r["log"]} for r in rows])
