@@ -110,6 +110,17 @@ def _unusable_log(db: Path, error: Exception) -> str:
             "(the file is kept, renamed), or give another path with --db.")
 
 
+def _is_log(db: Path) -> bool:
+    """Whether `db` could be a session's log, which --new may rename: a regular file that is
+    empty or an SQLite database (never a folder, a device such as /dev/null, or a document
+    given by mistake)."""
+    if not db.is_file():
+        return False
+    with db.open("rb") as file:
+        header = file.read(16)
+    return header in (b"", b"SQLite format 3\x00")
+
+
 @dataclass
 class Log:
     """An open session log: the connection, whether it held events already, the events
@@ -384,6 +395,12 @@ def launch(args: argparse.Namespace, db: Path, what: str, open_session: Callable
     except OSError as error:
         print(f"Cannot start: {cannot_listen(args.host, args.port, error)}", file=sys.stderr)
         return 1
+    if args.new and db.exists() and not _is_log(db):
+        for bound in sockets:
+            bound.close()
+        print(f"Cannot start: {db} is not an earlier {what}'s log, and --new sets aside only "
+              "such a log: give a new file name with --db.", file=sys.stderr)
+        return 2
     if args.new and db.exists():
         old = db.with_name(f"{db.stem}-{int(db.stat().st_mtime)}.sqlite")
         db.rename(old)

@@ -312,6 +312,27 @@ def test_a_taken_port_is_one_line_and_leaves_no_session(tmp_path: Path,
     assert "Starting the session" in log and "Resuming" not in log
 
 
+@pytest.mark.parametrize("what", ["folder", "document"])
+def test_new_sets_aside_only_an_earlier_log(tmp_path: Path, what: str) -> None:
+    # --new renames the file --db names: never a folder, a device or a document given by
+    # mistake (as root, `--db /dev/null --new` moved the device away).
+    db = tmp_path / "target"
+    if what == "folder":
+        db.mkdir()
+        (db / "work.txt").write_text("a student's work")
+    else:
+        db.write_text("my notes, not a session log")
+    with socket.socket() as probe:  # a port free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = start_council(db, "--port", str(port), "--new")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"Cannot start: {db} is not an earlier session's log, and --new sets aside only "
+        "such a log: give a new file name with --db."]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["target"]
+
+
 def test_a_port_out_of_range_is_refused_in_one_line(tmp_path: Path) -> None:
     done = start_council(tmp_path / "s.sqlite", "--port", "99999")
     assert done.returncode == 2
