@@ -282,6 +282,23 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
     assert time.perf_counter() - started < 1.0
 
 
+def test_a_manifest_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
+    # 20 MB of zeros in hand-in.json pack into about 20 kB; reading it whole asked for
+    # gigabytes while json parsed it.
+    with zipfile.ZipFile(tmp_path / "hand-in-ana.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("hand-in.json", b"0" * 20_000_000)
+        archive.writestr("00-start-here.ipynb", b"{}")
+    _, problems = handin.read(tmp_path / "hand-in-ana.zip")
+    assert problems[0] == ("hand-in-ana.zip: its hand-in.json would unpack to 20,000,000 "
+                           "bytes, far more than a name; the file name stands for the student")
+
+
+def test_a_folder_or_a_device_is_not_read_as_a_hand_in(tmp_path: Path) -> None:
+    assert handin.read(tmp_path) == ([], [f"{tmp_path.name}: not a file"])
+    if Path("/dev/zero").exists():  # endless: reading it would fill the memory
+        assert handin.read(Path("/dev/zero")) == ([], ["zero: not a file"])
+
+
 @pytest.mark.parametrize("block", ["my-course", "my-course/notebooks",
                                    "my-course/notebooks/00-start-here.ipynb"])
 def test_a_copy_that_cannot_open_says_what_is_in_the_way(block: str, tmp_path: Path,

@@ -34,6 +34,8 @@ UPDATE_PREFIX = "course-update-"
 #: worked in it).
 NOTEBOOK = re.compile(rf"^({UPDATE_PREFIX})?\d\d-[\w.-]+\.ipynb$", re.I)
 _MANIFEST = "hand-in.json"
+#: The most a manifest (a student's name and the course's) unpacks to before it is read.
+_MAX_MANIFEST = 10_000
 #: The course's exercises (utils.exercises.EXERCISES, which a test keeps equal): written
 #: out, because importing the judges would cost `collect` seconds of pandas and charts.
 EXERCISE_KEYS = frozenset({"00-1", "00-2", "00-3", "01-1", "01-2", "01-3", "01-4", "02-1",
@@ -129,6 +131,8 @@ def read(path: Path) -> tuple[list[dict[str, str]], list[str]]:
     """The rows of one hand-in (a .zip, or one .ipynb), and what could not be read."""
     problems: list[str] = []
     try:
+        if not path.is_file():  # a folder, a pipe or a device would never end or fail
+            return [], [f"{path.name}: not a file"]
         if path.stat().st_size > MAX_BYTES:
             return [], [f"{path.name}: too large for a hand-in ({path.stat().st_size:,} bytes)"]
         if path.suffix.lower() == ".ipynb":
@@ -139,7 +143,11 @@ def read(path: Path) -> tuple[list[dict[str, str]], list[str]]:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             student = path.stem.removeprefix("hand-in-")
-            if _MANIFEST in names:
+            if _MANIFEST in names and archive.getinfo(_MANIFEST).file_size > _MAX_MANIFEST:
+                problems.append(f"{path.name}: its {_MANIFEST} would unpack to "
+                                f"{archive.getinfo(_MANIFEST).file_size:,} bytes, far more "
+                                "than a name; the file name stands for the student")
+            elif _MANIFEST in names:
                 try:
                     manifest = json.loads(archive.read(_MANIFEST).decode("utf-8"))
                 except (ValueError, UnicodeDecodeError, RecursionError):
