@@ -67,7 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # record of passes (tests/record.py).
     from tests import record
 
-    config.pluginmanager.register(record.Plugin(), "course-record")
+    config.pluginmanager.register(record.Plugin(config), "course-record")
 
 
 #: The test files that take longest (see `python3 course.py bench`), longest first. They are
