@@ -2,9 +2,10 @@
 
 A test marked ``@pytest.mark.record`` is a check whose answer depends only on its inputs,
 which are named exactly: every file of the repository as it is on disk (the course's code,
-data, scripts, tests, vendored files and locks; only caches and build output are left out),
-of the notebooks only those the mark names (``record(notebooks=[...])``; all of them when it
-names none), any further paths it names (``record(extra=["build/lite"])``), and what the
+data, scripts, test helpers, vendored files and locks; only caches and build output are left
+out), of the test files (tests/test_*.py) only the check's own and those it imports, of the
+notebooks only those the mark names (``record(notebooks=[...])``; all of them when it names
+none), any further paths it names (``record(extra=["build/lite"])``), and what the
 machine brings: Python's version and build, the platform and CPU, the installed environment
 (setup's stamp of the lock, the project and Python), Chromium's binary and the environment
 variables that change what a check sees (timezone, locale, numpy's CPU features, the
@@ -134,14 +135,46 @@ def variables(environ: dict[str, str] | None = None) -> dict[str, str]:
             if (name in VARIABLES or name.startswith(PREFIXES)) and name not in VOLATILE}
 
 
-def key(check: str, notebooks: Iterable[str] | None = None, extra: Iterable[str] = ()) -> str:
+def is_test_module(path: Path) -> bool:
+    """Whether `path` is a file of tests (tests/test_*.py), which only the checks in it and
+    in the files that import it read."""
+    return path.parent == ROOT / "tests" and path.name.startswith("test_") and \
+        path.suffix == ".py"
+
+
+def test_modules(path: Path) -> set[str]:
+    """The test files a check in `path` runs: itself and every test file it imports (as
+    ``tests.test_x`` or ``from tests import test_x``), and theirs, by path from the root."""
+    found: set[str] = set()
+    todo = [path] if is_test_module(path) else []
+    while todo:
+        module = todo.pop()
+        name = module.relative_to(ROOT).as_posix()
+        if name in found or not module.exists():
+            continue
+        found.add(name)
+        text = module.read_text(encoding="utf-8")
+        imported = re.findall(r"\btests\.(test_\w+)", text) + [
+            name for names in re.findall(r"from tests import ([\w, ()\n]+)", text)
+            for name in re.findall(r"\btest_\w+", names)]
+        todo += [ROOT / "tests" / f"{name}.py" for name in imported]
+    return found
+
+
+def key(check: str, notebooks: Iterable[str] | None = None, extra: Iterable[str] = (),
+        modules: Iterable[str] | None = None) -> str:
     """The key of a check: the sha256 of its name and of everything it reads. `notebooks`
-    (paths from the root) narrows the course's notebooks to those named; None keeps all."""
+    (paths from the root) narrows the course's notebooks to those named, `modules` the test
+    files (tests/test_*.py) to those named; None keeps all."""
     inputs = tree(tuple(extra))
     if notebooks is not None:
         kept = {str(name) for name in notebooks}
         inputs = {path: sha for path, sha in inputs.items()
                   if path in kept or not is_notebook(ROOT / path)}
+    if modules is not None:
+        kept = set(modules)
+        inputs = {path: sha for path, sha in inputs.items()
+                  if path in kept or not is_test_module(ROOT / path)}
     text = json.dumps({"check": check, "inputs": inputs, "machine": machine(),
                        "variables": variables()}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -251,7 +284,7 @@ class Plugin:
         if check not in self.keys:
             mark = item.get_closest_marker("record")
             self.keys[check] = key(check, mark.kwargs.get("notebooks"),
-                                   mark.kwargs.get("extra", ()))
+                                   mark.kwargs.get("extra", ()), test_modules(item.path))
         return self.keys[check]
 
     # Collection: which tests make up each check, and which checks run only in part.

@@ -43,7 +43,7 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent
 
 
 def ran(name):
@@ -85,7 +85,8 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "notebooks" / "02.ipynb").write_text("{}")
     (tmp_path / "data.txt").write_text("good")
     (tmp_path / "conftest.py").write_text(CONFTEST)
-    (tmp_path / "test_checks.py").write_text(CHECKS)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_checks.py").write_text(CHECKS)
     return tmp_path
 
 
@@ -122,6 +123,19 @@ def test_a_passed_check_is_replayed_until_an_input_changes(project: Path) -> Non
     (project / "helper.py").write_text("VALUE = 1\n")  # any new file of the repository
     assert sorted(run(project)[1]) == ["all", "first", "one", "plain", "second"]
     assert run(project)[1] == ["plain"]
+
+
+def test_a_check_reads_its_own_test_file_and_those_it_imports_only(project: Path) -> None:
+    run(project)
+    (project / "tests" / "test_unrelated.py").write_text("VALUE = 1\n")
+    assert run(project)[1] == ["plain"]
+    with (project / "tests" / "test_checks.py").open("a") as checks:
+        checks.write("\n\ndef never_called():\n    from tests import test_unrelated\n")
+    assert len(run(project)[1]) == 5
+    (project / "tests" / "test_unrelated.py").write_text("VALUE = 2\n")
+    assert len(run(project)[1]) == 5
+    assert record.test_modules(ROOT / "tests" / "test_keyboard.py") >= {
+        "tests/test_keyboard.py", "tests/test_accessibility_axe.py", "tests/test_browser_lab.py"}
 
 
 def test_a_check_that_names_its_notebooks_reads_only_those(project: Path) -> None:
