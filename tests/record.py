@@ -162,10 +162,11 @@ def test_modules(path: Path) -> set[str]:
 
 
 def key(check: str, notebooks: Iterable[str] | None = None, extra: Iterable[str] = (),
-        modules: Iterable[str] | None = None) -> str:
+        modules: Iterable[str] | None = None, measured: bool = False) -> str:
     """The key of a check: the sha256 of its name and of everything it reads. `notebooks`
     (paths from the root) narrows the course's notebooks to those named, `modules` the test
-    files (tests/test_*.py) to those named; None keeps all."""
+    files (tests/test_*.py) to those named; None keeps all. `measured`: whether coverage is
+    measured (a pass recorded without it has no lines to count again)."""
     inputs = tree(tuple(extra))
     if notebooks is not None:
         kept = {str(name) for name in notebooks}
@@ -176,7 +177,7 @@ def key(check: str, notebooks: Iterable[str] | None = None, extra: Iterable[str]
         inputs = {path: sha for path, sha in inputs.items()
                   if path in kept or not is_test_module(ROOT / path)}
     text = json.dumps({"check": check, "inputs": inputs, "machine": machine(),
-                       "variables": variables()}, sort_keys=True)
+                       "variables": variables(), "coverage": measured}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -284,7 +285,8 @@ class Plugin:
         if check not in self.keys:
             mark = item.get_closest_marker("record")
             self.keys[check] = key(check, mark.kwargs.get("notebooks"),
-                                   mark.kwargs.get("extra", ()), test_modules(item.path))
+                                   mark.kwargs.get("extra", ()), test_modules(item.path),
+                                   self.coverage.cov is not None)
         return self.keys[check]
 
     # Collection: which tests make up each check, and which checks run only in part.

@@ -223,6 +223,11 @@ def test_a_replayed_check_still_counts_for_coverage(project: Path) -> None:
     rows = [[line.split() for line in output.splitlines() if line.startswith("measured.py")]
             for output in (first, replayed)]
     assert rows[0] == rows[1] == [["measured.py", "4", "0", "100%"]], rows
+    # A pass recorded without coverage has no lines to count: a run with coverage runs it.
+    (project / "build" / "test-record").rename(project / "build" / "old-record")
+    run(project, "test_measured.py")
+    output = run(project, *args)[0]
+    assert "1 checks passed and recorded now" in output, output
 
 
 def test_the_environment_a_check_sees_is_part_of_its_key(project: Path) -> None:
