@@ -67,15 +67,20 @@ def pytest_configure(config: pytest.Config) -> None:
     # record of passes (tests/record.py).
     from tests import record
 
-    config.pluginmanager.register(record.Plugin(), "course-record")
+    config.pluginmanager.register(record.Plugin(config), "course-record")
 
 
 #: The test files that take longest (see `python3 course.py bench`), longest first. They are
 #: collected first, so pytest-xdist starts them first and no worker is left running a long
 #: file alone at the end. Each file's own tests keep their order (nbval's cells too).
-LONGEST_FIRST = ("test_hub.py", "test_portable_outputs.py", "test_accessibility_axe.py",
-                 "test_browser_lab.py", "test_editions.py", "test_council_browser.py",
-                 "test_hostile_input.py", "test_errors.py", "test_attack.py", "test_charts.py")
+LONGEST_FIRST = ("test_hub.py", "test_accessibility_axe.py", "test_accessibility_lab.py",
+                 "test_portable_outputs.py", "test_browser_lite.py", "test_browser_lab.py",
+                 "test_kernel_limits.py", "test_student_path.py", "test_keyboard.py",
+                 "test_poll_server.py", "test_poll_browser.py", "test_editions.py",
+                 "test_council_projector.py", "test_council_browser.py", "test_attack.py",
+                 "test_record.py", "test_errors.py", "test_course_script.py",
+                 "test_package.py", "test_hostile_input.py", "test_council_server.py",
+                 "test_setup.py", "test_charts.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -2,9 +2,10 @@
 
 A test marked ``@pytest.mark.record`` is a check whose answer depends only on its inputs,
 which are named exactly: every file of the repository as it is on disk (the course's code,
-data, scripts, tests, vendored files and locks; only caches and build output are left out),
-of the notebooks only those the mark names (``record(notebooks=[...])``; all of them when it
-names none), any further paths it names (``record(extra=["build/lite"])``), and what the
+data, scripts, test helpers, vendored files and locks; only caches and build output are left
+out), of the test files (tests/test_*.py) only the check's own and those it imports, of the
+notebooks only those the mark names (``record(notebooks=[...])``; all of them when it names
+none), any further paths it names (``record(extra=["build/lite"])``), and what the
 machine brings: Python's version and build, the platform and CPU, the installed environment
 (setup's stamp of the lock, the project and Python), Chromium's binary and the environment
 variables that change what a check sees (timezone, locale, numpy's CPU features, the
@@ -25,6 +26,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -133,16 +135,49 @@ def variables(environ: dict[str, str] | None = None) -> dict[str, str]:
             if (name in VARIABLES or name.startswith(PREFIXES)) and name not in VOLATILE}
 
 
-def key(check: str, notebooks: Iterable[str] | None = None, extra: Iterable[str] = ()) -> str:
+def is_test_module(path: Path) -> bool:
+    """Whether `path` is a file of tests (tests/test_*.py), which only the checks in it and
+    in the files that import it read."""
+    return path.parent == ROOT / "tests" and path.name.startswith("test_") and \
+        path.suffix == ".py"
+
+
+def test_modules(path: Path) -> set[str]:
+    """The test files a check in `path` runs: itself and every test file it imports (as
+    ``tests.test_x`` or ``from tests import test_x``), and theirs, by path from the root."""
+    found: set[str] = set()
+    todo = [path] if is_test_module(path) else []
+    while todo:
+        module = todo.pop()
+        name = module.relative_to(ROOT).as_posix()
+        if name in found or not module.exists():
+            continue
+        found.add(name)
+        text = module.read_text(encoding="utf-8")
+        imported = re.findall(r"\btests\.(test_\w+)", text) + [
+            name for names in re.findall(r"from tests import ([\w, ()\n]+)", text)
+            for name in re.findall(r"\btest_\w+", names)]
+        todo += [ROOT / "tests" / f"{name}.py" for name in imported]
+    return found
+
+
+def key(check: str, notebooks: Iterable[str] | None = None, extra: Iterable[str] = (),
+        modules: Iterable[str] | None = None, measured: bool = False) -> str:
     """The key of a check: the sha256 of its name and of everything it reads. `notebooks`
-    (paths from the root) narrows the course's notebooks to those named; None keeps all."""
+    (paths from the root) narrows the course's notebooks to those named, `modules` the test
+    files (tests/test_*.py) to those named; None keeps all. `measured`: whether coverage is
+    measured (a pass recorded without it has no lines to count again)."""
     inputs = tree(tuple(extra))
     if notebooks is not None:
         kept = {str(name) for name in notebooks}
         inputs = {path: sha for path, sha in inputs.items()
                   if path in kept or not is_notebook(ROOT / path)}
+    if modules is not None:
+        kept = set(modules)
+        inputs = {path: sha for path, sha in inputs.items()
+                  if path in kept or not is_test_module(ROOT / path)}
     text = json.dumps({"check": check, "inputs": inputs, "machine": machine(),
-                       "variables": variables()}, sort_keys=True)
+                       "variables": variables(), "coverage": measured}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -151,13 +186,69 @@ def recorded(check_key: str) -> bool:
     return (STORE / f"{check_key}.json").exists()
 
 
-def add(check_key: str, check: str) -> None:
-    """Record a pass (written whole, then renamed: two workers never see half a record)."""
+def add(check_key: str, check: str, coverage: dict[str, Any] | None = None) -> None:
+    """Record a pass, with the lines of measured code the check ran (written whole, then
+    renamed: two workers never see half a record)."""
     STORE.mkdir(parents=True, exist_ok=True)
     part = STORE / f"{check_key}.{os.getpid()}.part"
-    part.write_text(json.dumps({"check": check, "passed": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-                    + "\n")
+    part.write_text(json.dumps({"check": check, "passed": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                                "coverage": coverage}) + "\n")
     part.replace(STORE / f"{check_key}.json")
+
+
+def read(check_key: str) -> dict[str, Any]:
+    """A recorded pass."""
+    return json.loads((STORE / f"{check_key}.json").read_text())
+
+
+class Coverage:
+    """The coverage measurement of this test process (pytest-cov's, when it runs): each
+    marked check is measured in a context of its own, so that its record can keep the
+    lines it ran and a replay can count them again. The coverage gate then reads the same
+    on a run that replays a check as on one that runs it."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.previous: str | None = None
+
+    @property
+    def cov(self) -> Any:
+        plugin = self.config.pluginmanager.getplugin("_cov")
+        cov = getattr(getattr(plugin, "cov_controller", None), "cov", None)
+        return cov if cov is not None and cov._started else None
+
+    def begin(self, check: str) -> None:
+        if self.cov is not None:
+            self.previous = self.cov.switch_context(check)
+
+    def end(self) -> None:
+        if self.cov is not None:
+            self.cov.switch_context(self.previous or "")
+
+    def ran(self, check: str) -> dict[str, Any] | None:
+        """The lines (or arcs, when branches are measured) the check ran, by file."""
+        if self.cov is None:
+            return None
+        data = self.cov.get_data()
+        kind = "arcs" if data.has_arcs() else "lines"
+        data.set_query_contexts([f"(^|\\|){re.escape(check)}$"])  # after a static context
+        try:
+            files = {path: sorted(getattr(data, kind)(path) or [])
+                     for path in data.measured_files()}
+        finally:
+            data.set_query_contexts(None)
+        return {"kind": kind, "files": {path: found for path, found in files.items() if found}}
+
+    def replay(self, measured: dict[str, Any] | None) -> None:
+        """Count again the lines a recorded check ran."""
+        if self.cov is None or not measured:
+            return
+        data = self.cov.get_data()
+        if measured["kind"] == "arcs":
+            data.add_arcs({path: [tuple(arc) for arc in arcs]
+                           for path, arcs in measured["files"].items()})
+        else:
+            data.add_lines(measured["files"])
 
 
 REPLAYED = ("record", "replayed")
@@ -167,8 +258,9 @@ RECORDED = ("record", "recorded")
 class Plugin:
     """Replays the marked checks whose pass is recorded and records those that pass."""
 
-    def __init__(self) -> None:
+    def __init__(self, config: pytest.Config) -> None:
         self.mode = mode()
+        self.coverage = Coverage(config)
         self.replayed: set[str] = set()  # the node ids of the tests replayed
         self.keys: dict[str, str | None] = {}  # check -> its key (None: not a marked test)
         self.members: dict[str, set[str]] = {}  # check -> the node ids of its tests
@@ -193,7 +285,8 @@ class Plugin:
         if check not in self.keys:
             mark = item.get_closest_marker("record")
             self.keys[check] = key(check, mark.kwargs.get("notebooks"),
-                                   mark.kwargs.get("extra", ()))
+                                   mark.kwargs.get("extra", ()), test_modules(item.path),
+                                   self.coverage.cov is not None)
         return self.keys[check]
 
     # Collection: which tests make up each check, and which checks run only in part.
@@ -214,6 +307,9 @@ class Plugin:
         if self.mode != "on" or self.key_of(item) is None or not recorded(self.key_of(item)):
             return None
         self.replayed.add(item.nodeid)
+        measured = read(self.key_of(item))["coverage"]
+        if item.nodeid == min(self.members.get(self.check_of(item), {item.nodeid})):
+            self.coverage.replay(measured)  # once for a check of several tests
         hook = item.ihook
         hook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
         for when in ("setup", "call"):
@@ -229,6 +325,20 @@ class Plugin:
         hook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
         return True
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        check = self.check_of(item) if self.mode != "off" else None
+        if check is not None:
+            self.coverage.begin(check)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Iterator[None]:
+        try:
+            return (yield)
+        finally:
+            if self.mode != "off" and self.check_of(item) is not None:
+                self.coverage.end()
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo
                                   ) -> Iterator[None]:
@@ -241,11 +351,12 @@ class Plugin:
         elif report.when == "teardown" and check not in self.failed | self.partial:
             self.passed.setdefault(check, set()).add(item.nodeid)
             if self.passed[check] >= self.members.get(check, {item.nodeid}):
-                add(self.key_of(item), check)
+                add(self.key_of(item), check, self.coverage.ran(check))
                 report.user_properties.append(RECORDED)
         return report
 
     # Reporting: the progress letter, and how many checks were replayed and recorded.
+    @pytest.hookimpl(tryfirst=True)
     def pytest_report_teststatus(self, report: pytest.TestReport
                                  ) -> tuple[str, str, str] | None:
         if report.when == "call" and REPLAYED in (report.user_properties or []):

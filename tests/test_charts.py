@@ -29,7 +29,9 @@ def small_chart() -> alt.Chart:
         description="A line rising from 12 to 15.")
 
 
-pytestmark = pytest.mark.usefixtures("course_charts")  # as after utils.setup()
+# As after utils.setup(); replayed from the record of passes while nothing it reads has
+# changed (tests/record.py).
+pytestmark = [pytest.mark.usefixtures("course_charts"), pytest.mark.record]
 
 
 def test_enable_makes_theme_and_renderer_active() -> None:

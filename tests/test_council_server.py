@@ -26,6 +26,9 @@ import pytest
 import editions.lite
 from council.harness import Client, InProcessServer, Server
 
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = pytest.mark.record
+
 ROOT = Path(__file__).resolve().parent.parent
 
 DEVICE = "d" * 20

@@ -27,6 +27,9 @@ import editions.student
 from tests.elsewhere import cpu_simd_features, effective, effective_here, machines
 from tests.scripts import script
 
+# Replayed from the record of passes while nothing it reads has changed (tests/record.py).
+pytestmark = pytest.mark.record
+
 execute_notebooks = script("execute_notebooks")
 
 ROOT = Path(__file__).resolve().parent.parent

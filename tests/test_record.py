@@ -34,7 +34,8 @@ record.NOTEBOOKS = record.ROOT / "notebooks"
 
 
 def pytest_configure(config):
-    config.pluginmanager.register(record.Plugin(), "course-record")
+    config.addinivalue_line("markers", "record: a check replayed from the record")
+    config.pluginmanager.register(record.Plugin(config), "course-record")
 """
 
 CHECKS = """\
@@ -42,7 +43,7 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent
 
 
 def ran(name):
@@ -84,7 +85,8 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "notebooks" / "02.ipynb").write_text("{}")
     (tmp_path / "data.txt").write_text("good")
     (tmp_path / "conftest.py").write_text(CONFTEST)
-    (tmp_path / "test_checks.py").write_text(CHECKS)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_checks.py").write_text(CHECKS)
     return tmp_path
 
 
@@ -92,11 +94,13 @@ def run(project: Path, *args: str, **variables: str) -> tuple[str, list[str]]:
     """Run the project's tests; returns pytest's output and the checks that really ran."""
     log = project / "build" / "ran.txt"
     log.unlink(missing_ok=True)
+    # Only the plugins a run needs (loading every installed one took seconds a run).
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CI": "", "COURSE_RECORD": "1",
-           **variables}
+           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **variables}
+    measured = ["-p", "pytest_cov"] if any(a.startswith("--cov") for a in args) else []
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist",
-         "-p", "no:pytest_cov", "-q", "-rA", "--rootdir", str(project), *args],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *measured, "-q", "-rA",
+         "--rootdir", str(project), *args],
         cwd=project, env=env, capture_output=True, text=True, timeout=120)
     return result.stdout, (log.read_text().split() if log.exists() else [])
 
@@ -119,6 +123,19 @@ def test_a_passed_check_is_replayed_until_an_input_changes(project: Path) -> Non
     (project / "helper.py").write_text("VALUE = 1\n")  # any new file of the repository
     assert sorted(run(project)[1]) == ["all", "first", "one", "plain", "second"]
     assert run(project)[1] == ["plain"]
+
+
+def test_a_check_reads_its_own_test_file_and_those_it_imports_only(project: Path) -> None:
+    run(project)
+    (project / "tests" / "test_unrelated.py").write_text("VALUE = 1\n")
+    assert run(project)[1] == ["plain"]
+    with (project / "tests" / "test_checks.py").open("a") as checks:
+        checks.write("\n\ndef never_called():\n    from tests import test_unrelated\n")
+    assert len(run(project)[1]) == 5
+    (project / "tests" / "test_unrelated.py").write_text("VALUE = 2\n")
+    assert len(run(project)[1]) == 5
+    assert record.test_modules(ROOT / "tests" / "test_keyboard.py") >= {
+        "tests/test_keyboard.py", "tests/test_accessibility_axe.py", "tests/test_browser_lab.py"}
 
 
 def test_a_check_that_names_its_notebooks_reads_only_those(project: Path) -> None:
@@ -168,6 +185,49 @@ def test_course_record_fresh_runs_everything_and_records_the_passes(project: Pat
     assert "1 checks passed and recorded now" in output, output
     (project / "data.txt").write_text("good")
     assert run(project)[1] == ["plain"]
+
+
+MEASURED = """\
+def ran_only_by_the_check():
+    return 1
+
+
+def ran_only_by_the_other_test():
+    return 2
+"""
+
+MEASURED_TESTS = """\
+import pytest
+
+import measured
+
+
+@pytest.mark.record
+def test_check():
+    assert measured.ran_only_by_the_check() == 1
+
+
+def test_other():
+    assert measured.ran_only_by_the_other_test() == 2
+"""
+
+
+def test_a_replayed_check_still_counts_for_coverage(project: Path) -> None:
+    (project / "measured.py").write_text(MEASURED)
+    (project / "test_measured.py").write_text(MEASURED_TESTS)
+    args = ("--cov=measured", "--cov-report=term-missing", "test_measured.py")
+    first = run(project, *args)[0]
+    assert "1 checks passed and recorded now" in first, first
+    replayed = run(project, *args)[0]
+    assert "1 replayed" in replayed, replayed
+    rows = [[line.split() for line in output.splitlines() if line.startswith("measured.py")]
+            for output in (first, replayed)]
+    assert rows[0] == rows[1] == [["measured.py", "4", "0", "100%"]], rows
+    # A pass recorded without coverage has no lines to count: a run with coverage runs it.
+    (project / "build" / "test-record").rename(project / "build" / "old-record")
+    run(project, "test_measured.py")
+    output = run(project, *args)[0]
+    assert "1 checks passed and recorded now" in output, output
 
 
 def test_the_environment_a_check_sees_is_part_of_its_key(project: Path) -> None:
