@@ -49,6 +49,7 @@ SKIPPED_FOLDERS = {".git", ".venv", "build", ".cache", "my-course", "__pycache__
 ENVIRONMENT_STAMP = ROOT / ".venv" / "alliance-decisions-test.txt"
 #: Environment variables that change what a check sees, by exact name or by prefix.
 VARIABLES = ("CI", "TZ", "LANG", "LANGUAGE", "PATH", "PYTHONPATH", "PYTHONUTF8",
+             "PYTEST_ADDOPTS", "PYTEST_PLUGINS",
              "PYTHONHASHSEED", "SOURCE_DATE_EPOCH", "OMP_NUM_THREADS")
 PREFIXES = ("COURSE_", "LC_", "NPY_", "OPENBLAS_", "MKL_")
 #: Of those, the ones that differ between runs without changing any check: the test run's
@@ -161,12 +162,58 @@ def test_modules(path: Path) -> set[str]:
     return found
 
 
+def arguments(config: pytest.Config) -> list[str]:
+    """The command line of this test run (the controller's, in an xdist worker)."""
+    given = getattr(config, "workerinput", {}).get("mainargv")
+    return [str(a) for a in given[1:]] if given else list(config.invocation_params.args)
+
+
+def selected(argument: str, where: Path) -> Path | None:
+    """The file or folder a command-line argument selects tests in (``tests/test_x.py``,
+    ``notebooks/00-start-here.ipynb::Cell 3``), or None for an option or its value."""
+    path = (where / argument.split("::")[0]).resolve()
+    return path if path.exists() else None
+
+
+#: Options that choose which tests run, or how the run reports, and never what a check
+#: does: left out of the keys (with their value, when it is the next argument).
+NEUTRAL_FLAGS = {"-q", "-v", "-vv", "-vvv", "--quiet", "--verbose", "-x", "--exitfirst",
+                 "--lf", "--last-failed", "--ff", "--failed-first", "--no-header", "-rA"}
+NEUTRAL_WITH_VALUE = {"-k", "-m", "--deselect", "--maxfail", "-n", "--numprocesses", "--dist",
+                      "--tb", "-r", "--durations", "--durations-min"}
+
+
+def options(config: pytest.Config) -> list[str]:
+    """The command line of the run without its selections and neutral options: what may
+    change what a check does (``--nbval-lax``, ``-p no:…``, ``-o …``), part of every key."""
+    where = config.invocation_params.dir
+    kept, skip = [], False
+    for argument in arguments(config):
+        name = argument.split("=")[0]
+        if skip or argument in NEUTRAL_FLAGS or selected(argument, where) is not None:
+            skip = False
+        elif name in NEUTRAL_WITH_VALUE:
+            skip = "=" not in argument
+        elif not any(argument.startswith(o) and len(o) == 2 for o in NEUTRAL_WITH_VALUE):
+            kept.append(argument)
+    return kept
+
+
+def narrowed(config: pytest.Config) -> set[Path]:
+    """The files of which the command line selects single tests (``file::test``): a check
+    made of all the tests of such a file (a notebook's cells) runs there only in part."""
+    where = config.invocation_params.dir
+    return {selected(a, where) for a in arguments(config) if "::" in a} - {None}
+
+
 def key(check: str, notebooks: Iterable[str] | None = None, extra: Iterable[str] = (),
-        modules: Iterable[str] | None = None, measured: bool = False) -> str:
+        modules: Iterable[str] | None = None, measured: bool = False,
+        given: Iterable[str] = ()) -> str:
     """The key of a check: the sha256 of its name and of everything it reads. `notebooks`
     (paths from the root) narrows the course's notebooks to those named, `modules` the test
     files (tests/test_*.py) to those named; None keeps all. `measured`: whether coverage is
-    measured (a pass recorded without it has no lines to count again)."""
+    measured (a pass recorded without it has no lines to count again); `given`: the run's
+    options (a pass under ``--nbval-lax`` proves nothing about a run without it)."""
     inputs = tree(tuple(extra))
     if notebooks is not None:
         kept = {str(name) for name in notebooks}
@@ -177,7 +224,8 @@ def key(check: str, notebooks: Iterable[str] | None = None, extra: Iterable[str]
         inputs = {path: sha for path, sha in inputs.items()
                   if path in kept or not is_test_module(ROOT / path)}
     text = json.dumps({"check": check, "inputs": inputs, "machine": machine(),
-                       "variables": variables(), "coverage": measured}, sort_keys=True)
+                       "variables": variables(), "coverage": measured,
+                       "options": list(given)}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -268,6 +316,8 @@ class Plugin:
         self.partial: set[str] = set()  # checks some of whose tests were deselected
         self.failed: set[str] = set()
         self.counts = {"replayed": 0, "recorded": 0}
+        self.options = options(config)
+        self.narrowed = narrowed(config)
 
     @staticmethod
     def check_of(item: pytest.Item) -> str | None:
@@ -286,7 +336,7 @@ class Plugin:
             mark = item.get_closest_marker("record")
             self.keys[check] = key(check, mark.kwargs.get("notebooks"),
                                    mark.kwargs.get("extra", ()), test_modules(item.path),
-                                   self.coverage.cov is not None)
+                                   self.coverage.cov is not None, self.options)
         return self.keys[check]
 
     # Collection: which tests make up each check, and which checks run only in part.
@@ -296,6 +346,8 @@ class Plugin:
             check = self.check_of(item)
             if check is not None:
                 self.members.setdefault(check, set()).add(item.nodeid)
+                if check != item.nodeid and item.path.resolve() in self.narrowed:
+                    self.partial.add(check)  # some of a file's tests chosen by name
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.partial.update(filter(None, map(self.check_of, items)))

@@ -163,6 +163,22 @@ def test_a_check_run_in_part_is_not_recorded(project: Path) -> None:
     assert sorted(run(project)[1]) == ["first", "plain", "second"]
 
 
+def test_a_check_of_several_tests_run_by_name_in_part_is_not_recorded(project: Path) -> None:
+    # Like one cell of a notebook: the class's other test never ran, so nothing is recorded.
+    output, ran = run(project, "tests/test_checks.py::TestTogether::test_first")
+    assert ran == ["first"], output
+    assert "0 checks passed and recorded now" in output, output
+    assert sorted(run(project)[1]) == ["all", "first", "one", "plain", "second"]
+
+
+def test_options_that_change_what_a_check_does_are_part_of_its_key(project: Path) -> None:
+    # A pass under a weaker option (nbval's --nbval-lax, say) proves nothing without it.
+    run(project, "-W", "ignore::DeprecationWarning")
+    assert sorted(run(project)[1]) == ["all", "first", "one", "plain", "second"]
+    # Choosing tests or how they are reported changes no check: the record still serves.
+    assert run(project, "-q", "-k", "not test_not_marked", "-x", "tests")[1] == []
+
+
 def test_ci_and_course_record_0_run_everything_and_record_nothing(project: Path) -> None:
     run(project)
     store = sorted((project / "build" / "test-record").iterdir())
