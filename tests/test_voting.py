@@ -176,6 +176,16 @@ def test_unanimity(n: int) -> None:
     assert v.consensus(n) == rule
 
 
+def test_the_largest_rule_allowed_is_computed_within_seconds() -> None:
+    # Exact counts grow with the square of the players, in numbers of as many bits: a rule
+    # of 1,000 took 12 to 19 s, past what a student's call may take; 600 stays within.
+    with pytest.raises(CourseError, match="at most 600"):
+        v.unanimity(1_000)
+    started = time.process_time()
+    table = v.power_table(v.unanimity(v.MAX_PLAYERS))
+    assert len(table) == 600 and time.process_time() - started < 5
+
+
 @pytest.mark.parametrize("n", [5, 52, 53, 61, 63, 64, 70])
 def test_simple_majority_exact_beyond_float_range(n: int) -> None:
     # Counts exceed 2^53 for n > 53 and 2^63 for n > 63: other arithmetic takes over.
