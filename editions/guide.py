@@ -426,10 +426,11 @@ def rubrics_module() -> str:
 
 def build_guide(out: Path) -> list[Path]:
     """docs/instructor-guide.md, regenerated from the notebooks, and the sealed rubrics."""
+    guide, sealed = instructor_guide(), rubrics_module()  # first: a refused build writes nothing
     out.mkdir(parents=True, exist_ok=True)
     target = out / "instructor-guide.md"
-    target.write_text(instructor_guide(), encoding="utf-8")
-    RUBRICS.write_text(rubrics_module(), encoding="utf-8")
+    target.write_text(guide, encoding="utf-8")
+    RUBRICS.write_text(sealed, encoding="utf-8")
     return [target, RUBRICS]
 
 

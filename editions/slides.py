@@ -466,14 +466,14 @@ def export_slides(notebook: nbformat.NotebookNode, css: str, js: str) -> str:
 
 def build_slides(out: Path) -> list[Path]:
     """A reveal.js deck per notebook."""
-    shutil.rmtree(out, ignore_errors=True)
+    notebooks = [(path, read(path)) for path in course_notebooks()]  # first: a refused
+    shutil.rmtree(out, ignore_errors=True)                             # build keeps the last
     out.mkdir(parents=True)
     css, js = reveal_assets()
     written = []
-    for path in course_notebooks():
+    for path, notebook in notebooks:
         target = out / f"{path.stem}.slides.html"
-        target.write_text(export_slides(read(path), css, js),
-                          encoding="utf-8")
+        target.write_text(export_slides(notebook, css, js), encoding="utf-8")
         written.append(target)
     return written
 

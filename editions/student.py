@@ -184,8 +184,9 @@ def student_files() -> dict[str, bytes]:
 
 def build_student(out: Path) -> list[Path]:
     """The student edition of every notebook, with the readings beside them."""
+    files = student_files()  # first: a refused build keeps the last one
     shutil.rmtree(out, ignore_errors=True)
-    return write_files(out, student_files())
+    return write_files(out, files)
 
 
 # --- the student edition as a git branch (what a JupyterHub's students pull) ----------------
