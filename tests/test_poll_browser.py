@@ -187,8 +187,10 @@ def test_a_forecast_round_becomes_a_league(browser: Any, tmp_path: Path  # noqa:
         host.click("#close")
         host.click("tr:has-text('suspend its practical') button:has-text('Yes')")
         host.click("tr:has-text('summit meeting in 2013') button:has-text('No')")
-        wait_for(projector, "document.querySelectorAll('#league li').length === 3",
-                 "the league did not appear")
+        # The league shows three rows after the first resolution already: wait for both.
+        wait_for(projector, "document.querySelectorAll('#league li').length === 3 && "
+                 "document.getElementById('league').innerText.includes('Ben: 0.200')",
+                 "the league did not appear with both questions resolved")
         # Ana: 90% yes, 70% no: (0.01 + 0.49) / 2 = 0.25; Ben: 40% yes, 20% no:
         # (0.36 + 0.04) / 2 = 0.2; Chloé: 5% yes, 50% no: (0.9025 + 0.25) / 2 = 0.57625.
         assert text(projector, "league").splitlines() == [
@@ -197,8 +199,9 @@ def test_a_forecast_round_becomes_a_league(browser: Any, tmp_path: Path  # noqa:
         fits_whole(projector)
         assert decode(shot(projector, "projector-league")) == [link]
         shot(host, "host-forecasts")
-        wait_for(phones[1], "!document.getElementById('scores-box').hidden",
-                 "the phone did not show its scores")
+        wait_for(phones[1], "!document.getElementById('scores-box').hidden && "
+                 "document.getElementById('rank').innerText.includes('0.200')",
+                 "the phone did not show its scores on both questions")
         assert text(phones[1], "rank").startswith("Your mean Brier score 0.200 (log 0.570): "
                                                   "rank 1 of 3.")
         shot(phones[1], "phone-scores")
