@@ -112,13 +112,44 @@ def _unusable_log(db: Path, error: Exception) -> str:
 
 def _is_log(db: Path) -> bool:
     """Whether `db` could be a session's log, which --new may rename: a regular file that is
-    empty or an SQLite database (never a folder, a device such as /dev/null, or a document
-    given by mistake)."""
+    empty or an SQLite database that opens as one (never a folder, a device such as
+    /dev/null, or a document given by mistake)."""
     if not db.is_file():
         return False
+    if db.stat().st_size == 0:
+        return True
     with db.open("rb") as file:
-        header = file.read(16)
-    return header in (b"", b"SQLite format 3\x00")
+        if file.read(16) != b"SQLite format 3\x00":
+            return False
+    try:
+        connection = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return False
+    return True
+
+
+def _set_aside(db: Path) -> Path:
+    """Keep the log at `db` under a new name no other file has, with every event it holds:
+    the events still in its write-ahead file (after a crash, kill -9) are written into it
+    first, and whatever remains of that file moves with it."""
+    connection = sqlite3.connect(db)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+    stamp, number = int(db.stat().st_mtime), 1
+    old = db.with_name(f"{db.stem}-{stamp}.sqlite")
+    while any(old.with_name(old.name + end).exists() for end in ("", "-wal", "-shm")):
+        number += 1
+        old = db.with_name(f"{db.stem}-{stamp}-{number}.sqlite")
+    for end in ("", "-wal", "-shm"):
+        if db.with_name(db.name + end).exists():
+            db.with_name(db.name + end).rename(old.with_name(old.name + end))
+    return old
 
 
 @dataclass
@@ -402,8 +433,7 @@ def launch(args: argparse.Namespace, db: Path, what: str, open_session: Callable
               "such a log: give a new file name with --db.", file=sys.stderr)
         return 2
     if args.new and db.exists():
-        old = db.with_name(f"{db.stem}-{int(db.stat().st_mtime)}.sqlite")
-        db.rename(old)
+        old = _set_aside(db)
         print(f"The previous {what}'s log is kept as {old}")
     try:
         session = open_session()

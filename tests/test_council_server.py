@@ -336,6 +336,45 @@ def test_new_sets_aside_only_an_earlier_log(tmp_path: Path, what: str) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["target"]
 
 
+def test_new_keeps_every_event_of_a_log_left_by_a_crash(tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    from council import live
+
+    # A log as kill -9 leaves it: its events still in the write-ahead file beside it.
+    running = tmp_path / "running.sqlite"
+    connection = sqlite3.connect(running)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, kind TEXT)")
+    connection.execute("INSERT INTO events (kind) VALUES ('started')")
+    connection.commit()
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    for end in ("", "-wal", "-shm"):
+        shutil.copy(tmp_path / f"running.sqlite{end}", crashed / f"s.sqlite{end}")
+    connection.close()
+    (crashed / "s.sqlite").touch()
+    stamp = int((crashed / "s.sqlite").stat().st_mtime)
+    (crashed / f"s-{stamp}.sqlite").write_text("an earlier kept log")  # never overwritten
+    kept = live._set_aside(crashed / "s.sqlite")
+    assert kept == crashed / f"s-{stamp}-2.sqlite"
+    assert (crashed / f"s-{stamp}.sqlite").read_text() == "an earlier kept log"
+    assert not any((crashed / f"s.sqlite{end}").exists() for end in ("", "-wal", "-shm"))
+    with sqlite3.connect(kept) as reopened:
+        assert reopened.execute("SELECT kind FROM events").fetchall() == [("started",)]
+
+
+def test_a_document_with_a_database_header_is_not_a_log(tmp_path: Path) -> None:
+    from council import live
+
+    fake = tmp_path / "notes.sqlite"
+    fake.write_bytes(b"SQLite format 3\x00" + b"my notes, not a database" * 10)
+    assert not live._is_log(fake)
+    (tmp_path / "empty.sqlite").touch()
+    assert live._is_log(tmp_path / "empty.sqlite")
+
+
 def test_a_port_out_of_range_is_refused_in_one_line(tmp_path: Path) -> None:
     done = start_council(tmp_path / "s.sqlite", "--port", "99999")
     assert done.returncode == 2
