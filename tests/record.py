@@ -28,6 +28,7 @@ import os
 import platform
 import re
 import sys
+import sysconfig
 import time
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -108,6 +109,24 @@ def tree(extra: Iterable[str] = ()) -> dict[str, str]:
     return found
 
 
+def installed() -> str:
+    """A digest of what is installed where this Python imports from (every file of its
+    site-packages by path, size and time, compiled caches aside): a package a student added,
+    a .pth file or an edited module changes it, while setup's stamp says only which lock
+    was installed."""
+    sha = hashlib.sha256()
+    for top in sorted({Path(p) for p in sysconfig.get_paths().values()
+                       if p.endswith("-packages") and Path(p).is_dir()}):
+        for folder, subfolders, names in os.walk(top):
+            subfolders[:] = sorted(s for s in subfolders if s != "__pycache__")
+            for name in sorted(names):
+                if not name.endswith(".pyc"):
+                    info = (Path(folder) / name).lstat()
+                    sha.update(f"{folder}/{name}\0{info.st_size}\0{info.st_mtime_ns}\n"
+                               .encode())
+    return sha.hexdigest()
+
+
 @cache
 def machine() -> dict[str, object]:
     """What this machine brings to every check: Python, the platform, the CPU's features,
@@ -124,7 +143,7 @@ def machine() -> dict[str, object]:
             "platform": platform.platform(), "machine": platform.machine(),
             "processor": platform.processor(), "cpu": flags,
             "environment": ENVIRONMENT_STAMP.read_text() if ENVIRONMENT_STAMP.exists()
-            else None,
+            else None, "installed": installed(),
             "chromium": [str(chromium), chromium.stat().st_size, chromium.stat().st_mtime_ns]
             if chromium.exists() else None}
 
@@ -162,53 +181,57 @@ def test_modules(path: Path) -> set[str]:
     return found
 
 
-def arguments(config: pytest.Config) -> list[str]:
-    """The command line of this test run (the controller's, in an xdist worker)."""
-    given = getattr(config, "workerinput", {}).get("mainargv")
-    return [str(a) for a in given[1:]] if given else list(config.invocation_params.args)
+#: pytest's options (by their parsed name) that choose which tests run, or how the run
+#: reports, is spread over workers, or where it keeps temporary files, and never what a
+#: check does: left out of the keys.
+NEUTRAL = {"keyword", "markexpr", "deselect", "file_or_dir", "maxfail", "lf", "last_failed",
+           "failedfirst", "last_failed_no_failures", "newfirst", "stepwise",
+           "stepwise_skip", "verbose", "quiet", "tbstyle", "reportchars", "durations",
+           "durations_min", "color", "code_highlight", "no_header", "no_summary",
+           "fold_skipped", "force_short_summary", "showlocals", "fulltrace", "showcapture",
+           "numprocesses", "maxprocesses", "dist", "distload", "loadscopereorder",
+           "maxschedchunk", "maxworkerrestart", "tx", "px", "rsyncdir", "rsyncignore",
+           "looponfail", "testrunuid", "basetemp", "cov_report", "xmlpath", "junitprefix",
+           "pastebin", "debug", "traceconfig", "setupshow", "usepdb", "usepdb_cls", "trace",
+           "hypothesis_show_statistics", "hypothesis_verbosity", "hypothesis_explain"}
 
 
-def selected(argument: str, where: Path) -> Path | None:
-    """The file or folder a command-line argument selects tests in (``tests/test_x.py``,
-    ``notebooks/00-start-here.ipynb::Cell 3``), or None for an option or its value."""
-    path = (where / argument.split("::")[0]).resolve()
-    return path if path.exists() else None
+def _plain(value: object, where: Path) -> object:
+    """An option's value as the key holds it: a file it names, by its content too."""
+    if isinstance(value, str):
+        path = where / value
+        return [value, digest(path)] if value and path.is_file() else value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, where) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v, where) for k, v in sorted(value.items())}
+    return value if value is None or isinstance(value, (bool, int, float)) else \
+        type(value).__name__
 
 
-#: Options that choose which tests run, or how the run reports, and never what a check
-#: does: left out of the keys (with their value, when it is the next argument).
-NEUTRAL_FLAGS = {"-q", "-v", "-vv", "-vvv", "--quiet", "--verbose", "-x", "--exitfirst",
-                 "--lf", "--last-failed", "--ff", "--failed-first", "--no-header", "-rA"}
-NEUTRAL_WITH_VALUE = {"-k", "-m", "--deselect", "--maxfail", "-n", "--numprocesses", "--dist",
-                      "--tb", "-r", "--durations", "--durations-min"}
-
-
-def options(config: pytest.Config) -> list[str]:
-    """The command line of the run without its selections and neutral options: what may
-    change what a check does (``--nbval-lax``, ``-p no:…``, ``-o …``), part of every key."""
+def options(config: pytest.Config) -> dict[str, object]:
+    """pytest's options as parsed for this run (from the command line, its @files,
+    PYTEST_ADDOPTS and the configuration's addopts) but the neutral ones, with the content
+    of any file they name, and the configuration file's content: what may change what a
+    check does (``--nbval-lax``, ``--nbval-sanitize-with``, ``-p``, ``-W``, ``-c``)."""
     where = config.invocation_params.dir
-    kept, skip = [], False
-    for argument in arguments(config):
-        name = argument.split("=")[0]
-        if skip or argument in NEUTRAL_FLAGS or selected(argument, where) is not None:
-            skip = False
-        elif name in NEUTRAL_WITH_VALUE:
-            skip = "=" not in argument
-        elif not any(argument.startswith(o) and len(o) == 2 for o in NEUTRAL_WITH_VALUE):
-            kept.append(argument)
-    return kept
+    found = {name: _plain(value, where) for name, value in sorted(vars(config.option).items())
+             if name not in NEUTRAL and not name.startswith("_")}
+    found["inifile"] = digest(config.inipath) if config.inipath else None
+    return found
 
 
 def narrowed(config: pytest.Config) -> set[Path]:
-    """The files of which the command line selects single tests (``file::test``): a check
-    made of all the tests of such a file (a notebook's cells) runs there only in part."""
+    """The files of which the run selects single tests (``file::test``, on the command line
+    or in an @file): a check made of all the tests of such a file (a notebook's cells)
+    runs there only in part."""
     where = config.invocation_params.dir
-    return {selected(a, where) for a in arguments(config) if "::" in a} - {None}
+    return {(where / str(a).split("::")[0]).resolve() for a in config.args if "::" in str(a)}
 
 
 def key(check: str, notebooks: Iterable[str] | None = None, extra: Iterable[str] = (),
         modules: Iterable[str] | None = None, measured: bool = False,
-        given: Iterable[str] = ()) -> str:
+        given: dict[str, object] | None = None) -> str:
     """The key of a check: the sha256 of its name and of everything it reads. `notebooks`
     (paths from the root) narrows the course's notebooks to those named, `modules` the test
     files (tests/test_*.py) to those named; None keeps all. `measured`: whether coverage is
@@ -225,7 +248,7 @@ def key(check: str, notebooks: Iterable[str] | None = None, extra: Iterable[str]
                   if path in kept or not is_test_module(ROOT / path)}
     text = json.dumps({"check": check, "inputs": inputs, "machine": machine(),
                        "variables": variables(), "coverage": measured,
-                       "options": list(given)}, sort_keys=True)
+                       "options": given or {}}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

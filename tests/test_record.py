@@ -179,6 +179,30 @@ def test_options_that_change_what_a_check_does_are_part_of_its_key(project: Path
     assert run(project, "-q", "-k", "not test_not_marked", "-x", "tests")[1] == []
 
 
+def test_a_file_an_option_names_is_keyed_by_its_content(project: Path) -> None:
+    # --nbval-sanitize-with FILE, -c FILE: a file outside the repository can weaken a check.
+    outside = project.parent / "other.ini"
+    outside.write_text("[pytest]\n")
+    run(project, "-c", str(outside), "--rootdir", str(project))
+    assert run(project, "-c", str(outside), "--rootdir", str(project))[1] == ["plain"]
+    outside.write_text("[pytest]\nxfail_strict = true\n")
+    assert len(run(project, "-c", str(outside), "--rootdir", str(project))[1]) == 5
+
+
+def test_what_is_installed_is_part_of_the_key(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # A package a student added, or a .pth file, changes what every check imports.
+    site = tmp_path / "site-packages"
+    (site / "pkg" / "__pycache__").mkdir(parents=True)
+    (site / "pkg" / "__init__.py").write_text("")
+    monkeypatch.setattr(record.sysconfig, "get_paths", lambda: {"purelib": str(site)})
+    before = record.installed()
+    (site / "pkg" / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"x")
+    assert record.installed() == before  # a module compiled on import changes nothing
+    (site / "zz.pth").write_text("import os\n")
+    assert record.installed() != before
+
+
 def test_ci_and_course_record_0_run_everything_and_record_nothing(project: Path) -> None:
     run(project)
     store = sorted((project / "build" / "test-record").iterdir())
