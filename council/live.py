@@ -212,6 +212,13 @@ def open_log(db: Path, first: Callable[[], tuple[dict[str, Any], Iterable[Role]]
 def _read(connection: sqlite3.Connection,
           first: Callable[[], tuple[dict[str, Any], Iterable[Role]]],
           replay: Callable[[list[dict[str, Any]]], Any]) -> Log:
+    foreign = [name for (name,) in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")
+        if name not in ("events", "tokens") and not name.startswith("sqlite_")]
+    if foreign:  # another program's database, given by mistake: never written into
+        raise CourseError(f"this database holds tables of another program "
+                          f"({checks.cut(', '.join(foreign), 60)}), not a session's log: give "
+                          "another path with --db.")
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=FULL")
     connection.executescript(_SCHEMA)

@@ -13,6 +13,7 @@ the student's own copy, my-course/, as `course.py lab` does.)
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 
@@ -32,6 +33,8 @@ from editions.student import (
 BUILDERS = {"student": (build_student, BUILD / "student"),
             "workspace": (build_workspace, WORKSPACE), "site": (build_site, BUILD / "site"),
             "slides": (build_slides, BUILD / "slides"), "guide": (build_guide, ROOT / "docs")}
+#: The editions that fill a folder of their own, and so are built beside it, then swapped in.
+STAGED = ("student", "site", "slides")
 
 
 def main(args: list[str]) -> int:
@@ -43,7 +46,11 @@ def main(args: list[str]) -> int:
         print(f"Cannot build an edition: {error}", file=sys.stderr)
         return 1
     if args == ["student", "--branch"]:
-        build_student(BUILD / "student")
+        try:
+            build_student(BUILD / "student")
+        except EditionError as error:
+            print(f"Cannot build the student edition: {error}", file=sys.stderr)
+            return 1
         commit = commit_student_edition()
         print(f"the student edition is branch {STUDENT_BRANCH} ({commit[:12]}): publish it "
               f"with `git push origin {STUDENT_BRANCH}`")
@@ -53,14 +60,24 @@ def main(args: list[str]) -> int:
         return 2
     builder, out = BUILDERS[args[0]]
     start = time.perf_counter()
+    # An edition of its own folder is built beside it and takes its place once whole: a
+    # build that stops half-way, for whatever reason, leaves the last one as it was.
+    staged = out.with_name(out.name + ".building") if args[0] in STAGED else out
     try:
-        files = builder(out)
-    except KeyboardInterrupt:  # Ctrl+C: the next run starts again where this one stopped
-        print("Stopped.", file=sys.stderr)
-        return 130
-    except EditionError as error:
-        print(f"Cannot build the {args[0]} edition: {error}", file=sys.stderr)
-        return 1
+        files = builder(staged)
+    except BaseException as error:
+        if staged != out:
+            shutil.rmtree(staged, ignore_errors=True)
+        if isinstance(error, KeyboardInterrupt):  # the next run starts again
+            print("Stopped.", file=sys.stderr)
+            return 130
+        if isinstance(error, EditionError):
+            print(f"Cannot build the {args[0]} edition: {error}", file=sys.stderr)
+            return 1
+        raise
+    if staged != out:
+        shutil.rmtree(out, ignore_errors=True)
+        staged.rename(out)
     if builder is build_workspace:  # JupyterLab opens it only if it has its first notebook
         return 0 if (out / WORKSPACE_START).is_file() else 1
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())

@@ -73,10 +73,14 @@ def read(path: Path) -> nbformat.NotebookNode:
                            f"({reason})") from None
     info(notebook, path.name)
     for number, cell in enumerate(notebook.cells, start=1):
-        unknown = sorted(set(cell.metadata.get("tags", [])) - TAGS)
+        tags = set(cell.metadata.get("tags", []))
+        unknown = sorted(tags - TAGS)
         if unknown:
             raise EditionError(f"{path.name}, cell {number}: the tag {unknown[0]!r} is not "
                                f"one the editions know ({', '.join(sorted(TAGS))})")
+        if "plan" in tags and "answer-key" not in tags:  # else students would read it
+            raise EditionError(f"{path.name}, cell {number}: a class plan is tagged "
+                               "'answer-key' too (the editions for students leave those out)")
     return notebook
 
 

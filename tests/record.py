@@ -52,7 +52,7 @@ ENVIRONMENT_STAMP = ROOT / ".venv" / "alliance-decisions-test.txt"
 VARIABLES = ("CI", "TZ", "LANG", "LANGUAGE", "PATH", "PYTHONPATH", "PYTHONUTF8",
              "PYTEST_ADDOPTS", "PYTEST_PLUGINS",
              "PYTHONHASHSEED", "SOURCE_DATE_EPOCH", "OMP_NUM_THREADS")
-PREFIXES = ("COURSE_", "LC_", "NPY_", "OPENBLAS_", "MKL_")
+PREFIXES = ("COURSE_", "LC_", "NPY_", "OPENBLAS_", "MKL_", "JPY_")
 #: Of those, the ones that differ between runs without changing any check: the test run's
 #: private home, where `course.py bench` collects durations, and this record's own switch.
 VOLATILE = {"COURSE_TEST_HOME", "COURSE_TEST_DURATIONS", "COURSE_RECORD"}
@@ -79,7 +79,13 @@ def files(top: Path) -> Iterator[Path]:
     if top.is_file():
         yield top
         return
-    for folder, subfolders, names in os.walk(top):
+    seen: set[str] = set()
+    # Into linked folders too (a data/ kept on another disk is read through its link), once.
+    for folder, subfolders, names in os.walk(top, followlinks=True):
+        if os.path.realpath(folder) in seen:
+            subfolders[:] = []
+            continue
+        seen.add(os.path.realpath(folder))
         subfolders[:] = sorted(s for s in subfolders
                                if s not in SKIPPED_FOLDERS and not s.endswith(".egg-info"))
         for name in sorted(names):
@@ -113,10 +119,11 @@ def installed() -> str:
     """A digest of what is installed where this Python imports from (every file of its
     site-packages by path, size and time, compiled caches aside): a package a student added,
     a .pth file or an edited module changes it, while setup's stamp says only which lock
-    was installed."""
+    was installed; and the environment's own configuration (``etc/``: the kernel's
+    IPython and Jupyter settings)."""
     sha = hashlib.sha256()
-    for top in sorted({Path(p) for p in sysconfig.get_paths().values()
-                       if p.endswith("-packages") and Path(p).is_dir()}):
+    tops = {Path(p) for p in sysconfig.get_paths().values() if p.endswith("-packages")}
+    for top in sorted(t for t in tops | {Path(sys.prefix) / "etc"} if t.is_dir()):
         for folder, subfolders, names in os.walk(top):
             subfolders[:] = sorted(s for s in subfolders if s != "__pycache__")
             for name in sorted(names):

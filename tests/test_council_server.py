@@ -365,6 +365,25 @@ def test_new_keeps_every_event_of_a_log_left_by_a_crash(tmp_path: Path) -> None:
         assert reopened.execute("SELECT kind FROM events").fetchall() == [("started",)]
 
 
+def test_another_program_s_database_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    import hashlib
+    import sqlite3
+
+    places = tmp_path / "places.sqlite"
+    with sqlite3.connect(places) as connection:
+        connection.execute("CREATE TABLE moz_places (url TEXT)")
+    before = hashlib.sha256(places.read_bytes()).hexdigest()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = start_council(places, "--port", str(port))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "Cannot start: this database holds tables of another program (moz_places), not a "
+        "session's log: give another path with --db."]
+    assert hashlib.sha256(places.read_bytes()).hexdigest() == before
+
+
 def test_a_document_with_a_database_header_is_not_a_log(tmp_path: Path) -> None:
     from council import live
 

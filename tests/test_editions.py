@@ -446,7 +446,9 @@ def first_solution(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     (lambda nb: nb.metadata.pop("course"),
      "00-start-here.ipynb: metadata.course.question, metadata.course.time missing"),
     (lambda nb: nb.update(cells=[]), "00-start-here.ipynb: a first heading missing"),
-], ids=["mistyped-tag", "tags-not-a-list", "no-metadata", "no-cells"])
+    (lambda nb: first_solution(nb).metadata.update(tags=["plan"]),
+     "00-start-here.ipynb, cell {n}: a class plan is tagged 'answer-key' too"),
+], ids=["mistyped-tag", "tags-not-a-list", "no-metadata", "no-cells", "plan-alone"])
 def test_every_edition_refuses_a_notebook_it_cannot_build_right(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         kind: str, change: Any, said: str) -> None:
@@ -462,6 +464,35 @@ def test_every_edition_refuses_a_notebook_it_cannot_build_right(
     assert error.startswith(f"Cannot build the {kind} edition: " + said.format(n=number))
     assert "Traceback" not in error and len(error.splitlines()) == 1
     assert not (tmp_path / "out").exists()  # nothing of the last build removed, nothing new
+
+
+def test_a_build_that_stops_half_way_leaves_the_last_edition(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def breaks(out: Path) -> list[Path]:
+        out.mkdir(parents=True)
+        (out / "index.html").write_text("half a site")
+        raise AttributeError("a bug while rendering")
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("the last site")
+    monkeypatch.setitem(editions.build.BUILDERS, "site", (breaks, tmp_path / "site"))
+    with pytest.raises(AttributeError):
+        editions.build.main(["site"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert (tmp_path / "site" / "index.html").read_text() == "the last site"
+
+
+def test_student_branch_names_the_notebook_it_refuses(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+        ) -> None:
+    monkeypatch.setattr(editions.notebooks, "NOTEBOOKS", mistyped(
+        tmp_path, lambda nb: first_solution(nb).metadata.update(tags=["Solution"])))
+    monkeypatch.setattr(editions.build, "BUILD", tmp_path / "build")
+    monkeypatch.setattr(editions.build, "commit_student_edition",
+                        lambda: pytest.fail("it committed a refused edition"))
+    assert editions.build.main(["student", "--branch"]) == 1
+    assert capsys.readouterr().err.startswith(
+        "Cannot build the student edition: 00-start-here.ipynb, cell ")
 
 
 def test_each_page_and_deck_is_titled_by_its_notebook(tmp_path: Path) -> None:

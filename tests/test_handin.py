@@ -102,6 +102,18 @@ def test_collect_answers_a_wrong_folder_in_one_line(tmp_path: Path, capsys: Any)
     assert "Traceback" not in result.stderr
 
 
+def test_collect_prints_the_names_inside_a_hand_in_without_their_escapes(tmp_path: Path,
+                                                                        capsys: Any) -> None:
+    # A member named to rewrite the instructor's terminal line ("no problems", in green).
+    with zipfile.ZipFile(tmp_path / "hand-in-eve.zip", "w") as archive:
+        archive.writestr("\x1b[2K\r\x1b[32mAll read.\x1b[8m/00-start-here.ipynb", b"not json")
+    handin.main([str(tmp_path), "--out", str(tmp_path / "class.csv")])
+    said = capsys.readouterr().out
+    assert "\x1b" not in said and "\r" not in said
+    assert ("hand-in-eve.zip: \\x1b[2K\\r\\x1b[32mAll read.\\x1b[8m/00-start-here.ipynb "
+            "is not") in said
+
+
 def test_a_hand_in_holds_the_student_name_as_given_and_a_safe_file_name(tmp_path: Path) -> None:
     (tmp_path / "00-start-here.ipynb").write_text(notebook_with())
     made = handin.write(tmp_path, "../../Zoë O'Neil")

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -275,6 +276,19 @@ def test_the_environment_a_check_sees_is_part_of_its_key(project: Path) -> None:
     assert sorted(run(project, TZ="Asia/Kathmandu")[1]) == ["all", "first", "one", "plain",
                                                             "second"]
     assert run(project, COURSE_TEST_HOME="/elsewhere")[1] == ["plain"]
+    # Jupyter's JPY_SESSION_NAME tells a check which saved notebook holds a student's words.
+    assert len(run(project, JPY_SESSION_NAME="/elsewhere/03.ipynb")[1]) == 5
+
+
+def test_a_linked_folder_is_read_through_its_link(project: Path, tmp_path_factory: Any) -> None:
+    elsewhere = tmp_path_factory.mktemp("disk") / "tables"
+    elsewhere.mkdir()
+    (elsewhere / "table.csv").write_text("a,b\n")
+    (project / "tables").symlink_to(elsewhere, target_is_directory=True)
+    run(project)
+    assert run(project)[1] == ["plain"]
+    (elsewhere / "table.csv").write_text("a,b\n1,2\n")
+    assert len(run(project)[1]) == 5
 
 
 def test_the_key_covers_the_machine_and_the_installed_environment(

@@ -202,6 +202,13 @@ def read(path: Path) -> tuple[list[dict[str, str]], list[str]]:
                     "the student to hand in again"]
 
 
+def _printable(text: str) -> str:
+    """`text` with every control character written as its escape: names inside a hand-in
+    are the sender's, and a terminal obeys the escapes it prints (erasing lines, setting
+    the clipboard)."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
 def collect(paths: Iterable[Path]) -> tuple[list[dict[str, str]], list[str]]:
     """The rows of every hand-in given, and the problems with those that could not be read."""
     rows: list[dict[str, str]] = []
@@ -268,7 +275,7 @@ def main(argv: list[str]) -> int:
     print(f"Wrote {out}: {len(rows)} exercise results from {students} student(s), read "
           f"from {len({r['file'] for r in rows})} of {len(files)} file(s).")
     for problem in problems:
-        print(f"  {problem}")
+        print(f"  {_printable(problem)}")
     return 1 if problems and not rows else 0
 
 
