@@ -31,6 +31,7 @@ in all).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -131,6 +132,12 @@ def assert_sound(page: Any) -> None:
     assert errors.count() == 0, f"a cell failed: {errors.first.inner_text()[:800]}"
     broken = page.locator(".jp-OutputArea-output", has_text=lb.WIDGET_ERROR)
     assert broken.count() == 0, broken.first.inner_text()[:800]
+    # Vega draws after the cell's output arrives: on a busy machine, seconds later.
+    drawn = (f"() => {{ const m = ({lb.COUNT_MARKS})(); "
+             "return m.length > 0 && m.every(n => n > 0); }")
+    # On Playwright's timeout, the assertion below says what is missing.
+    with contextlib.suppress(Exception):
+        page.wait_for_function(drawn, timeout=60_000)
     marks = page.evaluate(lb.COUNT_MARKS)
     assert marks and all(n > 0 for n in marks), f"blank or missing chart(s): {marks}"
 
