@@ -17,13 +17,12 @@ from pathlib import Path
 import pytest
 
 import course
+import editions.lite
 
 # Replayed from the record of passes while nothing it reads has changed (tests/record.py).
 pytestmark = pytest.mark.record
 
 ROOT = course.ROOT
-#: What the build reads: the project's metadata and the two packages, data/ with them.
-SOURCES = ("pyproject.toml", "README.md", "utils", "council", "editions", "data")
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +30,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The course's wheel, built offline from a copy of the sources (a build in the
     repository would leave build/ and an .egg-info folder in it)."""
     source = tmp_path_factory.mktemp("source")
-    for name in SOURCES:
+    for name in editions.lite.COURSE_SOURCES:  # what the browser edition's wheel is built from
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, source / name,
                             ignore=shutil.ignore_patterns("__pycache__"))
